@@ -1,0 +1,75 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layers, each depending only on those below it (DESIGN.md §2):
+// CLI → Lab → (Symmetry, Represent) → IO, Data → NN → Autograd → Tensor → OpenBLAS.
+let package = Package(
+    name: "Noether",
+    products: [
+        .library(name: "Noether", targets: ["Noether"]),
+        .executable(name: "noether", targets: ["NoetherCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(
+            name: "NoetherTensor",
+            dependencies: [
+                "COpenBLAS",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        .target(name: "NoetherAutograd", dependencies: ["NoetherTensor"]),
+        .target(
+            name: "NoetherNN",
+            dependencies: [
+                "NoetherTensor", "NoetherAutograd",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
+        ),
+        .target(name: "NoetherIO", dependencies: ["NoetherTensor", "NoetherNN", "CZlib"]),
+        .target(name: "NoetherData", dependencies: ["NoetherTensor", "NoetherIO"]),
+        .target(
+            name: "NoetherLab",
+            dependencies: [
+                "NoetherTensor", "NoetherAutograd", "NoetherNN", "NoetherIO", "NoetherData",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "Noether",
+            dependencies: [
+                "NoetherTensor", "NoetherAutograd", "NoetherNN", "NoetherIO", "NoetherData",
+                "NoetherLab",
+            ]
+        ),
+        .executableTarget(
+            name: "NoetherCLI",
+            dependencies: [
+                "Noether",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "NoetherTensorTests", dependencies: ["NoetherTensor"]),
+        .testTarget(name: "NoetherAutogradTests", dependencies: ["NoetherAutograd", "NoetherTensor"]),
+        .testTarget(name: "NoetherNNTests", dependencies: ["NoetherNN", "NoetherAutograd", "NoetherTensor"]),
+        .testTarget(name: "NoetherIOTests", dependencies: ["NoetherIO", "NoetherNN", "NoetherTensor"]),
+        .testTarget(name: "NoetherDataTests", dependencies: ["NoetherData", "NoetherIO", "NoetherTensor"]),
+        .testTarget(name: "NoetherLabTests", dependencies: ["NoetherLab", "Noether"]),
+        .testTarget(name: "NoetherCLITests", dependencies: ["NoetherCLI"]),
+    ]
+)

@@ -1,0 +1,42 @@
+import NoetherTensor
+
+/// Recycles tensor buffers between repetitions of the same computation.
+///
+/// A training step asks for the same sequence of buffer sizes every time. The arena remembers
+/// the buffer it handed out at each position of that sequence; on the next repetition it hands
+/// the same buffer out again if nothing outside the arena still holds it. In the steady state a
+/// step therefore allocates nothing, and a tensor the caller kept is never overwritten.
+public final class BufferArena<Scalar: TensorScalar> {
+    private var slots: [TensorStorage<Scalar>] = []
+    private var cursor = 0
+    /// How many buffers the arena had to allocate (rather than reuse) since it was made.
+    public private(set) var freshAllocations = 0
+
+    public init() {}
+
+    /// A tensor of `shape` with unspecified contents.
+    public func tensor(_ shape: Shape) -> Tensor<Scalar> {
+        let count = shape.count
+        defer { cursor += 1 }
+        if cursor < slots.count {
+            if slots[cursor].capacity == count, isKnownUniquelyReferenced(&slots[cursor]) {
+                return Tensor(shape: shape, storage: slots[cursor])
+            }
+            freshAllocations += 1
+            slots[cursor] = TensorStorage(capacity: count)
+            return Tensor(shape: shape, storage: slots[cursor])
+        }
+        freshAllocations += 1
+        slots.append(TensorStorage(capacity: count))
+        return Tensor(shape: shape, storage: slots[cursor])
+    }
+
+    /// Starts a new repetition: buffers are handed out again from the first position.
+    public func rewind() { cursor = 0 }
+
+    /// Forgets every buffer.
+    public func removeAll() {
+        slots.removeAll()
+        cursor = 0
+    }
+}

@@ -1,0 +1,31 @@
+import NoetherTensor
+
+/// One recorded operation: its kind, the positions of its inputs on the tape, and where its
+/// saved state lives. Payloads are plain values, so recording allocates nothing.
+enum Operation<Scalar: TensorScalar> {
+    case leaf
+    case unary(UnaryFunction, input: Int)
+    case binary(BinaryOperation, Int, Int)
+    case matmul(Int, Int, MatrixProductGeometry)
+    /// y = x · Wᵀ + b over the last axis of x.
+    case linear(input: Int, weight: Int, bias: Int?)
+    case sum(input: Int)
+    case mean(input: Int)
+    case sumAlong(input: Int, axis: Int)
+    case reshape(input: Int)
+    case permute(input: Int, AxisPermutation)
+    case slice(input: Int, axis: Int, start: Int)
+    case concatenate(Int, Int, axis: Int)
+    case softmax(input: Int, logarithm: Bool)
+    /// `statistics` is the auxiliary tensor holding per-row mean then reciprocal deviation.
+    case layerNorm(input: Int, gamma: Int?, beta: Int?, statistics: Int)
+    /// `columns` is the auxiliary tensor holding the unfolded input.
+    case conv2d(input: Int, weight: Int, bias: Int?, ConvolutionGeometry, columns: Int)
+    /// `argmax` is the index buffer holding each output's source position.
+    case maxPool2d(input: Int, PoolingGeometry, argmax: Int)
+    case avgPool2d(input: Int, PoolingGeometry)
+    case meanSquaredError(prediction: Int, target: Int)
+    /// `labels` is an index buffer; `probabilities` an auxiliary tensor.
+    case crossEntropy(logits: Int, labels: Int, probabilities: Int)
+
+}

@@ -1,0 +1,105 @@
+import NoetherTensor
+
+extension Tape {
+    func matmul(_ a: Variable<Scalar>, _ b: Variable<Scalar>, transposeA: Bool, transposeB: Bool) -> Variable<Scalar> {
+        let geometry: MatrixProductGeometry
+        switch MatrixProductGeometry.of(a.shape, b.shape, transposeA: transposeA, transposeB: transposeB) {
+        case .success(let g): geometry = g
+        case .failure(let error): preconditionFailure(error.description)
+        }
+        let result = output(geometry.outputShape)
+        let (pa, pb, pc) = (pointer(a.index), pointer(b.index), result.unsafeBaseAddress)
+        let (m, n, k) = (geometry.m, geometry.n, geometry.k)
+        for i in 0..<geometry.batch {
+            gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                 pa + i * m * k, geometry.sharedRight ? pb : pb + i * k * n, pc + i * m * n, accumulate: false)
+        }
+        return record(result, .matmul(a.index, b.index, geometry),
+                      needsGradient: needsGradient[a.index] || needsGradient[b.index])
+    }
+
+    func backwardMatmul(_ a: Int, _ b: Int, _ g: MatrixProductGeometry, gradient dc: UnsafePointer<Scalar>) {
+        let (m, n, k) = (g.m, g.n, g.k)
+        let (tA, tB) = (g.transposeA, g.transposeB)
+        if let (da, accumulate) = gradientTarget(a) {
+            let pb = pointer(b)
+            for i in 0..<g.batch {
+                let (dci, bi, dai) = (dc + i * m * n, g.sharedRight ? pb : pb + i * k * n, da + i * m * k)
+                if tA {
+                    // A is [k, m]: dA = op(B) · dCᵀ
+                    gemm(transposeA: tB, transposeB: true, m: k, n: m, k: n, bi, dci, dai, accumulate: accumulate)
+                } else {
+                    // dA = dC · op(B)ᵀ
+                    gemm(transposeA: false, transposeB: !tB, m: m, n: k, k: n, dci, bi, dai, accumulate: accumulate)
+                }
+            }
+        }
+        if let (db, accumulate) = gradientTarget(b) {
+            let pa = pointer(a)
+            for i in 0..<g.batch {
+                let (dci, ai) = (dc + i * m * n, pa + i * m * k)
+                // A shared right operand gathers the gradient of every batch entry.
+                let dbi = g.sharedRight ? db : db + i * k * n
+                let add = accumulate || (g.sharedRight && i > 0)
+                if tB {
+                    // B is [n, k]: dB = dCᵀ · op(A)
+                    gemm(transposeA: true, transposeB: tA, m: n, n: k, k: m, dci, ai, dbi, accumulate: add)
+                } else {
+                    // dB = op(A)ᵀ · dC
+                    gemm(transposeA: !tA, transposeB: false, m: k, n: n, k: m, ai, dci, dbi, accumulate: add)
+                }
+            }
+        }
+    }
+
+    func linear(_ x: Variable<Scalar>, weight: Variable<Scalar>, bias: Variable<Scalar>?) -> Variable<Scalar> {
+        let (xShape, wShape) = (x.shape, weight.shape)
+        precondition(wShape.rank == 2 && xShape.rank >= 1 && xShape.last == wShape[1],
+                     "linear: input \(xShape) does not match weight \(wShape) ([out, in])")
+        let (outFeatures, inFeatures) = (wShape[0], wShape[1])
+        let rows = xShape.count / max(inFeatures, 1)
+        var outShape = xShape
+        outShape[xShape.rank - 1] = outFeatures
+        let result = output(outShape)
+        let out = result.unsafeBaseAddress
+        if let bias {
+            precondition(bias.shape.count == outFeatures, "linear: bias \(bias.shape) does not match \(outFeatures) outputs")
+            let pb = pointer(bias.index)
+            for r in 0..<rows { (out + r * outFeatures).update(from: pb, count: outFeatures) }
+        }
+        gemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+             pointer(x.index), pointer(weight.index), out, accumulate: bias != nil)
+        let needs = needsGradient[x.index] || needsGradient[weight.index] || (bias.map { needsGradient[$0.index] } ?? false)
+        return record(result, .linear(input: x.index, weight: weight.index, bias: bias?.index), needsGradient: needs)
+    }
+
+    func backwardLinear(input x: Int, weight w: Int, bias b: Int?, gradient g: UnsafePointer<Scalar>) {
+        let (outFeatures, inFeatures) = (values[w].shape[0], values[w].shape[1])
+        let rows = values[x].count / max(inFeatures, 1)
+        if let b, let (db, accumulate) = gradientTarget(b) {
+            Kernels.sum(g, outer: 1, length: rows, inner: outFeatures, db, accumulate: accumulate)
+        }
+        if let (dw, accumulate) = gradientTarget(w) {
+            // dW[out, in] = gᵀ[out, rows] · x[rows, in]
+            gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows, g, pointer(x), dw, accumulate: accumulate)
+        }
+        if let (dx, accumulate) = gradientTarget(x) {
+            // dx[rows, in] = g[rows, out] · W[out, in]
+            gemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures, g, pointer(w), dx, accumulate: accumulate)
+        }
+    }
+}
+
+extension Variable {
+    /// The matrix product `op(self) · op(other)`; leading axes are batch axes (see
+    /// `Tensor.matmul`).
+    public func matmul(_ other: Variable, transposeSelf: Bool = false, transposeOther: Bool = false) -> Variable {
+        tape.matmul(self, other, transposeA: transposeSelf, transposeB: transposeOther)
+    }
+
+    /// A fully connected layer in PyTorch's orientation: `self · weightᵀ + bias` over the last
+    /// axis, with `weight` of shape `[out, in]`.
+    public func linear(weight: Variable, bias: Variable? = nil) -> Variable {
+        tape.linear(self, weight: weight, bias: bias)
+    }
+}

@@ -1,0 +1,142 @@
+import NoetherTensor
+
+/// A reverse-mode autodiff tape, built as operations run.
+///
+/// Record values with ``parameter(_:)`` or ``constant(_:)``, chain operations on the returned
+/// ``Variable``s, call ``backward(from:)`` on a scalar, then read ``gradient(of:)`` for any
+/// recorded value — parameters and intermediate activations alike. ``reset()`` clears the tape
+/// for the next step and recycles its buffers, so a repeated step allocates nothing once warm.
+public final class Tape<Scalar: TensorScalar> {
+    var values: [Tensor<Scalar>] = []
+    var operations: [Operation<Scalar>] = []
+    var needsGradient: [Bool] = []
+    var gradients: [Tensor<Scalar>?] = []
+    /// Tensors an operation saved for its backward pass.
+    var auxiliary: [Tensor<Scalar>] = []
+    /// Integer buffers an operation saved (labels, argmax positions), reused by position.
+    var indexBuffers: [[Int32]] = []
+    var indexCursor = 0
+    let arena = BufferArena<Scalar>()
+
+    /// When set, every matrix product the tape runs is appended to ``matrixProducts``: the
+    /// GEMMs of a step, from which a benchmark measures the step's floor.
+    public var recordsMatrixProducts = false
+    public internal(set) var matrixProducts: [MatrixProductGeometry] = []
+
+    public init() {}
+
+    /// How many buffers the tape has had to allocate rather than recycle.
+    public var freshAllocations: Int { arena.freshAllocations }
+
+    /// The number of recorded values.
+    public var count: Int { values.count }
+
+    /// Clears the tape, keeping its buffers for reuse by the next, similar computation.
+    public func reset() {
+        values.removeAll(keepingCapacity: true)
+        operations.removeAll(keepingCapacity: true)
+        needsGradient.removeAll(keepingCapacity: true)
+        gradients.removeAll(keepingCapacity: true)
+        auxiliary.removeAll(keepingCapacity: true)
+        matrixProducts.removeAll(keepingCapacity: true)
+        indexCursor = 0
+        arena.rewind()
+    }
+
+    /// Records a trainable value: gradients flow to it.
+    public func parameter(_ value: Tensor<Scalar>) -> Variable<Scalar> {
+        record(value, .leaf, needsGradient: true)
+    }
+
+    /// Records a value that gradients do not flow to (inputs, targets).
+    public func constant(_ value: Tensor<Scalar>) -> Variable<Scalar> {
+        record(value, .leaf, needsGradient: false)
+    }
+
+    /// Records a value, choosing whether gradients flow to it (e.g. ∂ℓ/∂x for an input).
+    public func variable(_ value: Tensor<Scalar>, requiresGradient: Bool) -> Variable<Scalar> {
+        record(value, .leaf, needsGradient: requiresGradient)
+    }
+
+    /// The value recorded at a variable.
+    public func value(of variable: Variable<Scalar>) -> Tensor<Scalar> { values[variable.index] }
+
+    /// The gradient of the last backward pass with respect to `variable`, or nil if it does not
+    /// depend on a value that requires gradients (or no backward pass ran).
+    public func gradient(of variable: Variable<Scalar>) -> Tensor<Scalar>? {
+        variable.index < gradients.count ? gradients[variable.index] : nil
+    }
+
+    /// Drops the tape's references to its leaf values, so their owners can update them in place
+    /// without a copy; gradients stay readable until ``reset()``.
+    public func releaseLeaves() {
+        for i in operations.indices {
+            if case .leaf = operations[i] { values[i] = Tensor(shape: .scalar, storage: emptyStorage) }
+        }
+    }
+
+    private let emptyStorage = TensorStorage<Scalar>(capacity: 1)
+
+    // MARK: Recording
+
+    func record(_ value: Tensor<Scalar>, _ operation: Operation<Scalar>, needsGradient: Bool) -> Variable<Scalar> {
+        values.append(value)
+        operations.append(operation)
+        self.needsGradient.append(needsGradient)
+        return Variable(tape: self, index: values.count - 1)
+    }
+
+    /// A buffer for an operation's output.
+    func output(_ shape: Shape) -> Tensor<Scalar> { arena.tensor(shape) }
+
+    /// Saves a tensor for the backward pass; returns its position.
+    func save(_ tensor: Tensor<Scalar>) -> Int {
+        auxiliary.append(tensor)
+        return auxiliary.count - 1
+    }
+
+    /// An integer buffer of `count` entries, reused by position across steps.
+    func indexBuffer(count: Int) -> Int {
+        if indexCursor == indexBuffers.count { indexBuffers.append([]) }
+        let slot = indexCursor
+        indexCursor += 1
+        if indexBuffers[slot].count != count {
+            indexBuffers[slot] = [Int32](repeating: 0, count: count)
+        }
+        return slot
+    }
+
+    func requiresGradient(_ index: Int) -> Bool { needsGradient[index] }
+
+    /// Where to write the gradient of value `index`: nil when it needs none; `accumulate` says
+    /// whether the buffer already holds a partial sum to add to.
+    func gradientTarget(_ index: Int) -> (pointer: UnsafeMutablePointer<Scalar>, accumulate: Bool)? {
+        guard needsGradient[index] else { return nil }
+        if let existing = gradients[index] { return (existing.unsafeBaseAddress, true) }
+        let buffer = arena.tensor(values[index].shape)
+        gradients[index] = buffer
+        return (buffer.unsafeBaseAddress, false)
+    }
+
+    /// Pointer access to a recorded value.
+    @inline(__always)
+    func pointer(_ index: Int) -> UnsafeMutablePointer<Scalar> { values[index].unsafeBaseAddress }
+
+    @inline(__always)
+    func auxiliaryPointer(_ index: Int) -> UnsafeMutablePointer<Scalar> { auxiliary[index].unsafeBaseAddress }
+
+    /// `C (+)= op(A) · op(B)` through BLAS, noted when products are being recorded.
+    func gemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ c: UnsafeMutablePointer<Scalar>,
+        accumulate: Bool
+    ) {
+        if recordsMatrixProducts {
+            matrixProducts.append(.unchecked(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB))
+        }
+        Scalar.gemm(
+            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+            alpha: 1, a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n,
+            beta: accumulate ? 1 : 0, c: c, ldc: n)
+    }
+}

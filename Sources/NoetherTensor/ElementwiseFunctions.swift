@@ -1,0 +1,217 @@
+import RealModule
+
+/// Element-wise functions with known derivatives: the activations of DESIGN.md and the
+/// arithmetic the autograd tape needs.
+public enum UnaryFunction: Hashable, Sendable, Codable {
+    case identity, negate, exp, log, sqrt, square, abs, reciprocal
+    case tanh, sigmoid, relu, gelu, sin, cos
+    case leakyRelu(slope: Double)
+    /// x ↦ x · c.
+    case scale(Double)
+    /// x ↦ x + c.
+    case shift(Double)
+    /// x ↦ xᵖ (x > 0 for non-integer p).
+    case power(Double)
+}
+
+/// Binary element-wise operations with numpy broadcasting.
+public enum BinaryOperation: Hashable, Sendable {
+    case add, subtract, multiply, divide
+}
+
+/// Pointer-level kernels shared by the eager tensor API and the autograd tape. Each writes every
+/// element of its output, so outputs may come from recycled, uninitialised buffers.
+public enum Kernels {
+    /// y = f(x) over `count` elements.
+    @inlinable
+    public static func apply<T: TensorScalar>(
+        _ function: UnaryFunction, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, count: Int
+    ) {
+        switch function {
+        case .identity: y.update(from: x, count: count)
+        case .negate: for i in 0..<count { y[i] = -x[i] }
+        case .exp: for i in 0..<count { y[i] = T.exp(x[i]) }
+        case .log: for i in 0..<count { y[i] = T.log(x[i]) }
+        case .sqrt: for i in 0..<count { y[i] = x[i].squareRoot() }
+        case .square: for i in 0..<count { y[i] = x[i] * x[i] }
+        case .abs: for i in 0..<count { y[i] = Swift.abs(x[i]) }
+        case .reciprocal: for i in 0..<count { y[i] = 1 / x[i] }
+        case .tanh: for i in 0..<count { y[i] = T.tanh(x[i]) }
+        case .sigmoid: for i in 0..<count { y[i] = sigmoid(x[i]) }
+        case .relu: for i in 0..<count { y[i] = x[i] > 0 ? x[i] : 0 }
+        case .gelu:
+            let invSqrt2 = T(1) / T(2).squareRoot()
+            for i in 0..<count { y[i] = x[i] * (1 + T.erf(x[i] * invSqrt2)) / 2 }
+        case .sin: for i in 0..<count { y[i] = T.sin(x[i]) }
+        case .cos: for i in 0..<count { y[i] = T.cos(x[i]) }
+        case .leakyRelu(let slope):
+            let s = T(slope)
+            for i in 0..<count { y[i] = x[i] > 0 ? x[i] : s * x[i] }
+        case .scale(let c):
+            let s = T(c)
+            for i in 0..<count { y[i] = x[i] * s }
+        case .shift(let c):
+            let s = T(c)
+            for i in 0..<count { y[i] = x[i] + s }
+        case .power(let p):
+            let e = T(p)
+            for i in 0..<count { y[i] = T.pow(x[i], e) }
+        }
+    }
+
+    @inlinable
+    static func sigmoid<T: TensorScalar>(_ x: T) -> T {
+        // Written to never overflow exp for large |x|.
+        if x >= 0 { return 1 / (1 + T.exp(-x)) }
+        let e = T.exp(x)
+        return e / (1 + e)
+    }
+
+    /// gx (+)= gy · f′(x), given x and y = f(x); `accumulate` adds into `gx` instead of writing.
+    @inlinable
+    public static func applyDerivative<T: TensorScalar>(
+        _ function: UnaryFunction, x: UnsafePointer<T>, y: UnsafePointer<T>,
+        gradientOutput gy: UnsafePointer<T>, gradientInput gx: UnsafeMutablePointer<T>,
+        count: Int, accumulate: Bool
+    ) {
+        // Each case is a loop the compiler can vectorise; the `accumulate` branch is hoisted.
+        @inline(__always)
+        func emit(_ derivative: (Int) -> T) {
+            if accumulate {
+                for i in 0..<count { gx[i] += gy[i] * derivative(i) }
+            } else {
+                for i in 0..<count { gx[i] = gy[i] * derivative(i) }
+            }
+        }
+        switch function {
+        case .identity: emit { _ in 1 }
+        case .negate: emit { _ in -1 }
+        case .exp: emit { y[$0] }
+        case .log: emit { 1 / x[$0] }
+        case .sqrt: emit { 1 / (2 * y[$0]) }
+        case .square: emit { 2 * x[$0] }
+        case .abs: emit { x[$0] > 0 ? 1 : (x[$0] < 0 ? -1 : 0) }
+        case .reciprocal: emit { -y[$0] * y[$0] }
+        case .tanh: emit { 1 - y[$0] * y[$0] }
+        case .sigmoid: emit { y[$0] * (1 - y[$0]) }
+        case .relu: emit { x[$0] > 0 ? 1 : 0 }
+        case .gelu:
+            let invSqrt2 = T(1) / T(2).squareRoot()
+            let invSqrt2Pi = T(1) / (2 * T.pi).squareRoot()
+            emit { i in
+                let v = x[i]
+                return (1 + T.erf(v * invSqrt2)) / 2 + v * invSqrt2Pi * T.exp(-v * v / 2)
+            }
+        case .sin: emit { T.cos(x[$0]) }
+        case .cos: emit { -T.sin(x[$0]) }
+        case .leakyRelu(let slope):
+            let s = T(slope)
+            emit { x[$0] > 0 ? 1 : s }
+        case .scale(let c):
+            let s = T(c)
+            emit { _ in s }
+        case .shift: emit { _ in 1 }
+        case .power(let p):
+            let e = T(p)
+            emit { T.pow(x[$0], e - 1) * e }
+        }
+    }
+
+    /// out = a ∘ b with broadcasting; `out` has the broadcast shape.
+    @inlinable
+    public static func binary<T: TensorScalar>(
+        _ operation: BinaryOperation,
+        _ a: UnsafePointer<T>, _ aShape: Shape, _ b: UnsafePointer<T>, _ bShape: Shape,
+        _ out: UnsafeMutablePointer<T>, _ outShape: Shape
+    ) {
+        if aShape == bShape {
+            let n = outShape.count
+            switch operation {
+            case .add: for i in 0..<n { out[i] = a[i] + b[i] }
+            case .subtract: for i in 0..<n { out[i] = a[i] - b[i] }
+            case .multiply: for i in 0..<n { out[i] = a[i] * b[i] }
+            case .divide: for i in 0..<n { out[i] = a[i] / b[i] }
+            }
+            return
+        }
+        let plan = BroadcastPlan(output: outShape, a: aShape, b: bShape)
+        plan.forEachRow { o, ao, bo, length, sa, sb in
+            let pa = a + ao, pb = b + bo, po = out + o
+            switch operation {
+            case .add: for j in 0..<length { po[j] = pa[j &* sa] + pb[j &* sb] }
+            case .subtract: for j in 0..<length { po[j] = pa[j &* sa] - pb[j &* sb] }
+            case .multiply: for j in 0..<length { po[j] = pa[j &* sa] * pb[j &* sb] }
+            case .divide: for j in 0..<length { po[j] = pa[j &* sa] / pb[j &* sb] }
+            }
+        }
+    }
+
+    /// Vector–Jacobian product of `out = a ∘ b` for one operand: writes (or adds) into `ga`
+    /// (shape of that operand) the gradient summed over broadcast axes.
+    ///
+    /// - Parameter forFirst: whether the gradient is for `a` (else for `b`).
+    @inlinable
+    public static func binaryGradient<T: TensorScalar>(
+        _ operation: BinaryOperation, forFirst: Bool,
+        a: UnsafePointer<T>, aShape: Shape, b: UnsafePointer<T>, bShape: Shape,
+        gradientOutput g: UnsafePointer<T>, outShape: Shape,
+        gradientInput ga: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        let targetShape = forFirst ? aShape : bShape
+        // ∂out/∂a or ∂out/∂b as a function of the operand values at one output position.
+        @inline(__always)
+        func partial(_ va: T, _ vb: T) -> T {
+            switch (operation, forFirst) {
+            case (.add, _): return 1
+            case (.subtract, true): return 1
+            case (.subtract, false): return -1
+            case (.multiply, true): return vb
+            case (.multiply, false): return va
+            case (.divide, true): return 1 / vb
+            case (.divide, false): return -va / (vb * vb)
+            }
+        }
+        if aShape == bShape {
+            let n = outShape.count
+            if accumulate {
+                for i in 0..<n { ga[i] += g[i] * partial(a[i], b[i]) }
+            } else {
+                for i in 0..<n { ga[i] = g[i] * partial(a[i], b[i]) }
+            }
+            return
+        }
+        if !accumulate { ga.update(repeating: 0, count: targetShape.count) }
+        let plan = BroadcastPlan(output: outShape, a: aShape, b: bShape)
+        plan.forEachRow { o, ao, bo, length, sa, sb in
+            let pa = a + ao, pb = b + bo, pg = g + o
+            let (target, stride) = forFirst ? (ga + ao, sa) : (ga + bo, sb)
+            for j in 0..<length { target[j &* stride] += pg[j] * partial(pa[j &* sa], pb[j &* sb]) }
+        }
+    }
+
+    /// out = Σ over the axes where `shape` broadcasts to `from`: reduces a gradient of the
+    /// broadcast shape back to an operand's shape.
+    @inlinable
+    public static func sum<T: TensorScalar>(
+        _ x: UnsafePointer<T>, shape from: Shape, to shape: Shape,
+        _ out: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        if from == shape {
+            let n = from.count
+            if accumulate { for i in 0..<n { out[i] += x[i] } } else { out.update(from: x, count: n) }
+            return
+        }
+        if !accumulate { out.update(repeating: 0, count: shape.count) }
+        let plan = BroadcastPlan(output: from, a: shape, b: shape)
+        plan.forEachRow { o, ao, _, length, sa, _ in
+            let px = x + o, po = out + ao
+            if sa == 0 {
+                var total: T = 0
+                for j in 0..<length { total += px[j] }
+                po[0] += total
+            } else {
+                for j in 0..<length { po[j &* sa] += px[j] }
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// The geometry of one (possibly batched) matrix product `op(A) · op(B)`, where the last two
+/// axes are the matrix axes and leading axes are batch axes.
+public struct MatrixProductGeometry: Hashable, Sendable {
+    public let m: Int, n: Int, k: Int
+    /// The number of products; `B` is shared across the batch when `sharedRight`.
+    public let batch: Int
+    public let sharedRight: Bool
+    public let transposeA: Bool, transposeB: Bool
+    public let outputShape: Shape
+
+    /// The geometry of `a · b`, or nil with a reason when the shapes do not multiply.
+    public static func of(_ a: Shape, _ b: Shape, transposeA: Bool, transposeB: Bool) -> Result<MatrixProductGeometry, ShapeError> {
+        guard a.rank >= 2, b.rank >= 2 else {
+            return .failure(ShapeError("matrix product needs operands of rank ≥ 2, got \(a) and \(b)"))
+        }
+        let (am, ak) = transposeA ? (a[a.rank - 1], a[a.rank - 2]) : (a[a.rank - 2], a[a.rank - 1])
+        let (bk, bn) = transposeB ? (b[b.rank - 1], b[b.rank - 2]) : (b[b.rank - 2], b[b.rank - 1])
+        guard ak == bk else {
+            return .failure(ShapeError("inner dimensions differ in \(a)\(transposeA ? "ᵀ" : "") · \(b)\(transposeB ? "ᵀ" : "")"))
+        }
+        let batchA = a.dimensions.dropLast(2)
+        let batchB = b.dimensions.dropLast(2)
+        let shared = batchB.isEmpty
+        guard shared || Array(batchA) == Array(batchB) else {
+            return .failure(ShapeError("batch axes differ in \(a) · \(b)"))
+        }
+        let batch = batchA.reduce(1, *)
+        return .success(MatrixProductGeometry(
+            m: am, n: bn, k: ak, batch: batch, sharedRight: shared,
+            transposeA: transposeA, transposeB: transposeB,
+            outputShape: Shape(Array(batchA) + [am, bn])))
+    }
+
+    /// The multiply-adds times two.
+    public var flops: Double { 2 * Double(batch) * Double(m) * Double(n) * Double(k) }
+}
+
+/// A shape mismatch in a tensor operation, with the shapes involved.
+public struct ShapeError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension Kernels {
+    /// out (+)= op(A) · op(B) for each batch entry through BLAS.
+    @inlinable
+    public static func matmul<T: TensorScalar>(
+        _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ geometry: MatrixProductGeometry,
+        _ out: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        let (m, n, k) = (geometry.m, geometry.n, geometry.k)
+        let lda = geometry.transposeA ? m : k
+        let ldb = geometry.transposeB ? k : n
+        for index in 0..<geometry.batch {
+            T.gemm(
+                transposeA: geometry.transposeA, transposeB: geometry.transposeB, m: m, n: n, k: k,
+                alpha: 1, a: a + index * m * k, lda: lda,
+                b: geometry.sharedRight ? b : b + index * k * n, ldb: ldb,
+                beta: accumulate ? 1 : 0, c: out + index * m * n, ldc: n)
+        }
+    }
+}
+
+extension Tensor {
+    /// The matrix product `op(self) · op(other)`; leading axes of `self` are batch axes, and
+    /// `other` is either a matrix shared by the batch or has the same batch axes.
+    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
+        let geometry: MatrixProductGeometry
+        switch MatrixProductGeometry.of(shape, other.shape, transposeA: transposeSelf, transposeB: transposeOther) {
+        case .success(let g): geometry = g
+        case .failure(let error): preconditionFailure(error.description)
+        }
+        let result = Tensor(uninitializedShape: geometry.outputShape)
+        let out = result.storage.base
+        withUnsafeBufferPointer { a in
+            other.withUnsafeBufferPointer { b in
+                Kernels.matmul(a.baseAddress!, b.baseAddress!, geometry, out, accumulate: false)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,45 @@
+import Testing
+@testable import NoetherTensor
+
+@Suite("Convolution and pooling")
+struct ConvolutionTests {
+    /// Direct convolution by the definition.
+    func naiveConvolution(_ x: Tensor<Double>, _ w: Tensor<Double>, _ b: Tensor<Double>, stride: Int, padding: Int) -> Tensor<Double> {
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (o, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
+        let oh = (h + 2 * padding - kh) / stride + 1, ow = (wd + 2 * padding - kw) / stride + 1
+        var y = Tensor<Double>.zeros([n, o, oh, ow])
+        for i in 0..<n { for f in 0..<o { for yy in 0..<oh { for xx in 0..<ow {
+            var s = b[f]
+            for ch in 0..<c { for ky in 0..<kh { for kx in 0..<kw {
+                let iy = yy * stride + ky - padding, ix = xx * stride + kx - padding
+                if iy >= 0 && iy < h && ix >= 0 && ix < wd { s += x[i, ch, iy, ix] * w[f, ch, ky, kx] }
+            } } }
+            y[i, f, yy, xx] = s
+        } } } }
+        return y
+    }
+
+    @Test(arguments: [(1, 0), (1, 1), (2, 1), (2, 0)])
+    func convolutionMatchesDefinition(stride: Int, padding: Int) {
+        var generator = RandomGenerator(seed: 11)
+        let x = Tensor<Double>.normal([2, 3, 7, 6], using: &generator)
+        let w = Tensor<Double>.normal([4, 3, 3, 2], using: &generator)
+        let b = Tensor<Double>.normal([4], using: &generator)
+        let y = x.conv2d(weight: w, bias: b, stride: stride, padding: padding)
+        #expect(y.isApproximatelyEqual(to: naiveConvolution(x, w, b, stride: stride, padding: padding), absoluteTolerance: 1e-12))
+    }
+
+    @Test func poolingHasKnownValues() {
+        let x = Tensor<Float>(shape: [1, 1, 4, 4], scalars: (0..<16).map(Float.init))
+        #expect(x.maxPool2d(window: 2).scalars == [5, 7, 13, 15])
+        #expect(x.avgPool2d(window: 2).scalars == [2.5, 4.5, 10.5, 12.5])
+        #expect(x.maxPool2d(window: 3, stride: 1).scalars == [10, 11, 14, 15])
+    }
+
+    @Test func kernelLargerThanInputIsAnError() {
+        guard case .failure = ConvolutionGeometry.of(input: [1, 1, 2, 2], weight: [1, 1, 3, 3], stride: 1, padding: 0) else {
+            Issue.record("expected a failure"); return
+        }
+    }
+}
