@@ -1,0 +1,61 @@
+import NoetherTensor
+
+/// How parameters start.
+///
+/// - `pytorch`: PyTorch's defaults — weights and biases U(±1/√fan_in) (what `nn.Linear` and
+///   `nn.Conv2d` do); LayerNorm gains 1 and biases 0.
+/// - `normal`: weights and biases N(0, 1/fan_in) (LeCun normal).
+/// - `uniform`: U(±√(3/fan_in)), the same variance as `normal`.
+///
+/// `scale` multiplies every weight and bias (not norm parameters or gates): a small scale starts
+/// the model near the symmetric state θ = 0.
+public struct InitializerSpec: Hashable, Sendable, Codable {
+    public enum Scheme: String, Codable, Sendable { case pytorch, normal, uniform }
+    public var scheme: Scheme
+    public var scale: Double
+
+    public init(scheme: Scheme = .pytorch, scale: Double = 1) {
+        self.scheme = scheme
+        self.scale = scale
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(scheme: try c.decodeIfPresent(Scheme.self, forKey: .scheme) ?? .pytorch,
+                  scale: try c.decodeIfPresent(Double.self, forKey: .scale) ?? 1)
+    }
+
+    /// The standard deviation this initialiser draws a parameter with (0 for constants).
+    public func standardDeviation(of descriptor: ParameterDescriptor) -> Double {
+        switch descriptor.role {
+        case .normGain, .normBias, .gate: return 0
+        case .weight, .bias:
+            let fanIn = Double(max(descriptor.fanIn, 1))
+            switch scheme {
+            case .pytorch: return scale / (3 * fanIn).squareRoot()
+            case .normal, .uniform: return scale / fanIn.squareRoot()
+            }
+        }
+    }
+
+    /// Fresh parameters for `architecture`; each parameter draws from its own stream derived
+    /// from `generator` by name, so adding a layer does not change the others' values.
+    public func initialize<Scalar: TensorScalar>(_ architecture: Architecture, using generator: RandomGenerator) -> Parameters<Scalar> {
+        var parameters = Parameters<Scalar>()
+        for descriptor in architecture.layout {
+            var stream = generator.derived(descriptor.name)
+            let std = standardDeviation(of: descriptor)
+            let tensor: Tensor<Scalar>
+            switch (descriptor.role, scheme) {
+            case (.normGain, _), (.gate, _): tensor = .ones(descriptor.shape)
+            case (.normBias, _): tensor = .zeros(descriptor.shape)
+            case (_, .normal): tensor = .normal(descriptor.shape, standardDeviation: std, using: &stream)
+            case (_, .pytorch), (_, .uniform):
+                let bound = std * Double(3).squareRoot()
+                tensor = .uniform(descriptor.shape, low: -bound, high: bound, using: &stream)
+            }
+            parameters[descriptor.name] = tensor
+        }
+        return parameters
+    }
+}

@@ -1,0 +1,184 @@
+import NoetherTensor
+
+/// An optimiser's settings, with PyTorch's semantics.
+///
+/// Weight decay γ adds γθ to the gradient (`weight_decay` of `torch.optim.SGD`/`Adam`), i.e. the
+/// penalty (γ/2)‖θ‖²; for AdamW it is decoupled: θ ← θ − lr·γ·θ. `gradientNoise` σ adds
+/// N(0, σ²) to every gradient entry before the update.
+public struct OptimizerSpec: Hashable, Sendable, Codable {
+    public enum Kind: String, Codable, Sendable { case sgd, adam, adamw }
+    public var kind: Kind
+    public var learningRate: Double
+    public var momentum: Double
+    public var nesterov: Bool
+    public var weightDecay: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
+    public var gradientNoise: Double
+
+    public init(kind: Kind = .sgd, learningRate: Double = 0.01, momentum: Double = 0, nesterov: Bool = false,
+                weightDecay: Double = 0, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
+                gradientNoise: Double = 0) {
+        (self.kind, self.learningRate, self.momentum, self.nesterov) = (kind, learningRate, momentum, nesterov)
+        (self.weightDecay, self.beta1, self.beta2, self.epsilon, self.gradientNoise) = (weightDecay, beta1, beta2, epsilon, gradientNoise)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .sgd
+        self.init(
+            kind: kind,
+            learningRate: try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? (kind == .sgd ? 0.01 : 0.001),
+            momentum: try c.decodeIfPresent(Double.self, forKey: .momentum) ?? 0,
+            nesterov: try c.decodeIfPresent(Bool.self, forKey: .nesterov) ?? false,
+            weightDecay: try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? 0,
+            beta1: try c.decodeIfPresent(Double.self, forKey: .beta1) ?? 0.9,
+            beta2: try c.decodeIfPresent(Double.self, forKey: .beta2) ?? 0.999,
+            epsilon: try c.decodeIfPresent(Double.self, forKey: .epsilon) ?? 1e-8,
+            gradientNoise: try c.decodeIfPresent(Double.self, forKey: .gradientNoise) ?? 0)
+    }
+
+    /// Checks the settings, naming the first that is out of range.
+    public func validate() throws(ModelSpecError) {
+        guard learningRate > 0, learningRate.isFinite else { throw ModelSpecError("optimizer.learning_rate must be positive, got \(learningRate)") }
+        guard momentum >= 0, momentum < 1 else { throw ModelSpecError("optimizer.momentum must be in [0, 1), got \(momentum)") }
+        guard !nesterov || momentum > 0 else { throw ModelSpecError("optimizer.nesterov needs momentum > 0") }
+        guard weightDecay >= 0 else { throw ModelSpecError("optimizer.weight_decay must be ≥ 0, got \(weightDecay)") }
+        guard (0..<1).contains(beta1), (0..<1).contains(beta2) else { throw ModelSpecError("optimizer.beta1 and beta2 must be in [0, 1)") }
+        guard epsilon > 0 else { throw ModelSpecError("optimizer.epsilon must be positive") }
+        guard gradientNoise >= 0 else { throw ModelSpecError("optimizer.gradient_noise must be ≥ 0, got \(gradientNoise)") }
+    }
+}
+
+/// An optimiser with its state: the step count, per-parameter moment buffers and the stream
+/// of injected gradient noise.
+public struct Optimizer<Scalar: TensorScalar>: Sendable {
+    public let spec: OptimizerSpec
+    /// Updates applied so far.
+    public private(set) var step = 0
+    /// Momentum buffers (SGD) or first moments (Adam), one per parameter; empty until used.
+    public private(set) var firstMoments: [Tensor<Scalar>] = []
+    /// Second moments (Adam), one per parameter.
+    public private(set) var secondMoments: [Tensor<Scalar>] = []
+    /// The stream injected gradient noise is drawn from.
+    public private(set) var noise: RandomGenerator
+    private var noiseBuffer: [Scalar] = []
+
+    public init(_ spec: OptimizerSpec, noiseSeed: RandomGenerator) {
+        self.spec = spec
+        noise = noiseSeed
+    }
+
+    /// Restores saved state (from a checkpoint).
+    public init(_ spec: OptimizerSpec, step: Int, firstMoments: [Tensor<Scalar>], secondMoments: [Tensor<Scalar>], noise: RandomGenerator) {
+        self.spec = spec
+        self.step = step
+        self.firstMoments = firstMoments
+        self.secondMoments = secondMoments
+        self.noise = noise
+    }
+
+    private var usesFirstMoments: Bool { spec.kind != .sgd || spec.momentum > 0 }
+    private var usesSecondMoments: Bool { spec.kind != .sgd }
+
+    /// Applies one update to every parameter in place.
+    ///
+    /// - Parameters:
+    ///   - parameters: updated in place (a copy is made only if their storage is shared).
+    ///   - gradient: the gradient of the parameter at a layout position, or nil for none.
+    ///   - learningRate: this step's learning rate (from the schedule).
+    public mutating func update(
+        _ parameters: inout Parameters<Scalar>, learningRate: Double,
+        gradient: (Int) -> UnsafePointer<Scalar>?
+    ) {
+        if usesFirstMoments && firstMoments.count != parameters.count {
+            firstMoments = parameters.tensors.values.map { Tensor.zeros($0.shape) }
+        }
+        if usesSecondMoments && secondMoments.count != parameters.count {
+            secondMoments = parameters.tensors.values.map { Tensor.zeros($0.shape) }
+        }
+        step += 1
+        for position in 0..<parameters.count {
+            guard let g = gradient(position) else { continue }
+            let count = parameters[position: position].count
+            var noisePointer: UnsafePointer<Scalar>? = nil
+            if spec.gradientNoise > 0 {
+                if noiseBuffer.count < count { noiseBuffer = [Scalar](repeating: 0, count: count) }
+                noiseBuffer.withUnsafeMutableBufferPointer { buffer in
+                    noise.fillNormal(UnsafeMutableBufferPointer(rebasing: buffer[0..<count]), mean: 0, standardDeviation: spec.gradientNoise)
+                }
+            }
+            parameters.tensors.values[position].withUnsafeMutableBufferPointer { p in
+                noiseBuffer.withUnsafeBufferPointer { noiseValues in
+                    noisePointer = spec.gradientNoise > 0 ? noiseValues.baseAddress : nil
+                    switch spec.kind {
+                    case .sgd:
+                        if usesFirstMoments {
+                            firstMoments[position].withUnsafeMutableBufferPointer { m in
+                                Self.sgd(spec, p.baseAddress!, g, noisePointer, m.baseAddress, count: count, learningRate: learningRate)
+                            }
+                        } else {
+                            Self.sgd(spec, p.baseAddress!, g, noisePointer, nil, count: count, learningRate: learningRate)
+                        }
+                    case .adam, .adamw:
+                        firstMoments[position].withUnsafeMutableBufferPointer { m in
+                            secondMoments[position].withUnsafeMutableBufferPointer { v in
+                                Self.adam(spec, step: step, p.baseAddress!, g, noisePointer, m.baseAddress!, v.baseAddress!,
+                                          count: count, learningRate: learningRate)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// SGD with optional momentum (PyTorch: buf ← μ·buf + g; Nesterov uses g + μ·buf).
+    private static func sgd(_ spec: OptimizerSpec, _ p: UnsafeMutablePointer<Scalar>, _ g: UnsafePointer<Scalar>, _ noise: UnsafePointer<Scalar>?,
+                     _ buffer: UnsafeMutablePointer<Scalar>?, count: Int, learningRate: Double) {
+        let (lr, decay, mu) = (Scalar(learningRate), Scalar(spec.weightDecay), Scalar(spec.momentum))
+        switch (buffer, spec.nesterov) {
+        case (nil, _):
+            if let noise {
+                for i in 0..<count { p[i] -= lr * (g[i] + noise[i] + decay * p[i]) }
+            } else {
+                for i in 0..<count { p[i] -= lr * (g[i] + decay * p[i]) }
+            }
+        case (let m?, false):
+            for i in 0..<count {
+                let d = g[i] + (noise?[i] ?? 0) + decay * p[i]
+                m[i] = mu * m[i] + d
+                p[i] -= lr * m[i]
+            }
+        case (let m?, true):
+            for i in 0..<count {
+                let d = g[i] + (noise?[i] ?? 0) + decay * p[i]
+                m[i] = mu * m[i] + d
+                p[i] -= lr * (d + mu * m[i])
+            }
+        }
+    }
+
+    /// Adam (L2 decay in the gradient) or AdamW (decoupled decay), with bias correction.
+    private static func adam(_ spec: OptimizerSpec, step: Int, _ p: UnsafeMutablePointer<Scalar>, _ g: UnsafePointer<Scalar>, _ noise: UnsafePointer<Scalar>?,
+                      _ m: UnsafeMutablePointer<Scalar>, _ v: UnsafeMutablePointer<Scalar>, count: Int, learningRate: Double) {
+        let t = Double(step)
+        let (b1, b2) = (Scalar(spec.beta1), Scalar(spec.beta2))
+        let correction1 = Scalar(1 - Double.pow(spec.beta1, t))
+        let correction2Root = Scalar((1 - Double.pow(spec.beta2, t)).squareRoot())
+        let lr = Scalar(learningRate)
+        let epsilon = Scalar(spec.epsilon)
+        let decoupled = spec.kind == .adamw
+        let l2 = decoupled ? 0 : Scalar(spec.weightDecay)
+        let shrink = decoupled ? 1 - lr * Scalar(spec.weightDecay) : 1
+        let stepSize = lr / correction1
+        for i in 0..<count {
+            let d = g[i] + (noise?[i] ?? 0) + l2 * p[i]
+            m[i] = b1 * m[i] + (1 - b1) * d
+            v[i] = b2 * v[i] + (1 - b2) * d * d
+            p[i] = p[i] * shrink - stepSize * m[i] / (v[i].squareRoot() / correction2Root + epsilon)
+        }
+    }
+}
+import RealModule

@@ -1,0 +1,66 @@
+import NoetherAutograd
+import NoetherTensor
+
+/// The mechanics of one optimisation step — forward, loss, backward, update — on a tape whose
+/// buffers are reused from step to step, so a warm step allocates nothing.
+///
+/// A reference type because it owns that workspace; the model itself (`Parameters`) and the
+/// optimiser state stay values owned by the caller.
+public final class TrainingStep<Scalar: TensorScalar> {
+    public let architecture: Architecture
+    public let loss: LossKind
+    public let tape = Tape<Scalar>()
+    /// Evaluation has its own tape so that it does not disturb the training tape's buffer reuse.
+    private let evaluationTape = Tape<Scalar>()
+    private var bound: [Variable<Scalar>] = []
+
+    public init(architecture: Architecture, loss: LossKind) {
+        self.architecture = architecture
+        self.loss = loss
+    }
+
+    /// Records the forward pass and loss on a cleared tape, runs the backward pass and returns
+    /// the loss; gradients are then readable through ``gradient(at:)`` and the tape.
+    ///
+    /// - Parameter capture: receives each representation as the forward pass reaches it.
+    @discardableResult
+    public func computeGradients(
+        _ parameters: Parameters<Scalar>, inputs: Tensor<Scalar>, targets: Targets<Scalar>,
+        capture: ((Int, Variable<Scalar>) -> Void)? = nil
+    ) -> Scalar {
+        tape.reset()
+        bound.removeAll(keepingCapacity: true)
+        for position in 0..<parameters.count { bound.append(tape.parameter(parameters[position: position])) }
+        let outputs = architecture.forward(tape.constant(inputs), parameters: bound, capture: capture)
+        let objective = loss.apply(outputs, targets)
+        tape.backward(from: objective)
+        return objective.value.scalar
+    }
+
+    /// The gradient of the last ``computeGradients(_:inputs:targets:capture:)`` with respect to
+    /// the parameter at a layout position.
+    public func gradient(at position: Int) -> Tensor<Scalar>? {
+        position < bound.count ? tape.gradient(of: bound[position]) : nil
+    }
+
+    /// One step: gradients of the loss on this batch, then an optimiser update in place.
+    /// Returns the batch loss before the update.
+    @discardableResult
+    public func step(
+        _ parameters: inout Parameters<Scalar>, optimizer: inout Optimizer<Scalar>,
+        inputs: Tensor<Scalar>, targets: Targets<Scalar>, learningRate: Double
+    ) -> Scalar {
+        let value = computeGradients(parameters, inputs: inputs, targets: targets)
+        // The tape's references to the parameters would force a copy on update.
+        tape.releaseLeaves()
+        optimizer.update(&parameters, learningRate: learningRate) { position in
+            tape.gradient(of: bound[position]).map { UnsafePointer($0.unsafeBaseAddress) }
+        }
+        return value
+    }
+
+    /// The model's outputs on `inputs`, without gradients.
+    public func predict(_ parameters: Parameters<Scalar>, inputs: Tensor<Scalar>) -> Tensor<Scalar> {
+        Model.predict(architecture: architecture, parameters: parameters, inputs: inputs, tape: evaluationTape)
+    }
+}
