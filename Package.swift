@@ -41,7 +41,13 @@ let package = Package(
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ]
         ),
-        .target(name: "NoetherIO", dependencies: ["NoetherTensor", "NoetherNN", "CZlib"]),
+        .target(
+            name: "NoetherIO",
+            dependencies: [
+                "NoetherTensor", "NoetherNN", "CZlib",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
+        ),
         .target(name: "NoetherData", dependencies: ["NoetherTensor", "NoetherIO"]),
         .target(
             name: "NoetherLab",
@@ -67,7 +73,11 @@ let package = Package(
         .testTarget(name: "NoetherTensorTests", dependencies: ["NoetherTensor"]),
         .testTarget(name: "NoetherAutogradTests", dependencies: ["NoetherAutograd", "NoetherTensor"]),
         .testTarget(name: "NoetherNNTests", dependencies: ["NoetherNN", "NoetherAutograd", "NoetherTensor"]),
-        .testTarget(name: "NoetherIOTests", dependencies: ["NoetherIO", "NoetherNN", "NoetherTensor"]),
+        .testTarget(
+            name: "NoetherIOTests",
+            dependencies: ["NoetherIO", "NoetherNN", "NoetherTensor"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "NoetherDataTests", dependencies: ["NoetherData", "NoetherIO", "NoetherTensor"]),
         .testTarget(name: "NoetherLabTests", dependencies: ["NoetherLab", "Noether"]),
         .testTarget(name: "NoetherCLITests", dependencies: ["NoetherCLI"]),

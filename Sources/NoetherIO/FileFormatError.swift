@@ -1,0 +1,11 @@
+/// A file that is missing, unreadable or not in the expected format. The description names
+/// the file, what is wrong, and how to fix it.
+public struct FileFormatError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+
+    /// The file at `path` is not a valid `format` file because of `reason`.
+    public static func corrupt(_ path: String, _ format: String, _ reason: String) -> FileFormatError {
+        FileFormatError("\(path) is not a valid \(format) file: \(reason)")
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import NoetherTensor
+import OrderedCollections
+
+/// One tensor's entry in a safetensors header.
+public struct SafetensorsEntry: Hashable, Sendable {
+    public let name: String
+    public let dtype: String
+    public let encoding: ElementEncoding
+    public let shape: [Int]
+    /// Byte range within the data section.
+    public let dataRange: Range<Int>
+}
+
+/// A safetensors file: an 8-byte little-endian header length, a JSON header of
+/// `name → {dtype, shape, data_offsets}` (plus optional `__metadata__`), then the raw
+/// little-endian data. Reading validates the header against the file before any data is used.
+public struct SafetensorsFile {
+    public let entries: [SafetensorsEntry]
+    public let metadata: [String: String]
+    let data: [UInt8]
+    let path: String
+
+    static let dtypes: [String: ElementEncoding] = [
+        "F16": .float16, "BF16": .bfloat16, "F32": .float32, "F64": .float64,
+        "I8": .int8, "I16": .int16, "I32": .int32, "I64": .int64,
+        "U8": .uint8, "U16": .uint16, "U32": .uint32, "U64": .uint64, "BOOL": .bool,
+    ]
+
+    public init(contentsOf path: String) throws(FileFormatError) {
+        try self.init(bytes: try FileFormatError.readFile(path), path: path)
+    }
+
+    public init(bytes: [UInt8], path: String) throws(FileFormatError) {
+        var reader = ByteReader(bytes, path: path, format: "safetensors")
+        let headerLength = try reader.uint64LittleEndian()
+        guard headerLength <= UInt64(reader.remaining) else {
+            throw reader.error("the header length \(headerLength) exceeds the file size \(bytes.count)")
+        }
+        let headerBytes = try reader.read(Int(headerLength))
+        guard let object = try? JSONSerialization.jsonObject(with: Data(headerBytes)), let header = object as? [String: Any] else {
+            throw reader.error("the header is not a JSON object")
+        }
+        let dataSize = reader.remaining
+        var entries: [SafetensorsEntry] = []
+        var metadata: [String: String] = [:]
+        for (name, value) in header {
+            if name == "__metadata__" {
+                guard let pairs = value as? [String: Any] else { throw reader.error("__metadata__ is not an object") }
+                for (key, item) in pairs { metadata[key] = item as? String ?? "\(item)" }
+                continue
+            }
+            guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
+                  let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2 else {
+                throw reader.error("tensor '\(name)' needs dtype, shape and data_offsets [begin, end]")
+            }
+            guard let encoding = Self.dtypes[dtype] else {
+                throw reader.error("tensor '\(name)' has unsupported dtype \(dtype)")
+            }
+            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
+                throw reader.error("tensor '\(name)' has offsets \(offsets) outside the \(dataSize)-byte data section")
+            }
+            let (count, overflow) = shape.reduce((1, false)) { acc, d in
+                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+                return (p, acc.1 || o)
+            }
+            guard !overflow, count * encoding.size == offsets[1] - offsets[0] else {
+                throw reader.error("tensor '\(name)': \(dtype) \(shape) needs \(count * encoding.size) bytes, its offsets span \(offsets[1] - offsets[0])")
+            }
+            entries.append(SafetensorsEntry(name: name, dtype: dtype, encoding: encoding, shape: shape, dataRange: offsets[0]..<offsets[1]))
+        }
+        // The data section must be covered exactly: no overlaps, no holes.
+        entries.sort { ($0.dataRange.lowerBound, $0.name) < ($1.dataRange.lowerBound, $1.name) }
+        var position = 0
+        for entry in entries where !entry.dataRange.isEmpty {
+            guard entry.dataRange.lowerBound == position else {
+                throw reader.error(entry.dataRange.lowerBound < position
+                    ? "tensor '\(entry.name)' overlaps the previous tensor"
+                    : "there is a hole in the data before tensor '\(entry.name)'")
+            }
+            position = entry.dataRange.upperBound
+        }
+        guard position == dataSize else { throw reader.error("\(dataSize - position) bytes after the last tensor belong to none") }
+        self.entries = entries
+        self.metadata = metadata
+        data = Array(try reader.read(dataSize))
+        self.path = path
+    }
+
+    /// The entry named `name`.
+    public func entry(_ name: String) -> SafetensorsEntry? { entries.first { $0.name == name } }
+
+    /// A tensor converted to `Scalar` (any floating or integer dtype).
+    public func tensor<Scalar: TensorScalar>(_ name: String, as _: Scalar.Type = Scalar.self) throws(FileFormatError) -> Tensor<Scalar> {
+        guard let entry = entry(name) else { throw FileFormatError("\(path) has no tensor named '\(name)'") }
+        guard entry.shape.count <= Shape.maxRank else {
+            throw FileFormatError("tensor '\(name)' in \(path) has rank \(entry.shape.count); at most \(Shape.maxRank) is supported")
+        }
+        return data.withUnsafeBytes { bytes in
+            entry.encoding.tensor(UnsafeRawBufferPointer(rebasing: bytes[entry.dataRange]), shape: Shape(entry.shape))
+        }
+    }
+
+    /// Every tensor, in data order, converted to `Scalar`.
+    public func tensors<Scalar: TensorScalar>(as _: Scalar.Type = Scalar.self) throws(FileFormatError) -> OrderedDictionary<String, Tensor<Scalar>> {
+        var result = OrderedDictionary<String, Tensor<Scalar>>()
+        for entry in entries { result[entry.name] = try tensor(entry.name, as: Scalar.self) }
+        return result
+    }
+
+    /// Encodes named tensors as safetensors (in the given order), with optional metadata.
+    public static func encode<Scalar: TensorScalar>(_ tensors: OrderedDictionary<String, Tensor<Scalar>>, metadata: [String: String] = [:]) -> [UInt8] {
+        var header: [String] = []
+        if !metadata.isEmpty {
+            let pairs = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            header.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
+        }
+        var offset = 0
+        var body: [UInt8] = []
+        for (name, tensor) in tensors {
+            let bytes = tensor.withUnsafeBufferPointer { Array(UnsafeRawBufferPointer($0)) }
+            let shape = tensor.shape.dimensions.map(String.init).joined(separator: ",")
+            header.append("\(jsonString(name)):{\"dtype\":\"\(Scalar.dtypeName)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes.count)]}")
+            offset += bytes.count
+            body += bytes
+        }
+        var json = Array(("{" + header.joined(separator: ",") + "}").utf8)
+        // Pad with spaces so the data starts 8-byte aligned.
+        json += repeatElement(UInt8(ascii: " "), count: (8 - json.count % 8) % 8)
+        let length = UInt64(json.count)
+        return (0..<8).map { UInt8((length >> (8 * UInt64($0))) & 0xFF) } + json + body
+    }
+
+    /// Writes named tensors as a safetensors file (atomically).
+    public static func write<Scalar: TensorScalar>(_ tensors: OrderedDictionary<String, Tensor<Scalar>>, metadata: [String: String] = [:], to path: String) throws(FileFormatError) {
+        try AtomicWrite.write(encode(tensors, metadata: metadata), to: path)
+    }
+
+    static func jsonString(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case _ where scalar.value < 0x20: result += String(format: "\\u%04x", scalar.value)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}
