@@ -48,7 +48,7 @@ let package = Package(
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ]
         ),
-        .target(name: "NoetherData", dependencies: ["NoetherTensor", "NoetherIO"]),
+        .target(name: "NoetherData", dependencies: ["NoetherTensor", "NoetherNN", "NoetherIO"]),
         .target(
             name: "NoetherLab",
             dependencies: [

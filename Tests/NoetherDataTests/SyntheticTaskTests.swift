@@ -1,0 +1,70 @@
+import Testing
+import NoetherTensor
+@testable import NoetherData
+
+@Suite("Synthetic tasks")
+struct SyntheticTaskTests {
+    @Test func staircaseTargetIsTheSumOfItsMonomials() throws {
+        var spec = DataSpec(kind: .staircase)
+        (spec.dimension, spec.degree, spec.train, spec.test) = (10, 3, 200, 50)
+        let split = try spec.load(using: RandomGenerator(seed: 1))
+        guard case .values(let y) = split.train.targets else { Issue.record("expected values"); return }
+        for n in 0..<200 {
+            let x = (0..<10).map { split.train.inputs[n, $0] }
+            #expect(x.allSatisfy { $0 == 1 || $0 == -1 })
+            #expect(y[n, 0] == x[0] + x[0] * x[1] + x[0] * x[1] * x[2])
+        }
+        #expect(split.train.relevantCoordinates == [0, 1, 2])
+        #expect(split.test.count == 50)
+    }
+
+    @Test func sameSeedSameDataDifferentSeedDifferentData() throws {
+        var spec = DataSpec(kind: .teacherStudent)
+        (spec.dimension, spec.teacherWidth, spec.train, spec.test) = (8, 3, 64, 16)
+        let a = try spec.load(using: RandomGenerator(seed: 4))
+        let b = try spec.load(using: RandomGenerator(seed: 4))
+        let c = try spec.load(using: RandomGenerator(seed: 5))
+        #expect(a.train.inputs.bitwiseEquals(b.train.inputs))
+        #expect(a.train.targets == b.train.targets)
+        #expect(!a.train.inputs.bitwiseEquals(c.train.inputs))
+        // Train and test come from independent streams.
+        #expect(!a.train.inputs.slice(alongAxis: 0, 0..<16).bitwiseEquals(a.test.inputs))
+    }
+
+    @Test func lowRankTeacherHasTheRequestedSingularValues() throws {
+        var generator = RandomGenerator(seed: 2)
+        let a = SyntheticTasks.lowRankMatrix(outputs: 12, dimension: 16, singularValues: [10, 3, 1], using: &generator)
+        let s = try a.singularValues()
+        #expect(abs(s[0] - 10) < 1e-9 && abs(s[1] - 3) < 1e-9 && abs(s[2] - 1) < 1e-9)
+        #expect(s[3] < 1e-9)
+        var spec = DataSpec(kind: .lowRank)
+        (spec.dimension, spec.singularValues) = (4, [1, 2, 3, 4, 5])
+        #expect(throws: DataError.self) { try spec.load(using: RandomGenerator(seed: 0)) }
+    }
+
+    @Test func gaussianMixtureHasLabelsInRangeAndSeparatedMeans() throws {
+        var spec = DataSpec(kind: .gaussianMixture)
+        (spec.classes, spec.dimension, spec.separation, spec.train) = (4, 6, 20, 400)
+        let split = try spec.load(using: RandomGenerator(seed: 3))
+        guard case .classes(let labels, let classes) = split.train.targets else { Issue.record("expected classes"); return }
+        #expect(classes == 4)
+        #expect(Set(labels) == [0, 1, 2, 3])
+        // With separation 20 and unit noise the nearest-mean rule is nearly perfect.
+        var means = [[Float]](repeating: [Float](repeating: 0, count: 6), count: 4)
+        var counts = [Float](repeating: 0, count: 4)
+        for n in 0..<400 { let c = Int(labels[n]); counts[c] += 1; for j in 0..<6 { means[c][j] += split.train.inputs[n, j] } }
+        for c in 0..<4 { for j in 0..<6 { means[c][j] /= counts[c] } }
+        let norms = means.map { m in m.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+        #expect(norms.allSatisfy { abs($0 - 20) < 1 })
+    }
+
+    @Test func fieldsThatDoNotApplyAreRejected() {
+        var spec = DataSpec(kind: .staircase)
+        spec.classes = 3
+        #expect(throws: DataError.self) { try spec.validate() }
+        var bad = DataSpec(kind: .leap)
+        bad.monomials = [[0, 40]]
+        bad.dimension = 10
+        #expect(throws: DataError.self) { try bad.load(using: RandomGenerator(seed: 0)) }
+    }
+}
