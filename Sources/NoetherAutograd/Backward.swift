@@ -3,6 +3,8 @@ import NoetherTensor
 extension Tape {
     /// Runs the reverse pass from `loss`, seeding its gradient with ones (or `seed`, which must
     /// have the loss's shape: a vector–Jacobian product with that vector).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(from loss: Variable<Scalar>, seed: Tensor<Scalar>? = nil) {
         precondition(loss.tape === self, "backward(from:) with a variable of another tape")
         let shape = values[loss.index].shape

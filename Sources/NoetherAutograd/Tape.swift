@@ -6,6 +6,12 @@ import NoetherTensor
 /// ``Variable``s, call ``backward(from:)`` on a scalar, then read ``gradient(of:)`` for any
 /// recorded value — parameters and intermediate activations alike. ``reset()`` clears the tape
 /// for the next step and recycles its buffers, so a repeated step allocates nothing once warm.
+///
+/// Performance note: the operations are generic over the scalar type and called from other
+/// modules, where they could not be specialised; each entry point therefore carries
+/// `@_specialize` for `Float` and `Double`, which makes the generic entry jump to code compiled
+/// for the concrete type (and its kernels inlined), so element loops never go through witness
+/// tables.
 public final class Tape<Scalar: TensorScalar> {
     var values: [Tensor<Scalar>] = []
     var operations: [Operation<Scalar>] = []

@@ -88,6 +88,8 @@ public struct Optimizer<Scalar: TensorScalar>: Sendable {
     ///   - parameters: updated in place (a copy is made only if their storage is shared).
     ///   - gradient: the gradient of the parameter at a layout position, or nil for none.
     ///   - learningRate: this step's learning rate (from the schedule).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public mutating func update(
         _ parameters: inout Parameters<Scalar>, learningRate: Double,
         gradient: (Int) -> UnsafePointer<Scalar>?

@@ -64,6 +64,7 @@ extension Kernels {
 extension Tensor {
     /// The matrix product `op(self) · op(other)`; leading axes of `self` are batch axes, and
     /// `other` is either a matrix shared by the batch or has the same batch axes.
+    @inlinable
     public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
         let geometry: MatrixProductGeometry
         switch MatrixProductGeometry.of(shape, other.shape, transposeA: transposeSelf, transposeB: transposeOther) {

@@ -159,12 +159,15 @@ extension Kernels {
 
 extension Tensor {
     /// Softmax along the last axis.
+    @inlinable
     public func softmax() -> Tensor { softmaxLike(logarithm: false) }
 
     /// Log-softmax along the last axis.
+    @inlinable
     public func logSoftmax() -> Tensor { softmaxLike(logarithm: true) }
 
-    private func softmaxLike(logarithm: Bool) -> Tensor {
+    @usableFromInline
+    func softmaxLike(logarithm: Bool) -> Tensor {
         let columns = shape.last
         let result = Tensor(uninitializedShape: shape)
         let out = result.storage.base

@@ -1,5 +1,6 @@
 extension Tensor {
     /// Applies a binary operation with numpy broadcasting.
+    @inlinable
     public func combined(with other: Tensor, _ operation: BinaryOperation) -> Tensor {
         guard let outShape = Shape.broadcast(shape, other.shape) else {
             preconditionFailure("shapes \(shape) and \(other.shape) do not broadcast")
@@ -15,6 +16,7 @@ extension Tensor {
     }
 
     /// Applies an element-wise function.
+    @inlinable
     public func map(_ function: UnaryFunction) -> Tensor {
         let result = Tensor(uninitializedShape: shape)
         let out = result.storage.base
@@ -22,17 +24,28 @@ extension Tensor {
         return result
     }
 
+    @inlinable
     public static func + (a: Tensor, b: Tensor) -> Tensor { a.combined(with: b, .add) }
+    @inlinable
     public static func - (a: Tensor, b: Tensor) -> Tensor { a.combined(with: b, .subtract) }
+    @inlinable
     public static func * (a: Tensor, b: Tensor) -> Tensor { a.combined(with: b, .multiply) }
+    @inlinable
     public static func / (a: Tensor, b: Tensor) -> Tensor { a.combined(with: b, .divide) }
+    @inlinable
     public static func + (a: Tensor, b: Scalar) -> Tensor { a.map(.shift(Double(b))) }
+    @inlinable
     public static func - (a: Tensor, b: Scalar) -> Tensor { a.map(.shift(-Double(b))) }
+    @inlinable
     public static func * (a: Tensor, b: Scalar) -> Tensor { a.map(.scale(Double(b))) }
+    @inlinable
     public static func * (a: Scalar, b: Tensor) -> Tensor { b.map(.scale(Double(a))) }
+    @inlinable
     public static func / (a: Tensor, b: Scalar) -> Tensor { a.map(.scale(1 / Double(b))) }
+    @inlinable
     public static prefix func - (a: Tensor) -> Tensor { a.map(.negate) }
 
+    @inlinable
     public static func += (a: inout Tensor, b: Tensor) {
         if a.shape == b.shape {
             a.withUnsafeMutableBufferPointer { x in
@@ -43,6 +56,7 @@ extension Tensor {
         }
     }
 
+    @inlinable
     public static func -= (a: inout Tensor, b: Tensor) {
         if a.shape == b.shape {
             a.withUnsafeMutableBufferPointer { x in
@@ -53,11 +67,13 @@ extension Tensor {
         }
     }
 
+    @inlinable
     public static func *= (a: inout Tensor, b: Scalar) {
         a.withUnsafeMutableBufferPointer { x in for i in 0..<x.count { x[i] *= b } }
     }
 
     /// Adds `alpha · other` in place (same shape).
+    @inlinable
     public mutating func add(_ other: Tensor, scaledBy alpha: Scalar) {
         precondition(shape == other.shape, "shapes \(shape) and \(other.shape) differ")
         withUnsafeMutableBufferPointer { x in
@@ -66,11 +82,13 @@ extension Tensor {
     }
 
     /// Every element with `body` applied, written in place.
+    @inlinable
     public mutating func transform(_ body: (Scalar) -> Scalar) {
         withUnsafeMutableBufferPointer { x in for i in 0..<x.count { x[i] = body(x[i]) } }
     }
 
     /// Whether every element is finite (no NaN or infinity).
+    @inlinable
     public var isFinite: Bool {
         withUnsafeBufferPointer { x in
             for value in x where !value.isFinite { return false }
@@ -79,6 +97,7 @@ extension Tensor {
     }
 
     /// Whether every element is within `tolerance` (absolute plus relative to `other`).
+    @inlinable
     public func isApproximatelyEqual(to other: Tensor, absoluteTolerance: Scalar, relativeTolerance: Scalar = 0) -> Bool {
         guard shape == other.shape else { return false }
         return withUnsafeBufferPointer { a in
@@ -93,6 +112,7 @@ extension Tensor {
     }
 
     /// The largest absolute element-wise difference to `other` (same shape).
+    @inlinable
     public func maxAbsoluteDifference(to other: Tensor) -> Scalar {
         precondition(shape == other.shape, "shapes \(shape) and \(other.shape) differ")
         return withUnsafeBufferPointer { a in

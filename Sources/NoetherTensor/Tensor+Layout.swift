@@ -120,12 +120,14 @@ extension Kernels {
 
 extension Tensor {
     /// The matrix transpose of a rank-2 tensor.
+    @inlinable
     public func transposed() -> Tensor {
         precondition(rank == 2, "transposed() needs a matrix, got \(shape)")
         return permuted([1, 0])
     }
 
     /// The tensor with its axes reordered: result axis i is axis `axes[i]` of this tensor.
+    @inlinable
     public func permuted(_ axes: [Int]) -> Tensor {
         let outShape = shape.permuted(axes)
         let result = Tensor(uninitializedShape: outShape)
@@ -137,6 +139,7 @@ extension Tensor {
     }
 
     /// The elements `range` of one axis.
+    @inlinable
     public func slice(alongAxis axis: Int, _ range: Range<Int>) -> Tensor {
         let axis = shape.normalized(axis: axis)
         precondition(range.lowerBound >= 0 && range.upperBound <= shape[axis], "slice \(range) out of range for axis \(axis) of \(shape)")
@@ -153,6 +156,7 @@ extension Tensor {
     }
 
     /// Joins tensors along an axis; all other extents must agree.
+    @inlinable
     public static func concatenate(_ parts: [Tensor], alongAxis axis: Int) -> Tensor {
         precondition(!parts.isEmpty, "concatenate needs at least one tensor")
         let first = parts[0].shape
@@ -181,6 +185,7 @@ extension Tensor {
     }
 
     /// The rows (entries of axis 0) at `indices`, in that order.
+    @inlinable
     public func gatherRows(_ indices: some Collection<Int>) -> Tensor {
         var outShape = shape
         outShape[0] = indices.count
@@ -190,6 +195,7 @@ extension Tensor {
     }
 
     /// Writes the rows at `indices` into `destination`, whose first extent is `indices.count`.
+    @inlinable
     public func gatherRows(_ indices: some Collection<Int>, into destination: inout Tensor) {
         let rowLength = shape.count / Swift.max(shape[0], 1)
         precondition(destination.count == indices.count * rowLength, "destination does not fit the gathered rows")

@@ -64,6 +64,7 @@ extension Shape {
 
 extension Tensor {
     /// The sum of all elements.
+    @inlinable
     public func sum() -> Scalar {
         withUnsafeBufferPointer { x in
             var total: Scalar = 0
@@ -73,9 +74,11 @@ extension Tensor {
     }
 
     /// The mean of all elements.
+    @inlinable
     public func mean() -> Scalar { count == 0 ? .nan : sum() / Scalar(count) }
 
     /// Sums along one axis.
+    @inlinable
     public func sum(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
         let axis = shape.normalized(axis: axis)
         let (outer, length, inner) = shape.split(at: axis)
@@ -88,12 +91,14 @@ extension Tensor {
     }
 
     /// Means along one axis.
+    @inlinable
     public func mean(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
         let extent = shape[shape.normalized(axis: axis)]
         return sum(alongAxis: axis, keepingDimension: keepingDimension) * (1 / Scalar(extent))
     }
 
     /// The maximum along one axis.
+    @inlinable
     public func max(alongAxis axis: Int, keepingDimension: Bool = false) -> Tensor {
         let axis = shape.normalized(axis: axis)
         let (outer, length, inner) = shape.split(at: axis)
@@ -113,6 +118,7 @@ extension Tensor {
     }
 
     /// The index of the largest element of each row of the last axis (first index on ties).
+    @inlinable
     public func argmaxAlongLastAxis() -> [Int] {
         let columns = shape.last
         guard columns > 0 else { return [] }
@@ -126,12 +132,15 @@ extension Tensor {
     }
 
     /// The largest element.
+    @inlinable
     public func max() -> Scalar { withUnsafeBufferPointer { $0.max() ?? .nan } }
 
     /// The smallest element.
+    @inlinable
     public func min() -> Scalar { withUnsafeBufferPointer { $0.min() ?? .nan } }
 
     /// The squared Euclidean (Frobenius) norm.
+    @inlinable
     public func squaredNorm() -> Scalar {
         withUnsafeBufferPointer { x in
             var total: Scalar = 0
@@ -141,9 +150,11 @@ extension Tensor {
     }
 
     /// The Euclidean (Frobenius) norm.
+    @inlinable
     public func norm() -> Scalar { squaredNorm().squareRoot() }
 
     /// The inner product with a tensor of the same element count.
+    @inlinable
     public func dot(_ other: Tensor) -> Scalar {
         precondition(count == other.count, "dot of \(count) and \(other.count) elements")
         return withUnsafeBufferPointer { a in

@@ -1,6 +1,8 @@
 import NoetherTensor
 
 extension Tape {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func unary(_ function: UnaryFunction, _ x: Variable<Scalar>) -> Variable<Scalar> {
         let shape = x.shape
         let result = output(shape)
@@ -8,6 +10,8 @@ extension Tape {
         return record(result, .unary(function, input: x.index), needsGradient: needsGradient[x.index])
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func binary(_ operation: BinaryOperation, _ a: Variable<Scalar>, _ b: Variable<Scalar>) -> Variable<Scalar> {
         let (aShape, bShape) = (a.shape, b.shape)
         guard let shape = Shape.broadcast(aShape, bShape) else {

@@ -1,6 +1,8 @@
 import NoetherTensor
 
 extension Tape {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func meanSquaredError(_ prediction: Variable<Scalar>, _ target: Variable<Scalar>) -> Variable<Scalar> {
         precondition(prediction.shape.count == target.shape.count,
                      "mse: prediction \(prediction.shape) and target \(target.shape) differ in size")
@@ -30,6 +32,8 @@ extension Tape {
         propagate(to: target, sign: -1)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func crossEntropy(_ logits: Variable<Scalar>, labels: UnsafeBufferPointer<Int32>) -> Variable<Scalar> {
         let shape = logits.shape
         precondition(shape.rank == 2, "crossEntropy needs logits [N, C], got \(shape)")

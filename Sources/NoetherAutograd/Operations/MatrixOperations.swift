@@ -1,6 +1,8 @@
 import NoetherTensor
 
 extension Tape {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func matmul(_ a: Variable<Scalar>, _ b: Variable<Scalar>, transposeA: Bool, transposeB: Bool) -> Variable<Scalar> {
         let geometry: MatrixProductGeometry
         switch MatrixProductGeometry.of(a.shape, b.shape, transposeA: transposeA, transposeB: transposeB) {
@@ -52,6 +54,8 @@ extension Tape {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func linear(_ x: Variable<Scalar>, weight: Variable<Scalar>, bias: Variable<Scalar>?) -> Variable<Scalar> {
         let (xShape, wShape) = (x.shape, weight.shape)
         precondition(wShape.rank == 2 && xShape.rank >= 1 && xShape.last == wShape[1],

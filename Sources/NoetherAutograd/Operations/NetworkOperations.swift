@@ -1,6 +1,8 @@
 import NoetherTensor
 
 extension Tape {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func softmax(_ x: Variable<Scalar>, logarithm: Bool) -> Variable<Scalar> {
         let shape = x.shape
         let columns = shape.last
@@ -18,6 +20,8 @@ extension Tape {
                                 columns: columns, gradientInput: dx, logarithm: logarithm, accumulate: accumulate)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func layerNorm(_ x: Variable<Scalar>, gamma: Variable<Scalar>?, beta: Variable<Scalar>?, epsilon: Scalar) -> Variable<Scalar> {
         let shape = x.shape
         let columns = shape.last
@@ -48,6 +52,8 @@ extension Tape {
             gradientBeta: beta.flatMap { gradientTarget($0) })
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func conv2d(_ x: Variable<Scalar>, weight: Variable<Scalar>, bias: Variable<Scalar>?, stride: Int, padding: Int) -> Variable<Scalar> {
         let geometry: ConvolutionGeometry
         switch ConvolutionGeometry.of(input: x.shape, weight: weight.shape, stride: stride, padding: padding) {
@@ -85,6 +91,8 @@ extension Tape {
             gradientInput: gradientInput, gradientWeight: gradientWeight, gradientBias: b.flatMap { gradientTarget($0) })
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func pool(_ x: Variable<Scalar>, window: Int, stride: Int, maximum: Bool) -> Variable<Scalar> {
         let geometry: PoolingGeometry
         switch PoolingGeometry.of(input: x.shape, window: window, stride: stride) {

@@ -1,6 +1,8 @@
 import NoetherTensor
 
 extension Tape {
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func sum(_ x: Variable<Scalar>, mean: Bool) -> Variable<Scalar> {
         let result = output(.scalar)
         let input = values[x.index]
@@ -15,6 +17,8 @@ extension Tape {
         if accumulate { for i in 0..<n { dx[i] += value } } else { dx.update(repeating: value, count: n) }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func sum(_ x: Variable<Scalar>, alongAxis axis: Int, keepingDimension: Bool) -> Variable<Scalar> {
         let shape = x.shape
         let axis = shape.normalized(axis: axis)
@@ -30,6 +34,8 @@ extension Tape {
         Kernels.expand(g, outer: outer, length: length, inner: inner, dx, scale: 1, accumulate: accumulate)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func reshape(_ x: Variable<Scalar>, _ shape: Shape) -> Variable<Scalar> {
         precondition(shape.count == x.shape.count, "cannot reshape \(x.shape) to \(shape)")
         // Recorded values are never mutated, so the output may share the input's buffer.
@@ -42,6 +48,8 @@ extension Tape {
         if accumulate { for i in 0..<n { dx[i] += g[i] } } else { dx.update(from: g, count: n) }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func permute(_ x: Variable<Scalar>, _ permutation: AxisPermutation) -> Variable<Scalar> {
         let shape = x.shape
         precondition(permutation.rank == shape.rank, "permutation of rank \(permutation.rank) for shape \(shape)")
@@ -57,6 +65,8 @@ extension Tape {
         Kernels.permute(g, shape: values[output].shape, permutation.inverse, dx, accumulate: accumulate)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func slice(_ x: Variable<Scalar>, axis: Int, range: Range<Int>) -> Variable<Scalar> {
         let shape = x.shape
         let axis = shape.normalized(axis: axis)
@@ -79,6 +89,8 @@ extension Tape {
                       sliceLength: values[output].shape[axis], UnsafeMutablePointer(mutating: g), reverse: true)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func concatenate(_ a: Variable<Scalar>, _ b: Variable<Scalar>, axis: Int) -> Variable<Scalar> {
         let (aShape, bShape) = (a.shape, b.shape)
         let axis = aShape.normalized(axis: axis)

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Noether
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time training steps and their GEMM floors (build with -c release for real figures).",
+        discussion: "Workloads: \(StepBenchmarks.names.joined(separator: ", ")). floor_ms is the summed time of the step's GEMMs run alone in the same process.")
+
+    @Flag(help: "Print a JSON array of records.")
+    var json = false
+
+    @Option(name: .customLong("only"), help: "Run only these workloads (repeatable).")
+    var only: [String] = []
+
+    @Option(help: "Timed repetitions per workload (the median is reported).")
+    var repeats = 30
+
+    func validate() throws {
+        guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
+        if let unknown = only.first(where: { !StepBenchmarks.names.contains($0) }) {
+            throw ValidationError("unknown workload '\(unknown)'; choose from \(StepBenchmarks.names.joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let records = StepBenchmarks.run(only, repeats: repeats)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            FileHandle.standardOutput.write(try encoder.encode(records))
+            print()
+            return
+        }
+        print("workload            median ms   floor ms   step/floor   allocs/step   GFLOP/s")
+        for r in records {
+            let floor = r.floorMilliseconds.map { String(format: "%9.3f", $0) } ?? "        –"
+            let ratio = r.floorMilliseconds.map { String(format: "%11.2f", r.medianMilliseconds / $0) } ?? "          –"
+            let allocations = r.allocationsPerStep.map { String(format: "%12.1f", $0) } ?? "           –"
+            let gflops = r.gflops.map { String(format: "%9.1f", $0) } ?? "        –"
+            print("\(r.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", r.medianMilliseconds)) \(floor) \(ratio) \(allocations) \(gflops)")
+        }
+    }
+}

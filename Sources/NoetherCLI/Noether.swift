@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Noether
+
+@main
+struct NoetherCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "noether",
+        abstract: "Parameter symmetry in deep learning: train, measure, control.",
+        version: NoetherVersion.current,
+        subcommands: [Train.self, Demo.self, Bench.self]
+    )
+}
+
+enum NoetherVersion {
+    static let current = "0.1.0"
+}
+
+/// Runs `body`, turning Noether's errors into a one-line message and exit code 1.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as RunError {
+        throw failure(error.description)
+    } catch let error as FileFormatError {
+        throw failure(error.description)
+    } catch let error as DataError {
+        throw failure(error.description)
+    } catch let error as ModelSpecError {
+        throw failure(error.description)
+    }
+}
+
+/// Prints `message` as an error; the returned code exits with status 1.
+func failure(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitCode.failure
+}

@@ -1,0 +1,131 @@
+import Foundation
+import NoetherAutograd
+import NoetherNN
+import NoetherTensor
+
+/// One benchmark's result, as `noether bench --json` prints it.
+public struct BenchmarkRecord: Codable, Sendable {
+    public var name: String
+    /// Median wall time of one step (or one call).
+    public var medianMilliseconds: Double
+    /// The summed time of the step's GEMMs run alone in the same process: the physical floor.
+    public var floorMilliseconds: Double?
+    /// Achieved GFLOP/s (for pure GEMM records).
+    public var gflops: Double?
+    /// Buffers the tape allocated per step after warm-up (0 means buffers are fully reused).
+    public var allocationsPerStep: Double?
+    public var repeats: Int
+
+    enum CodingKeys: String, CodingKey {
+        case name, medianMilliseconds = "median_ms", floorMilliseconds = "floor_ms", gflops
+        case allocationsPerStep = "allocations_per_step", repeats
+    }
+}
+
+/// Training-step benchmarks: forward + backward + SGD update (momentum 0.9, weight decay 5e-4)
+/// of the workloads named in the core-engine issue, each with its GEMM floor.
+public enum StepBenchmarks {
+    /// The workload names, in the order ``run(_:repeats:)`` measures them.
+    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "sgemm-1024"]
+
+    /// Runs the named workloads (all when `names` is empty).
+    public static func run(_ selected: [String] = [], repeats: Int = 30) -> [BenchmarkRecord] {
+        let chosen = selected.isEmpty ? names : names.filter { selected.contains($0) }
+        return chosen.compactMap { name in
+            switch name {
+            case "mlp-64": mlp(width: 64, repeats: repeats)
+            case "mlp-256": mlp(width: 256, repeats: repeats)
+            case "mlp-512": mlp(width: 512, repeats: repeats)
+            case "mlp-1024": mlp(width: 1024, repeats: repeats)
+            case "cnn": cnn(repeats: repeats)
+            case "transformer-block": transformerBlock(repeats: repeats)
+            case "sgemm-1024": sgemm(n: 1024, repeats: repeats)
+            default: nil
+            }
+        }
+    }
+
+    /// MLP 784-W-W-10, batch 128, cross-entropy.
+    public static func mlp(width: Int, repeats: Int) -> BenchmarkRecord {
+        let spec = ModelSpec.mlp(MLPSpec(input: 784, hidden: [width, width], output: 10))
+        return trainingStep(name: "mlp-\(width)", spec: spec, batch: 128, repeats: repeats)
+    }
+
+    /// A small CNN on 28×28 inputs: conv 16 → pool → conv 32 → pool → 128 → 10, batch 128.
+    public static func cnn(repeats: Int) -> BenchmarkRecord {
+        let spec = ModelSpec.cnn(CNNSpec(inputShape: [1, 28, 28],
+                                         convolutions: [ConvolutionLayerSpec(channels: 16), ConvolutionLayerSpec(channels: 32)],
+                                         hidden: [128], output: 10))
+        return trainingStep(name: "cnn", spec: spec, batch: 128, repeats: repeats)
+    }
+
+    /// One encoder block: sequence 64, width 128, 4 heads, feed-forward 512, batch 32.
+    public static func transformerBlock(repeats: Int) -> BenchmarkRecord {
+        let spec = ModelSpec.transformer(TransformerSpec(sequenceLength: 64, tokenDimension: 128, width: 128, heads: 4, depth: 1, feedForward: 512, output: 10))
+        return trainingStep(name: "transformer-block", spec: spec, batch: 32, repeats: repeats)
+    }
+
+    static func trainingStep(name: String, spec: ModelSpec, batch: Int, repeats: Int) -> BenchmarkRecord {
+        var generator = RandomGenerator(seed: 0)
+        guard var model = try? Model<Float>(spec, generator: generator.derived("init")) else {
+            preconditionFailure("benchmark model \(name) is invalid")
+        }
+        let inputs = Tensor<Float>.normal([batch, spec.inputCount], using: &generator)
+        let labels = (0..<batch).map { Int32($0 % spec.outputCount) }
+        let step = TrainingStep<Float>(architecture: model.architecture, loss: .crossEntropy)
+        var optimizer = Optimizer<Float>(OptimizerSpec(learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4), noiseSeed: generator)
+        func once() { step.step(&model.parameters, optimizer: &optimizer, inputs: inputs, targets: .classes(labels), learningRate: 0.01) }
+        for _ in 0..<5 { once() }
+        let allocationsBefore = step.tape.freshAllocations
+        let median = medianMilliseconds(repeats: repeats, once)
+        let allocations = Double(step.tape.freshAllocations - allocationsBefore) / Double(repeats)
+        // The GEMMs of one step, replayed alone on buffers of the same sizes.
+        step.tape.recordsMatrixProducts = true
+        once()
+        let products = step.tape.matrixProducts
+        step.tape.recordsMatrixProducts = false
+        return BenchmarkRecord(name: name, medianMilliseconds: median, floorMilliseconds: gemmFloor(products, repeats: repeats),
+                               gflops: nil, allocationsPerStep: allocations, repeats: repeats)
+    }
+
+    /// The median time of running `products` back to back.
+    static func gemmFloor(_ products: [MatrixProductGeometry], repeats: Int) -> Double {
+        var generator = RandomGenerator(seed: 1)
+        let operands = products.map { p in
+            (Tensor<Float>.normal([p.m * p.k], using: &generator), Tensor<Float>.normal([p.k * p.n], using: &generator),
+             Tensor<Float>.zeros([p.m * p.n]))
+        }
+        func once() {
+            for (p, (a, b, c)) in zip(products, operands) {
+                Float.gemm(transposeA: p.transposeA, transposeB: p.transposeB, m: p.m, n: p.n, k: p.k,
+                           alpha: 1, a: a.unsafeBaseAddress, lda: p.transposeA ? p.m : p.k,
+                           b: b.unsafeBaseAddress, ldb: p.transposeB ? p.k : p.n,
+                           beta: 0, c: c.unsafeBaseAddress, ldc: p.n)
+            }
+        }
+        for _ in 0..<3 { once() }
+        return medianMilliseconds(repeats: repeats, once)
+    }
+
+    /// Square single-precision GEMM through BLAS.
+    public static func sgemm(n: Int, repeats: Int) -> BenchmarkRecord {
+        let product = MatrixProductGeometry.unchecked(m: n, n: n, k: n, transposeA: false, transposeB: false)
+        let median = gemmFloor([product], repeats: repeats)
+        return BenchmarkRecord(name: "sgemm-\(n)", medianMilliseconds: median, floorMilliseconds: nil,
+                               gflops: product.flops / (median * 1e6), allocationsPerStep: nil, repeats: repeats)
+    }
+
+    /// The median over `repeats` timed calls of `body`, in milliseconds.
+    public static func medianMilliseconds(repeats: Int, _ body: () -> Void) -> Double {
+        let clock = ContinuousClock()
+        var times: [Double] = []
+        for _ in 0..<max(repeats, 1) {
+            let start = clock.now
+            body()
+            let d = start.duration(to: clock.now)
+            times.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15)
+        }
+        times.sort()
+        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    }
+}

@@ -1,0 +1,107 @@
+import NoetherData
+import NoetherNN
+
+/// Everything that determines a training run. The same config and seed reproduce a run bit
+/// for bit (on the same machine and BLAS thread count).
+///
+/// Written as YAML or JSON with snake_case keys; see the README for an example of every field.
+public struct RunConfig: Hashable, Sendable, Codable {
+    public var name: String
+    public var seed: UInt64
+    public var model: ModelSpec
+    public var initializer: InitializerSpec
+    public var data: DataSpec
+    /// Defaults to cross-entropy for class labels and mean squared error otherwise.
+    public var loss: LossKind?
+    public var optimizer: OptimizerSpec
+    public var schedule: ScheduleSpec
+    public var training: TrainingSpec
+    /// The run directory; defaults to `runs/<name>`.
+    public var output: String?
+
+    enum CodingKeys: String, CodingKey {
+        case name, seed, model, initializer = "init", data, loss, optimizer, schedule, training, output
+    }
+
+    public init(name: String, seed: UInt64 = 0, model: ModelSpec, initializer: InitializerSpec = InitializerSpec(),
+                data: DataSpec, loss: LossKind? = nil, optimizer: OptimizerSpec = OptimizerSpec(),
+                schedule: ScheduleSpec = ScheduleSpec(), training: TrainingSpec, output: String? = nil) {
+        (self.name, self.seed, self.model, self.initializer, self.data) = (name, seed, model, initializer, data)
+        (self.loss, self.optimizer, self.schedule, self.training, self.output) = (loss, optimizer, schedule, training, output)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            name: try c.decodeIfPresent(String.self, forKey: .name) ?? "run",
+            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0,
+            model: try c.decode(ModelSpec.self, forKey: .model),
+            initializer: try c.decodeIfPresent(InitializerSpec.self, forKey: .initializer) ?? InitializerSpec(),
+            data: try c.decode(DataSpec.self, forKey: .data),
+            loss: try c.decodeIfPresent(LossKind.self, forKey: .loss),
+            optimizer: try c.decodeIfPresent(OptimizerSpec.self, forKey: .optimizer) ?? OptimizerSpec(),
+            schedule: try c.decodeIfPresent(ScheduleSpec.self, forKey: .schedule) ?? ScheduleSpec(),
+            training: try c.decode(TrainingSpec.self, forKey: .training),
+            output: try c.decodeIfPresent(String.self, forKey: .output))
+    }
+
+    /// The run directory this config writes to.
+    public var directory: String { output ?? "runs/\(name)" }
+}
+
+/// How long to train and how often to look.
+public struct TrainingSpec: Hashable, Sendable, Codable {
+    public var steps: Int
+    public var batchSize: Int
+    /// Evaluate (train and test loss, accuracy) every this many steps and at the end.
+    public var evalEvery: Int
+    /// Save a checkpoint every this many steps (0: only at the end).
+    public var checkpointEvery: Int
+    /// At most this many training samples are used to measure the training loss.
+    public var evalSamples: Int
+
+    public init(steps: Int, batchSize: Int = 128, evalEvery: Int? = nil, checkpointEvery: Int = 0, evalSamples: Int = 10_000) {
+        self.steps = steps
+        self.batchSize = batchSize
+        self.evalEvery = evalEvery ?? max(steps / 20, 1)
+        self.checkpointEvery = checkpointEvery
+        self.evalSamples = evalSamples
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            steps: try c.decode(Int.self, forKey: .steps),
+            batchSize: try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? 128,
+            evalEvery: try c.decodeIfPresent(Int.self, forKey: .evalEvery),
+            checkpointEvery: try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 0,
+            evalSamples: try c.decodeIfPresent(Int.self, forKey: .evalSamples) ?? 10_000)
+    }
+
+    public func validate() throws(RunError) {
+        guard steps > 0 else { throw RunError("training.steps must be positive, got \(steps)") }
+        guard batchSize > 0 else { throw RunError("training.batch_size must be positive, got \(batchSize)") }
+        guard evalEvery > 0 else { throw RunError("training.eval_every must be positive, got \(evalEvery)") }
+        guard checkpointEvery >= 0 else { throw RunError("training.checkpoint_every must be ≥ 0") }
+        guard evalSamples > 0 else { throw RunError("training.eval_samples must be positive") }
+    }
+}
+
+extension RunConfig {
+    /// Checks every section, reporting the first problem.
+    public func validate() throws(RunError) {
+        do {
+            try model.validate()
+            try optimizer.validate()
+            try schedule.validate()
+            try data.validate()
+        } catch let error as ModelSpecError {
+            throw RunError("model: \(error.description)")
+        } catch let error as DataError {
+            throw RunError(error.description)
+        } catch {
+            throw RunError("\(error)")
+        }
+        try training.validate()
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+
+/// One logged value: `{"step", "time", "name", "value"}` — a line of `metrics.jsonl`.
+public struct MetricRecord: Hashable, Sendable, Codable {
+    public var step: Int
+    /// Seconds since the run started (excluded when comparing runs).
+    public var time: Double
+    public var name: String
+    public var value: Double
+
+    public init(step: Int, time: Double, name: String, value: Double) {
+        (self.step, self.time, self.name, self.value) = (step, time, name, value)
+    }
+
+    /// The JSON line (numbers in shortest round-trip form; non-finite values as null).
+    public var jsonLine: String {
+        "{\"step\":\(step),\"time\":\(jsonNumber(time)),\"name\":\(jsonString(name)),\"value\":\(jsonNumber(value))}"
+    }
+}
+
+func jsonNumber(_ value: Double) -> String {
+    guard value.isFinite else { return "null" }
+    if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+    return "\(value)"
+}
+
+func jsonString(_ text: String) -> String {
+    let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    return "\"\(escaped)\""
+}
+
+/// An append-only JSON-lines file, flushed after every batch of lines so that an interrupted
+/// run loses nothing it reported.
+public final class JSONLinesWriter {
+    public let path: String
+    private let handle: FileHandle
+
+    /// Opens `path` for appending, creating it if needed.
+    public init(path: String) throws(RunError) {
+        self.path = path
+        if !FileManager.default.fileExists(atPath: path) {
+            guard FileManager.default.createFile(atPath: path, contents: nil) else {
+                throw RunError("cannot create \(path); check that its folder is writable")
+            }
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw RunError("cannot open \(path) for writing") }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+
+    deinit { try? handle.close() }
+
+    public func append(_ lines: [String]) {
+        guard !lines.isEmpty else { return }
+        handle.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}
+
+extension MetricRecord {
+    /// Reads a `metrics.jsonl` file; malformed lines are reported with their number.
+    public static func read(_ path: String) throws(RunError) -> [MetricRecord] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        var records: [MetricRecord] = []
+        let decoder = JSONDecoder()
+        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() where !line.isEmpty {
+            do {
+                records.append(try decoder.decode(MetricRecord.self, from: Data(line.utf8)))
+            } catch {
+                throw RunError("\(path) line \(number + 1) is not a metric record")
+            }
+        }
+        return records
+    }
+}

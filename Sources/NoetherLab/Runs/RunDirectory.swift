@@ -1,0 +1,78 @@
+import Foundation
+import NoetherIO
+
+/// The files of one run: `config.json`, `metrics.jsonl`, `events.jsonl`, `checkpoints/`,
+/// `summary.json` and the final `weights.safetensors`.
+public struct RunDirectory: Sendable {
+    public let path: String
+
+    public init(_ path: String) { self.path = path }
+
+    public var configPath: String { "\(path)/config.json" }
+    public var metricsPath: String { "\(path)/metrics.jsonl" }
+    public var eventsPath: String { "\(path)/events.jsonl" }
+    public var summaryPath: String { "\(path)/summary.json" }
+    public var weightsPath: String { "\(path)/weights.safetensors" }
+    public var checkpointsPath: String { "\(path)/checkpoints" }
+
+    /// Creates the directory (and its parents).
+    public func create() throws(RunError) {
+        do {
+            try FileManager.default.createDirectory(atPath: checkpointsPath, withIntermediateDirectories: true)
+        } catch {
+            throw RunError("cannot create run directory \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Whether anything of a run is here.
+    public var exists: Bool { FileManager.default.fileExists(atPath: configPath) }
+
+    /// Removes every file a run writes, leaving other files alone.
+    public func clear() throws(RunError) {
+        for item in [configPath, metricsPath, eventsPath, summaryPath, weightsPath, checkpointsPath] {
+            if FileManager.default.fileExists(atPath: item) {
+                do { try FileManager.default.removeItem(atPath: item) } catch { throw RunError("cannot remove \(item): \(error.localizedDescription)") }
+            }
+        }
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where file.hasPrefix("events.out.tfevents") {
+            try? FileManager.default.removeItem(atPath: "\(path)/\(file)")
+        }
+    }
+
+    /// Writes JSON atomically.
+    public func writeJSON(_ data: Data, to file: String) throws(RunError) {
+        do { try AtomicWrite.write(data, to: file) } catch { throw RunError(error.description) }
+    }
+
+    /// The resolved config recorded by an earlier run here, if any.
+    public func recordedConfig() -> RunConfig? {
+        guard let data = FileManager.default.contents(atPath: configPath) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try? decoder.decode(RunConfig.self, from: data)
+    }
+
+    /// The parsed `summary.json`, if the run finished.
+    public func summary() -> RunSummary? {
+        guard let data = FileManager.default.contents(atPath: summaryPath) else { return nil }
+        return try? JSONDecoder().decode(RunSummary.self, from: data)
+    }
+}
+
+/// What `summary.json` records about a finished run.
+public struct RunSummary: Codable, Hashable, Sendable {
+    public var name: String
+    public var status: String
+    public var steps: Int
+    public var configHash: String
+    public var parameterCount: Int
+    /// The last evaluation's metrics.
+    public var final: [String: Double]
+    public var wallTimeSeconds: Double
+    public var stepsPerSecond: Double
+
+    enum CodingKeys: String, CodingKey {
+        case name, status, steps, configHash = "config_hash", parameterCount = "parameter_count", final
+        case wallTimeSeconds = "wall_time_seconds", stepsPerSecond = "steps_per_second"
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Step, loss, rate and ETA on one rewritten terminal line (stderr); silent when stderr is not
+/// a terminal, so piped and logged output stays clean.
+public final class ProgressReporter {
+    private let enabled: Bool
+    private let label: String
+    private var lastDraw = Date.distantPast
+    private let start = Date()
+    private var startStep = 0
+
+    public init(label: String, enabled: Bool = isatty(STDERR_FILENO) == 1) {
+        self.label = label
+        self.enabled = enabled
+    }
+
+    public func begin(at step: Int) { startStep = step }
+
+    public func update(step: Int, of total: Int, loss: Double) {
+        guard enabled else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) > 0.1 || step == total else { return }
+        lastDraw = now
+        let elapsed = now.timeIntervalSince(start)
+        let rate = Double(step - startStep) / max(elapsed, 1e-9)
+        let eta = rate > 0 ? Double(total - step) / rate : 0
+        let line = String(format: "\r%@ step %d/%d  loss %.4g  %.0f steps/s  ETA %@   ",
+                          label, step, total, loss, rate, Self.duration(eta))
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    public func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 60 { return String(format: "%.0fs", seconds) }
+        if seconds < 3600 { return String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60) }
+        return String(format: "%dh%02dm", Int(seconds) / 3600, (Int(seconds) % 3600) / 60)
+    }
+}

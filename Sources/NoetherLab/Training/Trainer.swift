@@ -1,0 +1,233 @@
+import Foundation
+import NoetherData
+import NoetherIO
+import NoetherNN
+import NoetherTensor
+
+/// How a run is executed (not part of what it computes).
+public struct TrainingOptions: Sendable {
+    /// Where to write the run; nil keeps everything in memory.
+    public var directory: String?
+    /// Discard an earlier run in the directory instead of resuming it.
+    public var restart = false
+    /// Show progress on the terminal.
+    public var showsProgress = false
+    /// Stop after this many steps in this session (as if interrupted), for tests.
+    public var stopAfterSteps: Int?
+
+    public init(directory: String? = nil, restart: Bool = false, showsProgress: Bool = false, stopAfterSteps: Int? = nil) {
+        (self.directory, self.restart, self.showsProgress, self.stopAfterSteps) = (directory, restart, showsProgress, stopAfterSteps)
+    }
+}
+
+/// The outcome of ``Trainer/run()``.
+public struct TrainingResult: Sendable {
+    public let summary: RunSummary
+    public let parameters: Parameters<Float>
+    public let architecture: Architecture
+    /// Every metric recorded in this session (and, when resumed, earlier ones from the file).
+    public let metrics: [MetricRecord]
+    /// Whether an earlier, already finished run was found and returned unchanged.
+    public let wasAlreadyComplete: Bool
+}
+
+/// The training loop: data, model, optimiser and schedule from a ``RunConfig``; evaluation,
+/// callbacks, checkpoints and the run directory around them. The same config and seed give
+/// bit-identical weights and metric values, also across an interruption and resume.
+public struct Trainer {
+    public private(set) var config: RunConfig
+    public let options: TrainingOptions
+    public var callbacks: [TrainingCallback]
+
+    public init(config: RunConfig, options: TrainingOptions = TrainingOptions(), callbacks: [TrainingCallback] = []) {
+        self.config = config
+        self.options = options
+        self.callbacks = callbacks
+    }
+
+    public func run() throws(RunError) -> TrainingResult {
+        try config.validate()
+        let generator = RandomGenerator(seed: config.seed)
+        let split: DataSplit
+        do { split = try config.data.load(using: generator.derived("data")) } catch { throw RunError(error.description) }
+        var config = self.config
+        config.loss = try Self.resolveLoss(config.loss, for: split.train.targets)
+        let loss = config.loss ?? .mse
+        let architecture: Architecture
+        do { architecture = try Architecture(config.model) } catch { throw RunError("model: \(error.description)") }
+        try Self.checkCompatibility(config.model, split.train)
+
+        let run = options.directory.map(RunDirectory.init)
+        let configHash = ConfigLoader.hash(config)
+        var resumeFrom: String?
+        if let run {
+            if run.exists, !options.restart {
+                guard run.recordedConfig() == config else {
+                    throw RunError("\(run.path) holds a run of a different config; use another output directory or --restart to replace it")
+                }
+                if let summary = run.summary(), summary.status == "completed" {
+                    return try finishedResult(run, summary: summary, architecture: architecture)
+                }
+                resumeFrom = Checkpoint.all(in: run).last?.path
+            } else if options.restart {
+                try run.clear()
+            }
+            try run.create()
+            try run.writeJSON(ConfigLoader.canonicalJSON(config), to: run.configPath)
+        }
+
+        var parameters: Parameters<Float> = config.initializer.initialize(architecture, using: generator.derived("init"))
+        var optimizer = Optimizer<Float>(config.optimizer, noiseSeed: generator.derived("noise"))
+        var sampler = BatchSampler(sampleCount: split.train.count, batchSize: config.training.batchSize, seed: generator.derived("batches"))
+        var lossSum = 0.0, lossCount = 0, elapsedBefore = 0.0
+        var firstStep = 0
+        var records: [MetricRecord] = []
+        if let resumeFrom, let run {
+            let (p, o, state) = try Checkpoint.load(resumeFrom, architecture: architecture, optimizer: config.optimizer)
+            (parameters, optimizer, sampler) = (p, o, state.sampler)
+            (lossSum, lossCount, elapsedBefore, firstStep) = (state.batchLossSum, state.batchLossCount, state.elapsedSeconds, state.step)
+            records = try MetricRecord.read(run.metricsPath).filter { $0.step <= firstStep }
+            try run.writeJSON(Data(records.map { $0.jsonLine + "\n" }.joined().utf8), to: run.metricsPath)
+        } else if let run {
+            try run.writeJSON(Data(), to: run.metricsPath)
+        }
+        let metricsFile = try run.map { r throws(RunError) in try JSONLinesWriter(path: r.metricsPath) }
+
+        let training = config.training
+        let step = TrainingStep<Float>(architecture: architecture, loss: loss)
+        let sink = MetricSink()
+        let clock = ContinuousClock()
+        let started = clock.now
+        func elapsed() -> Double {
+            let d = started.duration(to: clock.now)
+            return elapsedBefore + Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+        func state(_ completed: Int, batchLoss: Double, learningRate: Double) -> TrainingState {
+            TrainingState(step: completed, totalSteps: training.steps, batchLoss: batchLoss, learningRate: learningRate,
+                          parameters: parameters, architecture: architecture, metrics: sink)
+        }
+        func flush() {
+            let drained = sink.drain()
+            records += drained
+            metricsFile?.append(drained.map(\.jsonLine))
+        }
+        let progress = options.showsProgress ? ProgressReporter(label: config.name) : nil
+        progress?.begin(at: firstStep)
+        for callback in callbacks { callback.trainingWillStart(state(firstStep, batchLoss: .nan, learningRate: config.optimizer.learningRate)) }
+
+        var batch = Batch()
+        var lastMetrics: [String: Double] = [:]
+        var stepsThisSession = 0
+        var completed = firstStep
+        while completed < training.steps {
+            if let stop = options.stopAfterSteps, stepsThisSession >= stop { break }
+            let indices = sampler.next()
+            batch.fill(from: split.train, indices: indices)
+            if let augmentation = config.data.augmentation, augmentation.isActive {
+                var stream = sampler.augmentationStream
+                augmentation.apply(to: &batch.inputs, sampleShape: split.train.sampleShape,
+                                   relevantCoordinates: split.train.relevantCoordinates, using: &stream)
+            }
+            let learningRate = config.schedule.learningRate(base: config.optimizer.learningRate, step: completed, totalSteps: training.steps)
+            let targets: Targets<Float> = if case .classes = split.train.targets { .classes(batch.labels) } else { .values(batch.values) }
+            let batchLoss = Double(step.step(&parameters, optimizer: &optimizer, inputs: batch.inputs, targets: targets, learningRate: learningRate))
+            completed += 1
+            stepsThisSession += 1
+            guard batchLoss.isFinite else {
+                progress?.finish()
+                throw RunError("training diverged at step \(completed) (batch loss \(batchLoss)); lower optimizer.learning_rate or the init scale")
+            }
+            lossSum += batchLoss
+            lossCount += 1
+            (sink.step, sink.time) = (completed, elapsed())
+            for callback in callbacks { callback.stepDidFinish(state(completed, batchLoss: batchLoss, learningRate: learningRate)) }
+
+            if completed % training.evalEvery == 0 || completed == training.steps {
+                lastMetrics = evaluate(parameters, split: split, loss: loss, step: step, limit: training.evalSamples)
+                lastMetrics["batch_loss"] = lossSum / Double(max(lossCount, 1))
+                lastMetrics["learning_rate"] = learningRate
+                (lossSum, lossCount) = (0, 0)
+                for name in lastMetrics.keys.sorted() { sink.record(name, lastMetrics[name] ?? .nan) }
+                for callback in callbacks { callback.evaluationDidFinish(state(completed, batchLoss: batchLoss, learningRate: learningRate), metrics: lastMetrics) }
+                flush()
+            }
+            if let run, training.checkpointEvery > 0, completed % training.checkpointEvery == 0, completed < training.steps {
+                flush()
+                try Checkpoint.save(in: run, parameters: parameters, optimizer: optimizer, state: CheckpointState(
+                    step: completed, optimizerStep: optimizer.step, noise: optimizer.noise, sampler: sampler,
+                    batchLossSum: lossSum, batchLossCount: lossCount, elapsedSeconds: elapsed()))
+            }
+            progress?.update(step: completed, of: training.steps, loss: batchLoss)
+        }
+        progress?.finish()
+        flush()
+
+        let finished = completed >= training.steps
+        let wall = elapsed()
+        let summary = RunSummary(
+            name: config.name, status: finished ? "completed" : "interrupted", steps: completed, configHash: configHash,
+            parameterCount: parameters.scalarCount, final: lastMetrics, wallTimeSeconds: wall,
+            stepsPerSecond: Double(stepsThisSession) / max(wall - elapsedBefore, 1e-9))
+        if finished {
+            for callback in callbacks { callback.trainingDidFinish(state(completed, batchLoss: .nan, learningRate: .nan)) }
+            flush()
+            if let run {
+                do { try SafetensorsFile.write(parameters.tensors, metadata: ["format": "pt", "noether_config_hash": configHash], to: run.weightsPath) } catch {
+                    throw RunError(error.description)
+                }
+                try run.writeJSON(Self.summaryJSON(summary), to: run.summaryPath)
+            }
+        }
+        return TrainingResult(summary: summary, parameters: parameters, architecture: architecture, metrics: records, wasAlreadyComplete: false)
+    }
+
+    private func evaluate(_ parameters: Parameters<Float>, split: DataSplit, loss: LossKind, step: TrainingStep<Float>, limit: Int) -> [String: Double] {
+        let predict = { (p: Parameters<Float>, x: Tensor<Float>) in step.predict(p, inputs: x) }
+        let train = Evaluation.evaluate(parameters, on: split.train, limit: limit, loss: loss, predict: predict)
+        let test = Evaluation.evaluate(parameters, on: split.test, loss: loss, predict: predict)
+        var metrics = ["train_loss": train.loss, "test_loss": test.loss]
+        if let accuracy = train.accuracy { metrics["train_accuracy"] = accuracy }
+        if let accuracy = test.accuracy { metrics["test_accuracy"] = accuracy }
+        return metrics
+    }
+
+    private func finishedResult(_ run: RunDirectory, summary: RunSummary, architecture: Architecture) throws(RunError) -> TrainingResult {
+        do {
+            let weights = try SafetensorsFile(contentsOf: run.weightsPath).tensors(as: Float.self)
+            return TrainingResult(summary: summary, parameters: Parameters(weights), architecture: architecture,
+                                  metrics: try MetricRecord.read(run.metricsPath), wasAlreadyComplete: true)
+        } catch let error as RunError {
+            throw error
+        } catch {
+            throw RunError("\(run.path) says it is complete but its weights cannot be read (\(error)); use --restart")
+        }
+    }
+
+    /// The summary as pretty-printed JSON (as in `summary.json`).
+    public static func summaryJSON(_ summary: RunSummary) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return (try? encoder.encode(summary)) ?? Data("{}".utf8)
+    }
+
+    static func resolveLoss(_ loss: LossKind?, for targets: DatasetTargets) throws(RunError) -> LossKind {
+        switch (loss, targets) {
+        case (nil, .classes): return .crossEntropy
+        case (nil, .values): return .mse
+        case (.crossEntropy, .values):
+            throw RunError("loss cross_entropy needs class labels, but this data has real-valued targets; use loss: mse")
+        case (let chosen?, _): return chosen
+        }
+    }
+
+    static func checkCompatibility(_ model: ModelSpec, _ data: Dataset) throws(RunError) {
+        guard model.inputCount == data.featureCount else {
+            throw RunError("the model takes \(model.inputCount) input features but the data has \(data.featureCount); set the model's input size to \(data.featureCount)")
+        }
+        guard model.outputCount == data.targets.outputCount else {
+            let what = if case .classes = data.targets { "classes" } else { "target values per sample" }
+            throw RunError("the model has \(model.outputCount) outputs but the data has \(data.targets.outputCount) \(what); set the model's output size to \(data.targets.outputCount)")
+        }
+    }
+}
