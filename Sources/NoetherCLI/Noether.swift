@@ -33,6 +33,7 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
 
 /// Prints `message` as an error; the returned code exits with status 1.
 func failure(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+    FileHandle.standardError.write(Data("error: \(oneLine)\n".utf8))
     return ExitCode.failure
 }

@@ -114,20 +114,28 @@ public struct Optimizer<Scalar: TensorScalar>: Sendable {
             parameters.tensors.values[position].withUnsafeMutableBufferPointer { p in
                 noiseBuffer.withUnsafeBufferPointer { noiseValues in
                     noisePointer = spec.gradientNoise > 0 ? noiseValues.baseAddress : nil
+                    let noise = noisePointer
+                    let (spec, step) = (spec, step)
                     switch spec.kind {
                     case .sgd:
                         if usesFirstMoments {
                             firstMoments[position].withUnsafeMutableBufferPointer { m in
-                                Self.sgd(spec, p.baseAddress!, g, noisePointer, m.baseAddress, count: count, learningRate: learningRate)
+                                Self.inChunks(count) { lo, n in
+                                    Self.sgd(spec, p.baseAddress! + lo, g + lo, noise.map { $0 + lo }, m.baseAddress! + lo, count: n, learningRate: learningRate)
+                                }
                             }
                         } else {
-                            Self.sgd(spec, p.baseAddress!, g, noisePointer, nil, count: count, learningRate: learningRate)
+                            Self.inChunks(count) { lo, n in
+                                Self.sgd(spec, p.baseAddress! + lo, g + lo, noise.map { $0 + lo }, nil, count: n, learningRate: learningRate)
+                            }
                         }
                     case .adam, .adamw:
                         firstMoments[position].withUnsafeMutableBufferPointer { m in
                             secondMoments[position].withUnsafeMutableBufferPointer { v in
-                                Self.adam(spec, step: step, p.baseAddress!, g, noisePointer, m.baseAddress!, v.baseAddress!,
-                                          count: count, learningRate: learningRate)
+                                Self.inChunks(count) { lo, n in
+                                    Self.adam(spec, step: step, p.baseAddress! + lo, g + lo, noise.map { $0 + lo },
+                                              m.baseAddress! + lo, v.baseAddress! + lo, count: n, learningRate: learningRate)
+                                }
                             }
                         }
                     }
@@ -136,35 +144,57 @@ public struct Optimizer<Scalar: TensorScalar>: Sendable {
         }
     }
 
+    /// Runs `body(start, count)` over `0..<count`, split across two threads for large tensors:
+    /// the update is memory-bound, and each element is independent, so the result is the same.
+    private static func inChunks(_ count: Int, _ body: (Int, Int) -> Void) {
+        let threads = count >= 1 << 17 ? 2 : 1
+        guard threads > 1 else {
+            body(0, count)
+            return
+        }
+        let chunk = (count + threads - 1) / threads
+        // The chunks touch disjoint memory, so sharing `body` across threads is safe.
+        nonisolated(unsafe) let body = body
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let start = t * chunk
+            body(start, max(0, min(chunk, count - start)))
+        }
+    }
+
+    /// Calls `body` with the noise of element i as a function, so that each update loop is
+    /// compiled twice — with and without noise — and the noiseless one vectorises.
+    @inline(__always)
+    private static func withNoise(_ noise: UnsafePointer<Scalar>?, _ body: ((Int) -> Scalar) -> Void) {
+        if let noise { body { noise[$0] } } else { body { _ in 0 } }
+    }
+
     /// SGD with optional momentum (PyTorch: buf ← μ·buf + g; Nesterov uses g + μ·buf).
     private static func sgd(_ spec: OptimizerSpec, _ p: UnsafeMutablePointer<Scalar>, _ g: UnsafePointer<Scalar>, _ noise: UnsafePointer<Scalar>?,
-                     _ buffer: UnsafeMutablePointer<Scalar>?, count: Int, learningRate: Double) {
+                            _ buffer: UnsafeMutablePointer<Scalar>?, count: Int, learningRate: Double) {
         let (lr, decay, mu) = (Scalar(learningRate), Scalar(spec.weightDecay), Scalar(spec.momentum))
-        switch (buffer, spec.nesterov) {
-        case (nil, _):
-            if let noise {
-                for i in 0..<count { p[i] -= lr * (g[i] + noise[i] + decay * p[i]) }
-            } else {
-                for i in 0..<count { p[i] -= lr * (g[i] + decay * p[i]) }
-            }
-        case (let m?, false):
-            for i in 0..<count {
-                let d = g[i] + (noise?[i] ?? 0) + decay * p[i]
-                m[i] = mu * m[i] + d
-                p[i] -= lr * m[i]
-            }
-        case (let m?, true):
-            for i in 0..<count {
-                let d = g[i] + (noise?[i] ?? 0) + decay * p[i]
-                m[i] = mu * m[i] + d
-                p[i] -= lr * (d + mu * m[i])
+        withNoise(noise) { noiseAt in
+            switch (buffer, spec.nesterov) {
+            case (nil, _):
+                for i in 0..<count { p[i] -= lr * (g[i] + noiseAt(i) + decay * p[i]) }
+            case (let m?, false):
+                for i in 0..<count {
+                    let d = g[i] + noiseAt(i) + decay * p[i]
+                    m[i] = mu * m[i] + d
+                    p[i] -= lr * m[i]
+                }
+            case (let m?, true):
+                for i in 0..<count {
+                    let d = g[i] + noiseAt(i) + decay * p[i]
+                    m[i] = mu * m[i] + d
+                    p[i] -= lr * (d + mu * m[i])
+                }
             }
         }
     }
 
     /// Adam (L2 decay in the gradient) or AdamW (decoupled decay), with bias correction.
     private static func adam(_ spec: OptimizerSpec, step: Int, _ p: UnsafeMutablePointer<Scalar>, _ g: UnsafePointer<Scalar>, _ noise: UnsafePointer<Scalar>?,
-                      _ m: UnsafeMutablePointer<Scalar>, _ v: UnsafeMutablePointer<Scalar>, count: Int, learningRate: Double) {
+                             _ m: UnsafeMutablePointer<Scalar>, _ v: UnsafeMutablePointer<Scalar>, count: Int, learningRate: Double) {
         let t = Double(step)
         let (b1, b2) = (Scalar(spec.beta1), Scalar(spec.beta2))
         let correction1 = Scalar(1 - Double.pow(spec.beta1, t))
@@ -175,12 +205,15 @@ public struct Optimizer<Scalar: TensorScalar>: Sendable {
         let l2 = decoupled ? 0 : Scalar(spec.weightDecay)
         let shrink = decoupled ? 1 - lr * Scalar(spec.weightDecay) : 1
         let stepSize = lr / correction1
-        for i in 0..<count {
-            let d = g[i] + (noise?[i] ?? 0) + l2 * p[i]
-            m[i] = b1 * m[i] + (1 - b1) * d
-            v[i] = b2 * v[i] + (1 - b2) * d * d
-            p[i] = p[i] * shrink - stepSize * m[i] / (v[i].squareRoot() / correction2Root + epsilon)
+        withNoise(noise) { noiseAt in
+            for i in 0..<count {
+                let d = g[i] + noiseAt(i) + l2 * p[i]
+                m[i] = b1 * m[i] + (1 - b1) * d
+                v[i] = b2 * v[i] + (1 - b2) * d * d
+                p[i] = p[i] * shrink - stepSize * m[i] / (v[i].squareRoot() / correction2Root + epsilon)
+            }
         }
     }
 }
+import Dispatch
 import RealModule

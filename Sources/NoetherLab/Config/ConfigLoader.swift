@@ -81,6 +81,8 @@ public enum ConfigLoader {
                 return try jsonValue(of: node, source: source)
             } catch let error as RunError {
                 throw error
+            } catch let error as YamlError {
+                throw RunError("\(source) is not valid YAML: \(describe(error))")
             } catch {
                 throw RunError("\(source) is not valid YAML: \(error)")
             }
@@ -147,6 +149,18 @@ public enum ConfigLoader {
             previous = current
         }
         return previous[b.count]
+    }
+
+    /// A YAML syntax error on one line: "line L, column C: problem (while …)".
+    static func describe(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let during = context.map { " (\($0.text) in line \($0.mark.line))" } ?? ""
+            return "line \(mark.line), column \(mark.column): \(problem)\(during)"
+        default:
+            return "\(error)".split(separator: "\n").joined(separator: " ")
+        }
     }
 
     /// A decoding error as "where: what".

@@ -45,6 +45,13 @@ public struct RunConfig: Hashable, Sendable, Codable {
             output: try c.decodeIfPresent(String.self, forKey: .output))
     }
 
+    /// A stable hash of what the run computes (the config without its output directory).
+    public var contentHash: String {
+        var content = self
+        content.output = nil
+        return ConfigLoader.hash(content)
+    }
+
     /// The run directory this config writes to.
     public var directory: String { output ?? "runs/\(name)" }
 }

@@ -58,7 +58,7 @@ public struct Trainer {
         try Self.checkCompatibility(config.model, split.train)
 
         let run = options.directory.map(RunDirectory.init)
-        let configHash = ConfigLoader.hash(config)
+        let configHash = config.contentHash
         var resumeFrom: String?
         if let run {
             if run.exists, !options.restart {

@@ -1,0 +1,119 @@
+import Foundation
+import XCTest
+
+/// Runs the built `noether` binary as a user would and checks its exit status and output.
+final class CommandLineTests: XCTestCase {
+    struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    var binary: URL {
+        // The executable is built next to the test bundle (whose URL is the bundle itself or
+        // the folder holding it, depending on the platform).
+        let bundle = Bundle(for: CommandLineTests.self).bundleURL
+        let candidates = [bundle, bundle.deletingLastPathComponent(), Bundle.main.bundleURL]
+            .map { $0.appendingPathComponent("noether") }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    func run(_ arguments: [String]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func write(_ text: String, _ name: String) throws -> String {
+        let directory = NSTemporaryDirectory() + "noether-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = "\(directory)/\(name)"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// A one-line error on stderr (no stack trace) and exit status 1.
+    func assertCleanFailure(_ outcome: Outcome, mentioning text: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(outcome.status, 1, outcome.stderr, file: file, line: line)
+        XCTAssertTrue(outcome.stderr.hasPrefix("error: "), outcome.stderr, file: file, line: line)
+        XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr, file: file, line: line)
+        XCTAssertTrue(outcome.stderr.contains(text), "\(outcome.stderr) should mention \(text)", file: file, line: line)
+    }
+
+    func testVersion() throws {
+        let outcome = try run(["--version"])
+        XCTAssertEqual(outcome.status, 0)
+        XCTAssertTrue(outcome.stdout.hasPrefix("0."))
+    }
+
+    func testUnknownOptionAndCommandFailWithUsage() throws {
+        let option = try run(["train", "x.yaml", "--no-such-option"])
+        XCTAssertNotEqual(option.status, 0)
+        XCTAssertTrue(option.stderr.contains("--no-such-option"), option.stderr)
+        let command = try run(["frobnicate"])
+        XCTAssertNotEqual(command.status, 0)
+        let bench = try run(["bench", "--only", "nonsense"])
+        XCTAssertNotEqual(bench.status, 0)
+        XCTAssertTrue(bench.stderr.contains("unknown workload"), bench.stderr)
+    }
+
+    func testMissingAndMalformedConfigs() throws {
+        assertCleanFailure(try run(["train", "/nonexistent/run.yaml"]), mentioning: "does not exist")
+        assertCleanFailure(try run(["train", try write("model: [unclosed", "bad.yaml")]), mentioning: "not valid YAML")
+        let misspelt = """
+        model: {kind: mlp, input: 20, hidden: [8], output: 1, activaton: relu}
+        data: {kind: staircase, dimension: 20}
+        training: {steps: 5}
+        """
+        assertCleanFailure(try run(["train", try write(misspelt, "typo.yaml")]), mentioning: "did you mean 'activation'")
+        let badValue = """
+        model: {kind: mlp, input: 20, hidden: [8], output: 1}
+        data: {kind: staircase, dimension: 20}
+        optimizer: {learning_rate: -1}
+        training: {steps: 5}
+        """
+        assertCleanFailure(try run(["train", try write(badValue, "lr.yaml")]), mentioning: "learning_rate must be positive")
+    }
+
+    func testMissingAndCorruptDataFiles() throws {
+        let missing = """
+        model: {kind: mlp, input: 784, hidden: [8], output: 10}
+        data: {kind: fashion_mnist, dir: /nonexistent/fashion}
+        training: {steps: 5}
+        """
+        assertCleanFailure(try run(["train", try write(missing, "fm.yaml")]), mentioning: "apt-get install dataset-fashion-mnist")
+        let corruptPath = try write("this is not a zip archive at all, just text padding it out", "data.npz")
+        let corrupt = """
+        model: {kind: mlp, input: 2, hidden: [8], output: 2}
+        data: {kind: npz, path: \(corruptPath)}
+        training: {steps: 5}
+        """
+        assertCleanFailure(try run(["train", try write(corrupt, "npz.yaml")]), mentioning: "npz")
+    }
+
+    func testTrainWritesARunAndReportsIt() throws {
+        let config = """
+        name: cli-smoke
+        model: {kind: mlp, input: 10, hidden: [16], output: 1}
+        data: {kind: staircase, dimension: 10, degree: 2, train: 200, test: 50}
+        training: {steps: 50, batch_size: 50, eval_every: 25}
+        """
+        let path = try write(config, "smoke.yaml")
+        let directory = (path as NSString).deletingLastPathComponent + "/run"
+        let outcome = try run(["train", path, "--out", directory, "--json"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(summary?["status"] as? String, "completed")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/weights.safetensors"))
+        XCTAssertTrue(outcome.stderr.isEmpty, "progress must stay quiet when not on a terminal: \(outcome.stderr)")
+    }
+}
