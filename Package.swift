@@ -50,9 +50,16 @@ let package = Package(
         ),
         .target(name: "NoetherData", dependencies: ["NoetherTensor", "NoetherNN", "NoetherIO"]),
         .target(
+            name: "NoetherSymmetry",
+            dependencies: [
+                "NoetherTensor", "NoetherAutograd", "NoetherNN",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        .target(
             name: "NoetherLab",
             dependencies: [
-                "NoetherTensor", "NoetherAutograd", "NoetherNN", "NoetherIO", "NoetherData",
+                "NoetherTensor", "NoetherAutograd", "NoetherNN", "NoetherIO", "NoetherData", "NoetherSymmetry",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -60,7 +67,7 @@ let package = Package(
             name: "Noether",
             dependencies: [
                 "NoetherTensor", "NoetherAutograd", "NoetherNN", "NoetherIO", "NoetherData",
-                "NoetherLab",
+                "NoetherSymmetry", "NoetherLab",
             ]
         ),
         .executableTarget(
@@ -79,6 +86,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "NoetherDataTests", dependencies: ["NoetherData", "NoetherIO", "NoetherTensor"]),
+        .testTarget(name: "NoetherSymmetryTests", dependencies: ["NoetherSymmetry", "NoetherNN", "NoetherAutograd", "NoetherTensor"]),
         .testTarget(name: "NoetherLabTests", dependencies: ["NoetherLab", "Noether"]),
         .testTarget(name: "NoetherCLITests", dependencies: ["NoetherCLI"]),
     ]

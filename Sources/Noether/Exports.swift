@@ -4,4 +4,5 @@
 @_exported import NoetherIO
 @_exported import NoetherLab
 @_exported import NoetherNN
+@_exported import NoetherSymmetry
 @_exported import NoetherTensor

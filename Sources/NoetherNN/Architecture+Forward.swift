@@ -18,12 +18,12 @@ extension Architecture {
         var x = input
         for block in blocks {
             switch block {
-            case .linear(let w, let b):
-                x = x.linear(weight: parameters[w], bias: b.map { parameters[$0] })
+            case .linear(let w, let b, let g):
+                x = Self.dense(x, parameters, w, b, g)
             case .activation(let function):
                 if function != .identity { x = x.map(function) }
-            case .residual(let w, let b, let function):
-                x = x + x.linear(weight: parameters[w], bias: b.map { parameters[$0] }).map(function)
+            case .residual(let w, let b, let g, let function):
+                x = x + Self.dense(x, parameters, w, b, g).map(function)
             case .convolution(let w, let b, let stride, let padding):
                 x = x.conv2d(weight: parameters[w], bias: b.map { parameters[$0] }, stride: stride, padding: padding)
             case .pool(let maximum, let window):
@@ -39,6 +39,13 @@ extension Architecture {
             }
         }
         return x
+    }
+
+    /// v ⊙ (W x) + b, or W x + b without a gate.
+    static func dense<Scalar: TensorScalar>(_ x: Variable<Scalar>, _ p: [Variable<Scalar>], _ w: Int, _ b: Int?, _ g: Int?) -> Variable<Scalar> {
+        guard let g else { return x.linear(weight: p[w], bias: b.map { p[$0] }) }
+        let gated = x.linear(weight: p[w]) * p[g]
+        return b.map { gated + p[$0] } ?? gated
     }
 
     static func batchShape(count: Int, trailing: Shape) -> Shape {

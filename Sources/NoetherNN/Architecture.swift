@@ -55,10 +55,11 @@ struct EncoderBlockLayout: Sendable {
 }
 
 enum Block: Sendable {
-    case linear(weight: Int, bias: Int?)
+    /// y = v ⊙ (W x) + b with an optional DCS gate v (a scalar or one per output).
+    case linear(weight: Int, bias: Int?, gate: Int?)
     case activation(UnaryFunction)
-    /// h + σ(W h + b)
-    case residual(weight: Int, bias: Int?, activation: UnaryFunction)
+    /// h + σ(v ⊙ (W h) + b)
+    case residual(weight: Int, bias: Int?, gate: Int?, activation: UnaryFunction)
     case convolution(weight: Int, bias: Int?, stride: Int, padding: Int)
     case pool(maximum: Bool, window: Int)
     /// Reshapes each sample to `trailing`, keeping the batch axis.
@@ -90,21 +91,26 @@ private struct Builder {
 
     /// Dense layers `layers.{i}` from `input` through `hidden` to `output`.
     mutating func buildDense(prefix: String, input: Int, hidden: [Int], output: Int, activation: UnaryFunction,
-                             bias: Bool, residual: Bool) {
+                             bias: Bool, residual: Bool, gates: Gates = .none) {
         var width = input
         for (i, next) in (hidden + [output]).enumerated() {
             let name = "\(prefix).\(i)"
             let w = add("\(name).weight", [next, width], .weight, fanIn: width)
             let b = bias ? add("\(name).bias", [next], .bias, fanIn: width) : nil
+            let g: Int? = switch gates {
+            case .none: nil
+            case .layer: add("\(name).gate", [1], .gate, fanIn: width)
+            case .neuron: add("\(name).gate", [next], .gate, fanIn: width)
+            }
             if i < hidden.count {
                 if residual && next == width {
-                    blocks.append(.residual(weight: w, bias: b, activation: activation))
+                    blocks.append(.residual(weight: w, bias: b, gate: g, activation: activation))
                 } else {
-                    blocks.append(.linear(weight: w, bias: b))
+                    blocks.append(.linear(weight: w, bias: b, gate: g))
                     blocks.append(.activation(activation))
                 }
             } else {
-                blocks.append(.linear(weight: w, bias: b))
+                blocks.append(.linear(weight: w, bias: b, gate: g))
             }
             capture(name)
             width = next
@@ -114,7 +120,8 @@ private struct Builder {
     mutating func buildMLP(_ s: MLPSpec) throws(ModelSpecError) {
         try Self.requirePositive([s.input, s.output] + s.hidden, "mlp input, hidden and output sizes")
         buildDense(prefix: "layers", input: s.input, hidden: s.hidden, output: s.output,
-                   activation: s.activation.function(leakySlope: s.leakySlope), bias: s.bias, residual: s.residual)
+                   activation: s.activation.function(leakySlope: s.leakySlope), bias: s.bias, residual: s.residual,
+                   gates: s.gates)
     }
 
     mutating func buildCNN(_ s: CNNSpec) throws(ModelSpecError) {
@@ -165,7 +172,7 @@ private struct Builder {
         blocks.append(.reshape(trailing: [s.sequenceLength, s.tokenDimension]))
         let embed = add("embed.weight", [d, s.tokenDimension], .weight, fanIn: s.tokenDimension)
         let embedBias = add("embed.bias", [d], .bias, fanIn: s.tokenDimension)
-        blocks.append(.linear(weight: embed, bias: embedBias))
+        blocks.append(.linear(weight: embed, bias: embedBias, gate: nil))
         capture("embed")
         for i in 0..<s.depth {
             let p = "blocks.\(i)"
@@ -197,7 +204,7 @@ private struct Builder {
         capture("pool")
         let head = add("head.weight", [s.output, d], .weight, fanIn: d)
         let headBias = add("head.bias", [s.output], .bias, fanIn: d)
-        blocks.append(.linear(weight: head, bias: headBias))
+        blocks.append(.linear(weight: head, bias: headBias, gate: nil))
         capture("head")
     }
 }

@@ -45,6 +45,13 @@ public enum ModelSpec: Hashable, Sendable {
     }
 }
 
+/// DCS gates (adding a symmetry on purpose): each layer computes v ⊙ (W x) + b with a learnable
+/// gate v — one scalar per layer or one per output neuron — initialised to 1. Under weight
+/// decay, gates of layers or neurons the task does not need go to 0.
+public enum Gates: String, Codable, Sendable {
+    case none, layer, neuron
+}
+
 /// A fully connected network: `input → hidden… → output`, the activation after every hidden
 /// layer. With `residual`, a hidden layer whose input and output widths agree computes
 /// h + σ(W h + b) instead of σ(W h + b).
@@ -56,11 +63,12 @@ public struct MLPSpec: Hashable, Sendable, Codable {
     public var bias: Bool
     public var residual: Bool
     public var leakySlope: Double
+    public var gates: Gates
 
     public init(input: Int, hidden: [Int], output: Int, activation: Activation = .relu, bias: Bool = true,
-                residual: Bool = false, leakySlope: Double = 0.01) {
+                residual: Bool = false, leakySlope: Double = 0.01, gates: Gates = .none) {
         (self.input, self.hidden, self.output, self.activation) = (input, hidden, output, activation)
-        (self.bias, self.residual, self.leakySlope) = (bias, residual, leakySlope)
+        (self.bias, self.residual, self.leakySlope, self.gates) = (bias, residual, leakySlope, gates)
     }
 
     public init(from decoder: Decoder) throws {
@@ -72,7 +80,8 @@ public struct MLPSpec: Hashable, Sendable, Codable {
             activation: try c.decodeIfPresent(Activation.self, forKey: .activation) ?? .relu,
             bias: try c.decodeIfPresent(Bool.self, forKey: .bias) ?? true,
             residual: try c.decodeIfPresent(Bool.self, forKey: .residual) ?? false,
-            leakySlope: try c.decodeIfPresent(Double.self, forKey: .leakySlope) ?? 0.01)
+            leakySlope: try c.decodeIfPresent(Double.self, forKey: .leakySlope) ?? 0.01,
+            gates: try c.decodeIfPresent(Gates.self, forKey: .gates) ?? .none)
     }
 }
 
