@@ -1,0 +1,54 @@
+import NoetherTensor
+
+/// Spectral measures of a matrix: its ranks at several thresholds, effective and stable rank,
+/// spectral and Frobenius norms.
+public struct Spectrum: Hashable, Sendable, Codable {
+    /// Singular values, descending.
+    public let singularValues: [Double]
+    public let rows: Int, columns: Int
+
+    public init(_ matrix: Tensor<Double>) {
+        rows = matrix.shape[0]
+        columns = matrix.shape[1]
+        singularValues = (try? matrix.singularValues()) ?? []
+    }
+
+    public init<Scalar: TensorScalar>(matrix: Tensor<Scalar>) { self.init(Tensor<Double>(matrix)) }
+
+    /// rank_τ = #{k : σ_k > τ·σ_max}.
+    public func rank(relative tau: Double) -> Int {
+        let largest = singularValues.first ?? 0
+        return largest > 0 ? singularValues.filter { $0 > tau * largest }.count : 0
+    }
+
+    /// #{k : σ_k > τ}.
+    public func rank(absolute tau: Double) -> Int { singularValues.filter { $0 > tau }.count }
+
+    /// The rank under the thresholds' rule (absolute if set, else relative).
+    public func rank(_ thresholds: SymmetryThresholds) -> Int {
+        thresholds.rankAbsolute.map { rank(absolute: $0) } ?? rank(relative: thresholds.rankRelative)
+    }
+
+    /// exp(−Σ p_k log p_k) with p_k = σ_k / Σσ.
+    public var effectiveRank: Double {
+        let total = singularValues.reduce(0, +)
+        guard total > 0 else { return 0 }
+        let entropy = singularValues.reduce(0.0) { acc, s in
+            let p = s / total
+            return p > 0 ? acc - p * Double.log(p) : acc
+        }
+        return Double.exp(entropy)
+    }
+
+    /// ‖M‖²_F / ‖M‖²₂.
+    public var stableRank: Double {
+        let top = singularValues.first ?? 0
+        return top > 0 ? singularValues.reduce(0) { $0 + $1 * $1 } / (top * top) : 0
+    }
+
+    public var spectralNorm: Double { singularValues.first ?? 0 }
+    public var frobeniusNorm: Double { singularValues.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+    /// min(rows, columns) − rank.
+    public func rankDeficit(_ thresholds: SymmetryThresholds) -> Int { min(rows, columns) - rank(thresholds) }
+}
+import RealModule

@@ -1,0 +1,115 @@
+import NoetherNN
+import NoetherTensor
+
+/// Ranks of one attention head's bilinear forms: W_Q W_Kᵀ (which scores keys against queries)
+/// and W_V W_O (what it writes), each at most the head width.
+public struct HeadReport: Hashable, Sendable, Codable {
+    public let head: Int
+    public let headWidth: Int
+    public let qkRank: Int
+    public let voRank: Int
+    public let qkEffectiveRank: Double
+    public let voEffectiveRank: Double
+    /// ((d_h − qkRank) + (d_h − voRank)) / 2d_h: the head's double-rotation symmetry.
+    public let degreeOfSymmetry: Double
+}
+
+/// The symmetry state of one layer of neurons, channels or heads.
+public struct LayerReport: Hashable, Sendable, Codable {
+    public let layer: String
+    public let units: Int
+    public let neurons: NeuronStatistics?
+    /// The rank (under the thresholds' rule) of the layer's incoming weight `[units, fan_in]`.
+    public let rank: Int?
+    /// rank_τ at τ = 1e-2, 1e-3, 1e-4 (relative), keyed by τ.
+    public let ranks: [String: Int]?
+    public let rankDeficit: Int?
+    public let effectiveRank: Double?
+    public let stableRank: Double?
+    public let heads: [HeadReport]?
+    /// (dead + (alive − distinct) + rank deficit) / units, at most 1; for attention the mean
+    /// of the heads' degrees.
+    public let degreeOfSymmetry: Double
+    public var degreeOfSymmetryBreaking: Double { 1 - degreeOfSymmetry }
+}
+
+/// Every symmetry measurement of a model at one point: per-layer reports, ΔG of every
+/// inferred symmetry, and the model's degree of symmetry.
+public struct ModelSymmetryReport: Sendable, Codable {
+    public let thresholds: SymmetryThresholds
+    public let layers: [LayerReport]
+    public let distances: [BreakingDistance]
+    /// Σ_layers (dead + alive − distinct + rank deficit) / Σ units (attention layers count
+    /// their heads' double-rotation deficits).
+    public let degreeOfSymmetry: Double
+}
+
+public enum SymmetryAnalysis {
+    /// Measures `parameters` against a catalogue (from ``SymmetryCatalogue/infer(_:loss:)``).
+    public static func analyze<Scalar: TensorScalar>(
+        _ parameters: Parameters<Scalar>, catalogue: [SymmetrySpec], thresholds: SymmetryThresholds = SymmetryThresholds()
+    ) -> ModelSymmetryReport {
+        var layers: [LayerReport] = []
+        var symmetric = 0.0, units = 0.0
+        for spec in catalogue where spec.kind == .permutation && spec.layer != "residual_stream" {
+            if spec.layer.hasSuffix(".heads") {
+                let report = attention(spec, catalogue: catalogue, parameters, thresholds)
+                layers.append(report)
+                symmetric += report.degreeOfSymmetry * Double(report.units)
+                units += Double(report.units)
+            } else {
+                let report = neuronLayer(spec, parameters, thresholds)
+                layers.append(report)
+                symmetric += report.degreeOfSymmetry * Double(report.units)
+                units += Double(report.units)
+            }
+        }
+        let distances = catalogue.map { BreakingDistance($0, parameters) }
+        return ModelSymmetryReport(thresholds: thresholds, layers: layers, distances: distances,
+                                   degreeOfSymmetry: units > 0 ? symmetric / units : 0)
+    }
+
+    static func neuronLayer<Scalar: TensorScalar>(_ spec: SymmetrySpec, _ parameters: Parameters<Scalar>, _ thresholds: SymmetryThresholds) -> LayerReport {
+        let statistics = NeuronStatistics(neurons: UnitMatrix.neurons(spec, parameters), thresholds: thresholds)
+        let weight = spec.incoming.first.flatMap { s in parameters[s.name].map { UnitMatrix.read($0, s, units: spec.units) } }
+        let spectrum = weight.map(Spectrum.init)
+        let deficit = spectrum.map { $0.rankDeficit(thresholds) } ?? 0
+        let alive = statistics.units - statistics.dead
+        let degree = min(1, Double(statistics.dead + (alive - statistics.distinct) + deficit) / Double(max(spec.units, 1)))
+        return LayerReport(
+            layer: spec.layer, units: spec.units, neurons: statistics, rank: spectrum.map { $0.rank(thresholds) },
+            ranks: spectrum.map { s in Dictionary(uniqueKeysWithValues: SymmetryThresholds.reportedRankThresholds.map { ("\($0)", s.rank(relative: $0)) }) },
+            rankDeficit: spectrum == nil ? nil : deficit, effectiveRank: spectrum?.effectiveRank, stableRank: spectrum?.stableRank,
+            heads: nil, degreeOfSymmetry: degree)
+    }
+
+    static func attention<Scalar: TensorScalar>(_ heads: SymmetrySpec, catalogue: [SymmetrySpec], _ parameters: Parameters<Scalar>,
+                                                _ thresholds: SymmetryThresholds) -> LayerReport {
+        let prefix = String(heads.layer.dropLast(".heads".count))
+        var reports: [HeadReport] = []
+        for head in 0..<heads.units {
+            guard let qk = catalogue.first(where: { $0.layer == "\(prefix).head.\(head).qk" }),
+                  let vo = catalogue.first(where: { $0.layer == "\(prefix).head.\(head).vo" }) else { continue }
+            let qkSpectrum = Spectrum(bilinearForm(qk, parameters))
+            let voSpectrum = Spectrum(bilinearForm(vo, parameters))
+            let width = qk.units
+            let (qkRank, voRank) = (qkSpectrum.rank(thresholds), voSpectrum.rank(thresholds))
+            reports.append(HeadReport(head: head, headWidth: width, qkRank: qkRank, voRank: voRank,
+                                      qkEffectiveRank: qkSpectrum.effectiveRank, voEffectiveRank: voSpectrum.effectiveRank,
+                                      degreeOfSymmetry: Double(2 * width - qkRank - voRank) / Double(2 * max(width, 1))))
+        }
+        let degree = reports.isEmpty ? 0 : reports.map(\.degreeOfSymmetry).reduce(0, +) / Double(reports.count)
+        return LayerReport(layer: prefix, units: heads.units, neurons: nil, rank: nil, ranks: nil, rankDeficit: nil,
+                           effectiveRank: nil, stableRank: nil, heads: reports, degreeOfSymmetry: degree)
+    }
+
+    /// The d × d product of a double rotation's weight slices: W_Q^h W_K^hᵀ = A_hᵀ B_h for
+    /// query/key, W_V^h W_O^h = V_hᵀ O_hᵀ for value/output (biases excluded).
+    static func bilinearForm<Scalar: TensorScalar>(_ spec: SymmetrySpec, _ parameters: Parameters<Scalar>) -> Tensor<Double> {
+        guard let a = spec.incoming.first, let b = spec.outgoing.first,
+              let left = parameters[a.name], let right = parameters[b.name] else { return .zeros([1, 1]) }
+        let x = UnitMatrix.read(left, a, units: spec.units)
+        let y = UnitMatrix.read(right, b, units: spec.units)
+        return x.matmul(y, transposeSelf: true)
+    }
+}
