@@ -8,7 +8,7 @@ struct NoetherCommand: ParsableCommand {
         commandName: "noether",
         abstract: "Parameter symmetry in deep learning: train, measure, control.",
         version: NoetherVersion.current,
-        subcommands: [Train.self, Demo.self, Bench.self]
+        subcommands: [Train.self, Symmetries.self, Demo.self, Bench.self]
     )
 }
 
@@ -27,6 +27,8 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     } catch let error as DataError {
         throw failure(error.description)
     } catch let error as ModelSpecError {
+        throw failure(error.description)
+    } catch let error as LinearAlgebraError {
         throw failure(error.description)
     }
 }

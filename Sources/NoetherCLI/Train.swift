@@ -39,8 +39,13 @@ struct Train: ParsableCommand {
             if let seed { runConfig.seed = seed }
             if let steps { runConfig.training.steps = steps }
             if let out { runConfig.output = out }
+            let printsEvents = !json
             let trainer = Trainer(config: runConfig, options: TrainingOptions(
-                directory: runConfig.directory, restart: restart, showsProgress: !json))
+                directory: runConfig.directory, restart: restart, showsProgress: !json,
+                onEvent: { event in
+                    // Events go to stderr so that stdout holds only the result.
+                    if printsEvents { FileHandle.standardError.write(Data("\r\u{1B}[K\(event.summary)\n".utf8)) }
+                }))
             let result = try trainer.run()
             if json {
                 FileHandle.standardOutput.write(Trainer.summaryJSON(result.summary))
@@ -56,6 +61,10 @@ struct Train: ParsableCommand {
         var lines = [result.wasAlreadyComplete ? "\(s.name): already complete in \(directory)" : "\(s.name): \(s.status) \(s.steps) steps in \(String(format: "%.1f", s.wallTimeSeconds)) s (\(String(format: "%.0f", s.stepsPerSecond)) steps/s)"]
         for name in ["train_loss", "test_loss", "train_accuracy", "test_accuracy"] {
             if let value = s.final[name] { lines.append("  \(name): \(String(format: "%.6g", value))") }
+        }
+        let breaking = result.events.filter { $0.kind == .breaking }.count
+        if !result.events.isEmpty {
+            lines.append("  symmetry events: \(breaking) breaking, \(result.events.count - breaking) restoration (events.jsonl)")
         }
         lines.append("  run directory: \(directory)")
         return lines.joined(separator: "\n")

@@ -63,6 +63,9 @@ public struct Optimizer<Scalar: TensorScalar>: Sendable {
     public private(set) var secondMoments: [Tensor<Scalar>] = []
     /// The stream injected gradient noise is drawn from.
     public private(set) var noise: RandomGenerator
+    /// Per-coordinate multipliers of the weight decay (syre-AR's 1 + ξ_i), one per parameter
+    /// or nil for plain decay.
+    public var decayFactors: [Tensor<Scalar>?] = []
     private var noiseBuffer: [Scalar] = []
 
     public init(_ spec: OptimizerSpec, noiseSeed: RandomGenerator) {
@@ -116,24 +119,27 @@ public struct Optimizer<Scalar: TensorScalar>: Sendable {
                     noisePointer = spec.gradientNoise > 0 ? noiseValues.baseAddress : nil
                     let noise = noisePointer
                     let (spec, step) = (spec, step)
+                    let factors = position < decayFactors.count ? decayFactors[position]?.unsafeBaseAddress : nil
                     switch spec.kind {
                     case .sgd:
                         if usesFirstMoments {
                             firstMoments[position].withUnsafeMutableBufferPointer { m in
                                 Self.inChunks(count) { lo, n in
-                                    Self.sgd(spec, p.baseAddress! + lo, g + lo, noise.map { $0 + lo }, m.baseAddress! + lo, count: n, learningRate: learningRate)
+                                    Self.sgd(spec, p.baseAddress! + lo, g + lo, noise.map { $0 + lo }, factors.map { $0 + lo }, m.baseAddress! + lo,
+                                             count: n, learningRate: learningRate)
                                 }
                             }
                         } else {
                             Self.inChunks(count) { lo, n in
-                                Self.sgd(spec, p.baseAddress! + lo, g + lo, noise.map { $0 + lo }, nil, count: n, learningRate: learningRate)
+                                Self.sgd(spec, p.baseAddress! + lo, g + lo, noise.map { $0 + lo }, factors.map { $0 + lo }, nil,
+                                         count: n, learningRate: learningRate)
                             }
                         }
                     case .adam, .adamw:
                         firstMoments[position].withUnsafeMutableBufferPointer { m in
                             secondMoments[position].withUnsafeMutableBufferPointer { v in
                                 Self.inChunks(count) { lo, n in
-                                    Self.adam(spec, step: step, p.baseAddress! + lo, g + lo, noise.map { $0 + lo },
+                                    Self.adam(spec, step: step, p.baseAddress! + lo, g + lo, noise.map { $0 + lo }, factors.map { $0 + lo },
                                               m.baseAddress! + lo, v.baseAddress! + lo, count: n, learningRate: learningRate)
                                 }
                             }
@@ -161,30 +167,36 @@ public struct Optimizer<Scalar: TensorScalar>: Sendable {
         }
     }
 
-    /// Calls `body` with the noise of element i as a function, so that each update loop is
-    /// compiled twice — with and without noise — and the noiseless one vectorises.
+    /// Calls `body` with the noise of element i and its decay factor as functions, so that each
+    /// update loop is compiled once per combination and the plain one vectorises.
     @inline(__always)
-    private static func withNoise(_ noise: UnsafePointer<Scalar>?, _ body: ((Int) -> Scalar) -> Void) {
-        if let noise { body { noise[$0] } } else { body { _ in 0 } }
+    private static func withExtras(_ noise: UnsafePointer<Scalar>?, _ factors: UnsafePointer<Scalar>?,
+                                   _ body: ((Int) -> Scalar, (Int) -> Scalar) -> Void) {
+        switch (noise, factors) {
+        case (nil, nil): body({ _ in 0 }, { _ in 1 })
+        case (let n?, nil): body({ n[$0] }, { _ in 1 })
+        case (nil, let f?): body({ _ in 0 }, { f[$0] })
+        case (let n?, let f?): body({ n[$0] }, { f[$0] })
+        }
     }
 
     /// SGD with optional momentum (PyTorch: buf ← μ·buf + g; Nesterov uses g + μ·buf).
     private static func sgd(_ spec: OptimizerSpec, _ p: UnsafeMutablePointer<Scalar>, _ g: UnsafePointer<Scalar>, _ noise: UnsafePointer<Scalar>?,
-                            _ buffer: UnsafeMutablePointer<Scalar>?, count: Int, learningRate: Double) {
+                            _ factors: UnsafePointer<Scalar>?, _ buffer: UnsafeMutablePointer<Scalar>?, count: Int, learningRate: Double) {
         let (lr, decay, mu) = (Scalar(learningRate), Scalar(spec.weightDecay), Scalar(spec.momentum))
-        withNoise(noise) { noiseAt in
+        withExtras(noise, factors) { noiseAt, factorAt in
             switch (buffer, spec.nesterov) {
             case (nil, _):
-                for i in 0..<count { p[i] -= lr * (g[i] + noiseAt(i) + decay * p[i]) }
+                for i in 0..<count { p[i] -= lr * (g[i] + noiseAt(i) + decay * factorAt(i) * p[i]) }
             case (let m?, false):
                 for i in 0..<count {
-                    let d = g[i] + noiseAt(i) + decay * p[i]
+                    let d = g[i] + noiseAt(i) + decay * factorAt(i) * p[i]
                     m[i] = mu * m[i] + d
                     p[i] -= lr * m[i]
                 }
             case (let m?, true):
                 for i in 0..<count {
-                    let d = g[i] + noiseAt(i) + decay * p[i]
+                    let d = g[i] + noiseAt(i) + decay * factorAt(i) * p[i]
                     m[i] = mu * m[i] + d
                     p[i] -= lr * (d + mu * m[i])
                 }
@@ -194,7 +206,7 @@ public struct Optimizer<Scalar: TensorScalar>: Sendable {
 
     /// Adam (L2 decay in the gradient) or AdamW (decoupled decay), with bias correction.
     private static func adam(_ spec: OptimizerSpec, step: Int, _ p: UnsafeMutablePointer<Scalar>, _ g: UnsafePointer<Scalar>, _ noise: UnsafePointer<Scalar>?,
-                             _ m: UnsafeMutablePointer<Scalar>, _ v: UnsafeMutablePointer<Scalar>, count: Int, learningRate: Double) {
+                             _ factors: UnsafePointer<Scalar>?, _ m: UnsafeMutablePointer<Scalar>, _ v: UnsafeMutablePointer<Scalar>, count: Int, learningRate: Double) {
         let t = Double(step)
         let (b1, b2) = (Scalar(spec.beta1), Scalar(spec.beta2))
         let correction1 = Scalar(1 - Double.pow(spec.beta1, t))
@@ -203,14 +215,14 @@ public struct Optimizer<Scalar: TensorScalar>: Sendable {
         let epsilon = Scalar(spec.epsilon)
         let decoupled = spec.kind == .adamw
         let l2 = decoupled ? 0 : Scalar(spec.weightDecay)
-        let shrink = decoupled ? 1 - lr * Scalar(spec.weightDecay) : 1
+        let decoupledDecay = decoupled ? lr * Scalar(spec.weightDecay) : 0
         let stepSize = lr / correction1
-        withNoise(noise) { noiseAt in
+        withExtras(noise, factors) { noiseAt, factorAt in
             for i in 0..<count {
-                let d = g[i] + noiseAt(i) + l2 * p[i]
+                let d = g[i] + noiseAt(i) + l2 * factorAt(i) * p[i]
                 m[i] = b1 * m[i] + (1 - b1) * d
                 v[i] = b2 * v[i] + (1 - b2) * d * d
-                p[i] = p[i] * shrink - stepSize * m[i] / (v[i].squareRoot() / correction2Root + epsilon)
+                p[i] = p[i] * (1 - decoupledDecay * factorAt(i)) - stepSize * m[i] / (v[i].squareRoot() / correction2Root + epsilon)
             }
         }
     }

@@ -13,6 +13,11 @@ public final class TrainingStep<Scalar: TensorScalar> {
     /// Evaluation has its own tape so that it does not disturb the training tape's buffer reuse.
     private let evaluationTape = Tape<Scalar>()
     private var bound: [Variable<Scalar>] = []
+    /// Fixed offsets θ₀ added to the parameters in the forward pass (syre): the loss is
+    /// ℓ(θ + θ₀) while the optimiser and its weight decay act on θ. Nil entries: no offset.
+    public var anchors: [Tensor<Scalar>?] = []
+    /// Reused buffers for θ + θ₀.
+    private var shifted: [Tensor<Scalar>] = []
 
     public init(architecture: Architecture, loss: LossKind) {
         self.architecture = architecture
@@ -30,11 +35,41 @@ public final class TrainingStep<Scalar: TensorScalar> {
     ) -> Scalar {
         tape.reset()
         bound.removeAll(keepingCapacity: true)
-        for position in 0..<parameters.count { bound.append(tape.parameter(parameters[position: position])) }
+        for position in 0..<parameters.count {
+            if position < anchors.count, let anchor = anchors[position] {
+                bound.append(tape.parameter(shift(parameters[position: position], by: anchor, position: position)))
+            } else {
+                bound.append(tape.parameter(parameters[position: position]))
+            }
+        }
         let outputs = architecture.forward(tape.constant(inputs), parameters: bound, capture: capture)
         let objective = loss.apply(outputs, targets)
         tape.backward(from: objective)
         return objective.value.scalar
+    }
+
+    /// θ + θ₀ written into a buffer kept for this position (allocated once).
+    private func shift(_ theta: Tensor<Scalar>, by anchor: Tensor<Scalar>, position: Int) -> Tensor<Scalar> {
+        while shifted.count <= position { shifted.append(Tensor.zeros([0])) }
+        if shifted[position].shape != theta.shape { shifted[position] = Tensor(uninitializedShape: theta.shape) }
+        shifted[position].withUnsafeMutableBufferPointer { out in
+            theta.withUnsafeBufferPointer { t in
+                anchor.withUnsafeBufferPointer { a in
+                    for i in 0..<out.count { out[i] = t[i] + a[i] }
+                }
+            }
+        }
+        return shifted[position]
+    }
+
+    /// The parameters the model computes with: θ + θ₀ where anchors are set.
+    public func effective(_ parameters: Parameters<Scalar>) -> Parameters<Scalar> {
+        guard anchors.contains(where: { $0 != nil }) else { return parameters }
+        var result = parameters
+        for position in 0..<min(parameters.count, anchors.count) {
+            if let anchor = anchors[position] { result[position: position] = parameters[position: position] + anchor }
+        }
+        return result
     }
 
     /// The gradient of the last ``computeGradients(_:inputs:targets:capture:)`` with respect to
@@ -60,6 +95,7 @@ public final class TrainingStep<Scalar: TensorScalar> {
     }
 
     /// The model's outputs on `inputs`, without gradients.
+    /// (With anchors, pass the effective parameters.)
     public func predict(_ parameters: Parameters<Scalar>, inputs: Tensor<Scalar>) -> Tensor<Scalar> {
         Model.predict(architecture: architecture, parameters: parameters, inputs: inputs, tape: evaluationTape)
     }

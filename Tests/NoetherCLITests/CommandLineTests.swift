@@ -117,3 +117,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(outcome.stderr.isEmpty, "progress must stay quiet when not on a terminal: \(outcome.stderr)")
     }
 }
+
+final class SymmetriesCommandTests: XCTestCase {
+    func testSymmetriesJSONListsVerifiedCatalogue() throws {
+        let helper = CommandLineTests()
+        let config = """
+        model: {kind: mlp, input: 6, hidden: [5], output: 3, activation: relu}
+        data: {kind: gaussian_mixture, dimension: 6, classes: 3}
+        training: {steps: 5}
+        """
+        let outcome = try helper.run(["symmetries", try helper.write(config, "sym.yaml"), "--json"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let entries = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(entries.map { $0["symmetry"] as? String }, ["permutation", "rescaling", "translation"])
+        XCTAssertEqual(entries.map { $0["layer"] as? String }, ["layers.0", "layers.0", "layers.1"])
+        for entry in entries {
+            XCTAssertLessThan(try XCTUnwrap(entry["residual"] as? Double), 1e-5)
+            XCTAssertFalse(try XCTUnwrap(entry["parameters"] as? [String]).isEmpty)
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import NoetherData
 import NoetherNN
+import NoetherSymmetry
 
 /// Everything that determines a training run. The same config and seed reproduce a run bit
 /// for bit (on the same machine and BLAS thread count).
@@ -16,18 +17,24 @@ public struct RunConfig: Hashable, Sendable, Codable {
     public var optimizer: OptimizerSpec
     public var schedule: ScheduleSpec
     public var training: TrainingSpec
+    /// Symmetry measurement during training.
+    public var track: TrackSpec
+    /// syre and other symmetry control.
+    public var control: ControlSpec
     /// The run directory; defaults to `runs/<name>`.
     public var output: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, seed, model, initializer = "init", data, loss, optimizer, schedule, training, output
+        case name, seed, model, initializer = "init", data, loss, optimizer, schedule, training, track, control, output
     }
 
     public init(name: String, seed: UInt64 = 0, model: ModelSpec, initializer: InitializerSpec = InitializerSpec(),
                 data: DataSpec, loss: LossKind? = nil, optimizer: OptimizerSpec = OptimizerSpec(),
-                schedule: ScheduleSpec = ScheduleSpec(), training: TrainingSpec, output: String? = nil) {
+                schedule: ScheduleSpec = ScheduleSpec(), training: TrainingSpec, track: TrackSpec = TrackSpec(),
+                control: ControlSpec = ControlSpec(), output: String? = nil) {
         (self.name, self.seed, self.model, self.initializer, self.data) = (name, seed, model, initializer, data)
         (self.loss, self.optimizer, self.schedule, self.training, self.output) = (loss, optimizer, schedule, training, output)
+        (self.track, self.control) = (track, control)
     }
 
     public init(from decoder: Decoder) throws {
@@ -42,6 +49,8 @@ public struct RunConfig: Hashable, Sendable, Codable {
             optimizer: try c.decodeIfPresent(OptimizerSpec.self, forKey: .optimizer) ?? OptimizerSpec(),
             schedule: try c.decodeIfPresent(ScheduleSpec.self, forKey: .schedule) ?? ScheduleSpec(),
             training: try c.decode(TrainingSpec.self, forKey: .training),
+            track: try c.decodeIfPresent(TrackSpec.self, forKey: .track) ?? TrackSpec(),
+            control: try c.decodeIfPresent(ControlSpec.self, forKey: .control) ?? ControlSpec(),
             output: try c.decodeIfPresent(String.self, forKey: .output))
     }
 
@@ -102,6 +111,7 @@ extension RunConfig {
             try optimizer.validate()
             try schedule.validate()
             try data.validate()
+            try control.syre?.validate()
         } catch let error as ModelSpecError {
             throw RunError("model: \(error.description)")
         } catch let error as DataError {
@@ -110,5 +120,6 @@ extension RunConfig {
             throw RunError("\(error)")
         }
         try training.validate()
+        try track.validate()
     }
 }

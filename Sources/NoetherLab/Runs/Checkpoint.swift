@@ -15,6 +15,8 @@ public struct CheckpointState: Codable, Equatable, Sendable {
     public var batchLossSum: Double
     public var batchLossCount: Int
     public var elapsedSeconds: Double
+    /// The symmetry tracker's detector and reference values.
+    public var tracker: Data?
 }
 
 /// A checkpoint directory `checkpoints/step-NNNNNNNN/` holding `weights.safetensors`,

@@ -2,6 +2,7 @@ import Foundation
 import NoetherData
 import NoetherIO
 import NoetherNN
+import NoetherSymmetry
 import NoetherTensor
 
 /// How a run is executed (not part of what it computes).
@@ -14,9 +15,13 @@ public struct TrainingOptions: Sendable {
     public var showsProgress = false
     /// Stop after this many steps in this session (as if interrupted), for tests.
     public var stopAfterSteps: Int?
+    /// Called with each symmetry event as it is detected.
+    public var onEvent: (@Sendable (SymmetryEvent) -> Void)?
 
-    public init(directory: String? = nil, restart: Bool = false, showsProgress: Bool = false, stopAfterSteps: Int? = nil) {
+    public init(directory: String? = nil, restart: Bool = false, showsProgress: Bool = false, stopAfterSteps: Int? = nil,
+                onEvent: (@Sendable (SymmetryEvent) -> Void)? = nil) {
         (self.directory, self.restart, self.showsProgress, self.stopAfterSteps) = (directory, restart, showsProgress, stopAfterSteps)
+        self.onEvent = onEvent
     }
 }
 
@@ -27,6 +32,8 @@ public struct TrainingResult: Sendable {
     public let architecture: Architecture
     /// Every metric recorded in this session (and, when resumed, earlier ones from the file).
     public let metrics: [MetricRecord]
+    /// Symmetry breaking and restoration events (likewise).
+    public let events: [SymmetryEvent]
     /// Whether an earlier, already finished run was found and returned unchanged.
     public let wasAlreadyComplete: Bool
 }
@@ -56,6 +63,10 @@ public struct Trainer {
         let architecture: Architecture
         do { architecture = try Architecture(config.model) } catch { throw RunError("model: \(error.description)") }
         try Self.checkCompatibility(config.model, split.train)
+        let catalogue: [SymmetrySpec]
+        do { catalogue = config.track.enabled ? try SymmetryCatalogue.infer(config.model, loss: loss) : [] } catch {
+            throw RunError("model: \(error.description)")
+        }
 
         let run = options.directory.map(RunDirectory.init)
         let configHash = config.contentHash
@@ -82,19 +93,34 @@ public struct Trainer {
         var lossSum = 0.0, lossCount = 0, elapsedBefore = 0.0
         var firstStep = 0
         var records: [MetricRecord] = []
+        var events: [SymmetryEvent] = []
+        let training = config.training
+        let tracker = config.track.enabled
+            ? SymmetryTracker(catalogue: catalogue, spec: config.track, interval: config.track.every ?? training.evalEvery) : nil
         if let resumeFrom, let run {
             let (p, o, state) = try Checkpoint.load(resumeFrom, architecture: architecture, optimizer: config.optimizer)
             (parameters, optimizer, sampler) = (p, o, state.sampler)
             (lossSum, lossCount, elapsedBefore, firstStep) = (state.batchLossSum, state.batchLossCount, state.elapsedSeconds, state.step)
+            if let saved = state.tracker { try tracker?.restoreState(saved) }
             records = try MetricRecord.read(run.metricsPath).filter { $0.step <= firstStep }
             try run.writeJSON(Data(records.map { $0.jsonLine + "\n" }.joined().utf8), to: run.metricsPath)
+            events = try SymmetryEventLog.read(run.eventsPath).filter { $0.detectedAt <= firstStep }
+            try run.writeJSON(SymmetryEventLog.encode(events), to: run.eventsPath)
         } else if let run {
             try run.writeJSON(Data(), to: run.metricsPath)
+            try run.writeJSON(Data(), to: run.eventsPath)
         }
         let metricsFile = try run.map { r throws(RunError) in try JSONLinesWriter(path: r.metricsPath) }
+        let eventsFile = try run.map { r throws(RunError) in try JSONLinesWriter(path: r.eventsPath) }
 
-        let training = config.training
         let step = TrainingStep<Float>(architecture: architecture, loss: loss)
+        if let syre = config.control.syre {
+            let (anchors, factors): ([Tensor<Float>?], [Tensor<Float>?]) = syre.anchors(
+                for: architecture, initializer: config.initializer,
+                generator: syre.seed.map { RandomGenerator(seed: $0) } ?? generator.derived("syre"))
+            step.anchors = anchors
+            optimizer.decayFactors = factors
+        }
         let sink = MetricSink()
         let clock = ContinuousClock()
         let started = clock.now
@@ -104,16 +130,29 @@ public struct Trainer {
         }
         func state(_ completed: Int, batchLoss: Double, learningRate: Double) -> TrainingState {
             TrainingState(step: completed, totalSteps: training.steps, batchLoss: batchLoss, learningRate: learningRate,
-                          parameters: parameters, architecture: architecture, metrics: sink)
+                          parameters: step.effective(parameters), architecture: architecture, metrics: sink)
         }
         func flush() {
             let drained = sink.drain()
             records += drained
             metricsFile?.append(drained.map(\.jsonLine))
         }
+        func track(_ completed: Int, loss: Double) {
+            guard let tracker, tracker.isDue(step: completed, totalSteps: training.steps) else { return }
+            let detected = tracker.measure(step.effective(parameters), step: completed, loss: loss, sink: sink)
+            events += detected
+            eventsFile?.append(detected.map(SymmetryEventLog.line))
+            for event in detected { options.onEvent?(event) }
+        }
         let progress = options.showsProgress ? ProgressReporter(label: config.name) : nil
         progress?.begin(at: firstStep)
         for callback in callbacks { callback.trainingWillStart(state(firstStep, batchLoss: .nan, learningRate: config.optimizer.learningRate)) }
+        if firstStep == 0, let tracker {
+            tracker.start(step.effective(parameters))
+            (sink.step, sink.time) = (0, elapsed())
+            track(0, loss: .nan)
+            flush()
+        }
 
         var batch = Batch()
         var lastMetrics: [String: Double] = [:]
@@ -140,22 +179,29 @@ public struct Trainer {
             lossSum += batchLoss
             lossCount += 1
             (sink.step, sink.time) = (completed, elapsed())
-            for callback in callbacks { callback.stepDidFinish(state(completed, batchLoss: batchLoss, learningRate: learningRate)) }
+            if !callbacks.isEmpty {
+                let current = state(completed, batchLoss: batchLoss, learningRate: learningRate)
+                for callback in callbacks { callback.stepDidFinish(current) }
+            }
+            track(completed, loss: batchLoss)
 
             if completed % training.evalEvery == 0 || completed == training.steps {
-                lastMetrics = evaluate(parameters, split: split, loss: loss, step: step, limit: training.evalSamples)
+                lastMetrics = evaluate(step.effective(parameters), split: split, loss: loss, step: step, limit: training.evalSamples)
                 lastMetrics["batch_loss"] = lossSum / Double(max(lossCount, 1))
                 lastMetrics["learning_rate"] = learningRate
                 (lossSum, lossCount) = (0, 0)
                 for name in lastMetrics.keys.sorted() { sink.record(name, lastMetrics[name] ?? .nan) }
-                for callback in callbacks { callback.evaluationDidFinish(state(completed, batchLoss: batchLoss, learningRate: learningRate), metrics: lastMetrics) }
+                if !callbacks.isEmpty {
+                    let current = state(completed, batchLoss: batchLoss, learningRate: learningRate)
+                    for callback in callbacks { callback.evaluationDidFinish(current, metrics: lastMetrics) }
+                }
                 flush()
             }
             if let run, training.checkpointEvery > 0, completed % training.checkpointEvery == 0, completed < training.steps {
                 flush()
                 try Checkpoint.save(in: run, parameters: parameters, optimizer: optimizer, state: CheckpointState(
                     step: completed, optimizerStep: optimizer.step, noise: optimizer.noise, sampler: sampler,
-                    batchLossSum: lossSum, batchLossCount: lossCount, elapsedSeconds: elapsed()))
+                    batchLossSum: lossSum, batchLossCount: lossCount, elapsedSeconds: elapsed(), tracker: tracker?.saveState()))
             }
             progress?.update(step: completed, of: training.steps, loss: batchLoss)
         }
@@ -168,17 +214,19 @@ public struct Trainer {
             name: config.name, status: finished ? "completed" : "interrupted", steps: completed, configHash: configHash,
             parameterCount: parameters.scalarCount, final: lastMetrics, wallTimeSeconds: wall,
             stepsPerSecond: Double(stepsThisSession) / max(wall - elapsedBefore, 1e-9))
+        let finalParameters = step.effective(parameters)
         if finished {
             for callback in callbacks { callback.trainingDidFinish(state(completed, batchLoss: .nan, learningRate: .nan)) }
             flush()
             if let run {
-                do { try SafetensorsFile.write(parameters.tensors, metadata: ["format": "pt", "noether_config_hash": configHash], to: run.weightsPath) } catch {
+                do { try SafetensorsFile.write(finalParameters.tensors, metadata: ["format": "pt", "noether_config_hash": configHash], to: run.weightsPath) } catch {
                     throw RunError(error.description)
                 }
                 try run.writeJSON(Self.summaryJSON(summary), to: run.summaryPath)
             }
         }
-        return TrainingResult(summary: summary, parameters: parameters, architecture: architecture, metrics: records, wasAlreadyComplete: false)
+        return TrainingResult(summary: summary, parameters: finalParameters, architecture: architecture, metrics: records,
+                              events: events, wasAlreadyComplete: false)
     }
 
     private func evaluate(_ parameters: Parameters<Float>, split: DataSplit, loss: LossKind, step: TrainingStep<Float>, limit: Int) -> [String: Double] {
@@ -195,7 +243,8 @@ public struct Trainer {
         do {
             let weights = try SafetensorsFile(contentsOf: run.weightsPath).tensors(as: Float.self)
             return TrainingResult(summary: summary, parameters: Parameters(weights), architecture: architecture,
-                                  metrics: try MetricRecord.read(run.metricsPath), wasAlreadyComplete: true)
+                                  metrics: try MetricRecord.read(run.metricsPath), events: try SymmetryEventLog.read(run.eventsPath),
+                                  wasAlreadyComplete: true)
         } catch let error as RunError {
             throw error
         } catch {

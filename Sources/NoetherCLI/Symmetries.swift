@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Noether
+
+struct Symmetries: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the parameter symmetries of a config's model and verify each numerically.",
+        discussion: """
+        Infers the catalogue (permutation, rescaling, sign_flip, rotation, double_rotation, scale, \
+        translation) from the model and loss, applies a random group element of each to freshly \
+        initialised Float32 parameters, and reports the relative change of the outputs (of the \
+        softmax for translations) as the residual.
+        """)
+
+    @Argument(help: "The config file (.yaml, .yml or .json).")
+    var config: String
+
+    @Flag(help: "Print a JSON array of {symmetry, layer, parameters, residual}.")
+    var json = false
+
+    @Option(help: "Residuals above this are reported as failures.")
+    var tolerance = 1e-5
+
+    struct Entry: Encodable {
+        let symmetry: String
+        let layer: String
+        let parameters: [String]
+        let units: Int
+        let residual: Double
+        let lossResidual: Double
+
+        enum CodingKeys: String, CodingKey {
+            case symmetry, layer, parameters, units, residual, lossResidual = "loss_residual"
+        }
+    }
+
+    func run() throws {
+        let entries: [Entry] = try reportingErrors {
+            let runConfig = try ConfigLoader.load(RunConfig.self, from: config)
+            try runConfig.validate()
+            let loss = runConfig.loss ?? Self.defaultLoss(runConfig.data)
+            let catalogue = try SymmetryCatalogue.infer(runConfig.model, loss: loss)
+            var generator = RandomGenerator(seed: runConfig.seed).derived("symmetries")
+            let model = try Model<Float>(runConfig.model, initializer: runConfig.initializer, generator: generator.derived("init"))
+            return catalogue.map { spec in
+                let result = spec.verify(on: model, loss: loss, using: &generator)
+                return Entry(symmetry: spec.kind.rawValue, layer: spec.layer, parameters: spec.parameterNames, units: spec.units,
+                             residual: result.residual, lossResidual: result.lossResidual)
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            FileHandle.standardOutput.write(try encoder.encode(entries))
+            print()
+        } else {
+            print("symmetry          layer                              units   residual   parameters")
+            for e in entries {
+                let mark = max(e.residual, e.lossResidual) < tolerance ? " " : "!"
+                print("\(e.symmetry.padding(toLength: 17, withPad: " ", startingAt: 0)) \(e.layer.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(format: "%5d", e.units))  \(String(format: "%9.2e", e.residual))\(mark)  \(e.parameters.joined(separator: ", "))")
+            }
+            print("\(entries.count) symmetries; residual = max |f(g·θ) − f(θ)| / max |f(θ)| on random inputs (Float32).")
+        }
+        if let failing = entries.first(where: { max($0.residual, $0.lossResidual) >= tolerance }) {
+            throw failure("\(failing.symmetry) of \(failing.layer) changed the model by \(failing.residual) (tolerance \(tolerance))")
+        }
+    }
+
+    /// The loss a run would use: cross-entropy for class labels.
+    static func defaultLoss(_ data: DataSpec) -> LossKind {
+        switch data.kind {
+        case .fashionMNIST, .mnist, .cifar10, .csv, .gaussianMixture: .crossEntropy
+        case .npz, .staircase, .leap, .teacherStudent, .lowRank: .mse
+        }
+    }
+}

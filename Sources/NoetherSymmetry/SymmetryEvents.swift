@@ -1,0 +1,93 @@
+import Foundation
+
+/// A symmetry breaking or restoration: a tracked count (distinct neurons, rank, dead neurons)
+/// moved by at least one and stayed moved for `persistence` consecutive measurements.
+public struct SymmetryEvent: Hashable, Sendable, Codable {
+    public enum Kind: String, Codable, Sendable { case breaking, restoration }
+
+    /// The step of the first measurement that showed the change.
+    public let step: Int
+    /// The step at which the change was confirmed.
+    public let detectedAt: Int
+    public let layer: String
+    /// The symmetry whose state changed.
+    public let symmetry: SymmetryKind
+    /// The count that moved: `distinct`, `rank` or `dead`.
+    public let quantity: String
+    public let kind: Kind
+    public let before: Int
+    public let after: Int
+    /// The training loss at `step`.
+    public let loss: Double
+
+    enum CodingKeys: String, CodingKey {
+        case step, detectedAt = "detected_at", layer, symmetry, quantity, kind, before, after, loss
+    }
+
+    public var summary: String {
+        "step \(step): \(layer) \(symmetry.rawValue) \(kind.rawValue) (\(quantity) \(before) → \(after), loss \(String(format: "%.4g", loss)))"
+    }
+}
+
+/// Turns a sequence of counts per series into events. A change counts once it persists:
+/// `persistence` consecutive measurements on the same side of the last stable value.
+public struct EventDetector: Sendable, Codable, Equatable {
+    /// One tracked count.
+    public struct Series: Hashable, Sendable, Codable {
+        public let layer: String
+        public let quantity: String
+        public let symmetry: SymmetryKind
+        /// Whether a rise of the count is a breaking (distinct, rank) or a restoration (dead).
+        public let riseBreaks: Bool
+
+        public init(layer: String, quantity: String, symmetry: SymmetryKind, riseBreaks: Bool) {
+            (self.layer, self.quantity, self.symmetry, self.riseBreaks) = (layer, quantity, symmetry, riseBreaks)
+        }
+
+        var key: String { "\(layer)/\(quantity)" }
+    }
+
+    struct Candidate: Sendable, Codable, Equatable {
+        var firstStep: Int
+        var loss: Double
+        var rising: Bool
+        var count: Int
+    }
+
+    public let persistence: Int
+    private var stable: [String: Int] = [:]
+    private var candidates: [String: Candidate] = [:]
+
+    public init(persistence: Int = 5) { self.persistence = max(1, persistence) }
+
+    /// Feeds one measurement of every series; returns the events it confirms.
+    public mutating func observe(step: Int, loss: Double, values: [(Series, Int)]) -> [SymmetryEvent] {
+        var events: [SymmetryEvent] = []
+        for (series, value) in values {
+            let key = series.key
+            guard let reference = stable[key] else {
+                stable[key] = value
+                continue
+            }
+            if value == reference {
+                candidates[key] = nil
+                continue
+            }
+            let rising = value > reference
+            var candidate = candidates[key].flatMap { $0.rising == rising ? $0 : nil }
+                ?? Candidate(firstStep: step, loss: loss, rising: rising, count: 0)
+            candidate.count += 1
+            if candidate.count >= persistence {
+                events.append(SymmetryEvent(
+                    step: candidate.firstStep, detectedAt: step, layer: series.layer, symmetry: series.symmetry,
+                    quantity: series.quantity, kind: rising == series.riseBreaks ? .breaking : .restoration,
+                    before: reference, after: value, loss: candidate.loss))
+                stable[key] = value
+                candidates[key] = nil
+            } else {
+                candidates[key] = candidate
+            }
+        }
+        return events
+    }
+}

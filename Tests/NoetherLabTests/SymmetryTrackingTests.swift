@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+@testable import NoetherLab
+import NoetherNN
+import NoetherSymmetry
+
+func config(_ yaml: String) throws -> RunConfig {
+    try ConfigLoader.decode(RunConfig.self, from: yaml, format: .yaml, source: "test.yaml")
+}
+
+/// The last value of a metric.
+func last(_ name: String, _ result: TrainingResult) -> Double? { result.metrics.last { $0.name == name }?.value }
+
+let collapsingRun = """
+name: collapse
+model: {kind: mlp, input: 10, hidden: [32], output: 1}
+data: {kind: teacher_student, dimension: 10, teacher_width: 2, train: 500, test: 200}
+optimizer: {learning_rate: 0.05, weight_decay: 0.1}
+training: {steps: 4000, batch_size: 100, eval_every: 1000}
+"""
+
+@Suite("Symmetry tracking and control during training")
+struct SymmetryTrackingTests {
+    @Test func syreKeepsNeuronsDistinctWhereWeightDecayCollapsesThem() throws {
+        let vanilla = try Trainer(config: try config(collapsingRun)).run()
+        let syre = try Trainer(config: try config(collapsingRun + "\ncontrol: {syre: {sigma: 0.01}}")).run()
+        let vanillaDistinct = try #require(last("layers.0/distinct", vanilla))
+        let syreDistinct = try #require(last("layers.0/distinct", syre))
+        #expect(vanillaDistinct <= 16, "weight decay should merge neurons: \(vanillaDistinct) of 32 distinct")
+        #expect(syreDistinct >= 29, "syre should keep neurons distinct: \(syreDistinct) of 32")
+        #expect(try #require(last("layers.0/rank", syre)) > (try #require(last("layers.0/rank", vanilla))))
+        // syre-AR with b = 0 is syre, exactly; b > 0 is not.
+        let ar0 = try Trainer(config: try config(collapsingRun + "\ncontrol: {syre: {sigma: 0.01, ar_bound: 0}}")).run()
+        #expect(ar0.parameters.bitwiseEquals(syre.parameters))
+        var ar = try config(collapsingRun + "\ncontrol: {syre: {sigma: 0.01, ar_bound: 0.5}}")
+        ar.training.steps = 10
+        var plain = try config(collapsingRun + "\ncontrol: {syre: {sigma: 0.01}}")
+        plain.training.steps = 10
+        #expect(try !Trainer(config: ar).run().parameters.bitwiseEquals(Trainer(config: plain).run().parameters))
+    }
+
+    @Test func breakingEventsCoincideWithLossDropsOnlyFromSmallInit() throws {
+        let yaml = """
+        name: staircase-events
+        model: {kind: mlp, input: 20, hidden: [32], output: 1}
+        init: {scale: 0.01}
+        data: {kind: staircase, dimension: 20, degree: 3, train: 1000, test: 500}
+        optimizer: {learning_rate: 0.05}
+        training: {steps: 1500, batch_size: 100, eval_every: 50}
+        track: {every: 50, thresholds: {dead_absolute: 0.1, rank_absolute: 0.1}}
+        """
+        let small = try Trainer(config: try config(yaml)).run()
+        let points = small.metrics.filter { $0.name == "train_loss" }.map {
+            SaddleToSaddleDemo.Point(step: $0.step, trainLoss: $0.value, testLoss: .nan, singularValues: [])
+        }
+        let plateaus = SaddleToSaddleDemo.plateaus(points, minimumLength: 4)
+        #expect(!plateaus.isEmpty)
+        let breaking = small.events.filter { $0.kind == .breaking }
+        // Each plateau ends where a symmetry breaks: a breaking event within one evaluation
+        // interval of the plateau's last step.
+        for plateau in plateaus {
+            #expect(breaking.contains { abs($0.step - plateau.lastStep) <= 50 },
+                    "no breaking event near the end of the plateau at \(plateau): \(breaking.map(\.step))")
+        }
+        // From the standard scale the symmetry is broken from the start: no breaking events.
+        let large = try Trainer(config: try config(yaml.replacingOccurrences(of: "scale: 0.01", with: "scale: 1.0"))).run()
+        #expect(large.events.filter { $0.kind == .breaking }.isEmpty)
+    }
+
+    @Test func trackerWritesMetricsAndEventsAndResumesExactly() throws {
+        let yaml = """
+        name: tracked
+        model: {kind: mlp, input: 20, hidden: [16], output: 1}
+        init: {scale: 0.01}
+        data: {kind: staircase, dimension: 20, degree: 2, train: 400, test: 100}
+        optimizer: {learning_rate: 0.05}
+        training: {steps: 600, batch_size: 100, eval_every: 50, checkpoint_every: 200}
+        track: {every: 25, thresholds: {dead_absolute: 0.1, rank_absolute: 0.1}, persistence: 3}
+        """
+        let uninterrupted = try Trainer(config: try config(yaml)).run()
+        let names = Set(uninterrupted.metrics.map(\.name))
+        for name in ["layers.0/dead", "layers.0/distinct", "layers.0/sign_paired", "layers.0/rank", "layers.0/effective_rank",
+                     "layers.0/degree_of_symmetry", "model/degree_of_symmetry", "layers.0/permutation/delta",
+                     "layers.0/rescaling/delta_group", "layers.0/rescaling/conserved_drift"] {
+            #expect(names.contains(name), "missing metric \(name)")
+        }
+        #expect(uninterrupted.metrics.contains { $0.name == "layers.0/dead" && $0.step == 0 })
+        #expect(!uninterrupted.events.isEmpty)
+
+        let directory = temporaryDirectory()
+        _ = try Trainer(config: try config(yaml), options: TrainingOptions(directory: directory, stopAfterSteps: 450)).run()
+        let resumed = try Trainer(config: try config(yaml), options: TrainingOptions(directory: directory)).run()
+        #expect(resumed.parameters.bitwiseEquals(uninterrupted.parameters))
+        let written = try SymmetryEventLog.read(RunDirectory(directory).eventsPath)
+        #expect(written == uninterrupted.events)
+        #expect(values(try MetricRecord.read(RunDirectory(directory).metricsPath)) == values(uninterrupted.metrics))
+    }
+
+    @Test func trackingCanBeSwitchedOff() throws {
+        var quiet = try staircaseConfig(steps: 100)
+        quiet.track.enabled = false
+        let result = try Trainer(config: quiet).run()
+        #expect(!result.metrics.contains { $0.name.contains("/") })
+        #expect(result.events.isEmpty)
+    }
+}
