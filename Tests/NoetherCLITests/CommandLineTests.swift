@@ -118,9 +118,9 @@ final class CommandLineTests: XCTestCase {
     }
 }
 
-final class SymmetriesCommandTests: XCTestCase {
+extension CommandLineTests {
     func testSymmetriesJSONListsVerifiedCatalogue() throws {
-        let helper = CommandLineTests()
+        let helper = self
         let config = """
         model: {kind: mlp, input: 6, hidden: [5], output: 3, activation: relu}
         data: {kind: gaussian_mixture, dimension: 6, classes: 3}
