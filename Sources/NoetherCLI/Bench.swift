@@ -32,13 +32,14 @@ struct Bench: ParsableCommand {
             print()
             return
         }
-        print("workload            median ms   floor ms   step/floor   allocs/step   GFLOP/s")
+        print("workload            median ms   floor ms   step/floor   allocs/step   GFLOP/s   overhead")
         for r in records {
             let floor = r.floorMilliseconds.map { String(format: "%9.3f", $0) } ?? "        –"
             let ratio = r.floorMilliseconds.map { String(format: "%11.2f", r.medianMilliseconds / $0) } ?? "          –"
             let allocations = r.allocationsPerStep.map { String(format: "%12.1f", $0) } ?? "           –"
             let gflops = r.gflops.map { String(format: "%9.1f", $0) } ?? "        –"
-            print("\(r.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", r.medianMilliseconds)) \(floor) \(ratio) \(allocations) \(gflops)")
+            let overhead = r.overheadPercent.map { String(format: "%+9.1f%% (vs %.1f ms)", $0, r.baselineMilliseconds ?? 0) } ?? "         –"
+            print("\(r.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", r.medianMilliseconds)) \(floor) \(ratio) \(allocations) \(gflops) \(overhead)")
         }
     }
 }

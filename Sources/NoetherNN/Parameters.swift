@@ -39,11 +39,13 @@ public struct Parameters<Scalar: TensorScalar>: Sendable, Equatable {
     }
 
     /// The parameters converted to another precision.
+    @inlinable
     public func converted<Other: TensorScalar>(to _: Other.Type) -> Parameters<Other> {
         Parameters<Other>(OrderedDictionary(uniqueKeysWithValues: tensors.map { ($0.key, Tensor<Other>($0.value)) }))
     }
 
     /// The Euclidean norm of all parameters together.
+    @inlinable
     public func norm() -> Scalar { tensors.values.reduce(0) { $0 + $1.squaredNorm() }.squareRoot() }
 
     /// Whether every tensor is bit-for-bit identical to the other's.

@@ -17,33 +17,45 @@ public struct BreakingDistance: Hashable, Sendable, Codable {
     public let relativeNearestMirror: Double
 
     /// Measures `spec` on `parameters`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public init<Scalar: TensorScalar>(_ spec: SymmetrySpec, _ parameters: Parameters<Scalar>) {
-        kind = spec.kind
-        layer = spec.layer
         let u = spec.kind == .translation
             ? Tensor.concatenate(spec.incoming.compactMap { s in parameters[s.name].map { UnitMatrix.read($0, s, units: spec.units) } }, alongAxis: 1)
             : UnitMatrix.neurons(spec, parameters)
+        self.init(spec, neurons: u, gram: spec.kind == .translation ? nil : u.matmul(u, transposeOther: true))
+    }
+
+    /// Measures `spec` from its unit matrix U (for translations, of the incoming slices only)
+    /// and, for the other kinds, its Gram matrix U Uᵀ.
+    init(_ spec: SymmetrySpec, neurons u: Tensor<Double>, gram: Tensor<Double>?) {
+        kind = spec.kind
+        layer = spec.layer
         let total = u.norm()
         let m = spec.units
+        // Row norms and pair distances come from the Gram matrix: ‖u_i − u_j‖² = G_ii + G_jj − 2G_ij.
+        let g = gram ?? .zeros([m, m])
+        let (nearestPair, smallestRow): (Double, Double) = g.withUnsafeBufferPointer { p in
+            var pair = Double.infinity, row = Double.infinity
+            for i in 0..<m {
+                row = min(row, max(p[i * m + i], 0).squareRoot())
+                for j in (i + 1)..<max(m, i + 1) {
+                    pair = min(pair, max(p[i * m + i] + p[j * m + j] - 2 * p[i * m + j], 0))
+                }
+            }
+            return (pair.squareRoot() / 2.squareRoot(), row)
+        }
         switch spec.kind {
         case .permutation:
             let mean = u.mean(alongAxis: 0, keepingDimension: true)
             group = (u - mean).norm()
-            let gram = u.matmul(u, transposeOther: true)
-            var nearest = Double.infinity
-            for i in 0..<m {
-                for j in (i + 1)..<max(m, i + 1) {
-                    nearest = min(nearest, max(gram[i, i] + gram[j, j] - 2 * gram[i, j], 0).squareRoot() / 2.squareRoot())
-                }
-            }
-            nearestMirror = nearest.isFinite ? nearest : 0
+            nearestMirror = nearestPair.isFinite ? nearestPair : 0
         case .rescaling, .signFlip, .scale:
             group = total
-            nearestMirror = (0..<m).map { u.slice(alongAxis: 0, $0..<($0 + 1)).norm() }.min() ?? 0
+            nearestMirror = smallestRow.isFinite ? smallestRow : 0
         case .rotation, .doubleRotation:
             group = total
-            let gram = u.matmul(u, transposeOther: true)
-            let smallest = (try? gram.symmetricEigendecomposition(computeVectors: false).eigenvalues.scalars.first) ?? 0
+            let smallest = (try? g.symmetricEigendecomposition(computeVectors: false).eigenvalues.scalars.first) ?? 0
             nearestMirror = max(smallest ?? 0, 0).squareRoot()
         case .translation:
             if spec.uniform {

@@ -11,6 +11,8 @@ import NoetherTensor
 /// with weight decay γ they decay as e^{−2γt}, t = learning rate × steps.
 public enum ConservedQuantities {
     /// The rescaling balance Q_i of every unit of a rescaling symmetry.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func rescalingBalance<Scalar: TensorScalar>(_ spec: SymmetrySpec, _ parameters: Parameters<Scalar>) -> [Double] {
         var balance = [Double](repeating: 0, count: spec.units)
         for (slices, sign) in [(spec.incoming, 1.0), (spec.outgoing, -1.0)] {
@@ -25,6 +27,8 @@ public enum ConservedQuantities {
     }
 
     /// C = A Aᵀ − B Bᵀ for a rotation symmetry (A: covariant, B: contravariant unit matrices).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func rotationMatrix<Scalar: TensorScalar>(_ spec: SymmetrySpec, _ parameters: Parameters<Scalar>) -> Tensor<Double> {
         var result = Tensor<Double>.zeros([spec.units, spec.units])
         for (slices, sign) in [(spec.incoming, 1.0), (spec.outgoing, -1.0)] {
@@ -38,6 +42,8 @@ public enum ConservedQuantities {
     }
 
     /// The conserved quantity of a rescaling or rotation symmetry, flattened (nil for others).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func quantity<Scalar: TensorScalar>(_ spec: SymmetrySpec, _ parameters: Parameters<Scalar>) -> [Double]? {
         switch spec.kind {
         case .rescaling: rescalingBalance(spec, parameters)

@@ -19,12 +19,14 @@ public struct NeuronStatistics: Hashable, Sendable, Codable {
     public let clusters: [Int]
 
     /// Measures the neurons (rows of `neurons`) with the given thresholds.
-    public init(neurons: Tensor<Double>, thresholds: SymmetryThresholds) {
+    ///
+    /// - Parameter gram: U Uᵀ when the caller has it already.
+    public init(neurons: Tensor<Double>, gram: Tensor<Double>? = nil, thresholds: SymmetryThresholds) {
         let (m, n) = (neurons.shape[0], neurons.shape[1])
         units = m
         // One GEMM gives every inner product; distances follow from it.
-        let gram = neurons.matmul(neurons, transposeOther: true)
-        let norms = (0..<m).map { gram[$0, $0].squareRoot() }
+        let gram = gram ?? neurons.matmul(neurons, transposeOther: true)
+        let norms = gram.withUnsafeBufferPointer { g in (0..<m).map { max(g[$0 * m + $0], 0).squareRoot() } }
         self.norms = norms
         let sorted = norms.sorted()
         let median = m == 0 ? 0 : (m % 2 == 1 ? sorted[m / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2)

@@ -45,34 +45,81 @@ public struct ModelSymmetryReport: Sendable, Codable {
 }
 
 public enum SymmetryAnalysis {
-    /// Measures `parameters` against a catalogue (from ``SymmetryCatalogue/infer(_:loss:)``).
+    /// Measures `parameters` against a catalogue (from ``SymmetryCatalogue/infer(_:loss:)``),
+    /// in Float64.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func analyze<Scalar: TensorScalar>(
         _ parameters: Parameters<Scalar>, catalogue: [SymmetrySpec], thresholds: SymmetryThresholds = SymmetryThresholds()
     ) -> ModelSymmetryReport {
+        analyze(parameters.converted(to: Double.self), catalogue: catalogue, thresholds: thresholds)
+    }
+
+    static func analyze(_ parameters: Parameters<Double>, catalogue: [SymmetrySpec], thresholds: SymmetryThresholds) -> ModelSymmetryReport {
+        // Each symmetry's unit matrix and Gram matrix, computed once and shared by the
+        // neuron statistics and the breaking distances.
+        var neurons: [Tensor<Double>] = []
+        var grams: [Tensor<Double>?] = []
+        var incomingGrams: [Tensor<Double>?] = []
+        var computed: [[UnitSlice]: (Tensor<Double>, Tensor<Double>, Tensor<Double>?)] = [:]
+        for spec in catalogue {
+            if spec.kind == .translation {
+                neurons.append(Tensor.concatenate(spec.incoming.compactMap { s in parameters[s.name].map { UnitMatrix.read($0, s, units: spec.units) } }, alongAxis: 1))
+                grams.append(nil)
+                incomingGrams.append(nil)
+            } else {
+                // Symmetries of one layer (permutation, rescaling, …) often share their slices.
+                let key = spec.incoming + [UnitSlice("|", axis: 0)] + spec.outgoing
+                let (u, gram, incoming) = computed[key] ?? gramsOf(spec, parameters)
+                computed[key] = (u, gram, incoming)
+                neurons.append(u)
+                grams.append(gram)
+                incomingGrams.append(incoming)
+            }
+        }
         var layers: [LayerReport] = []
         var symmetric = 0.0, units = 0.0
-        for spec in catalogue where spec.kind == .permutation && spec.layer != "residual_stream" {
+        for (index, spec) in catalogue.enumerated() where spec.kind == .permutation && spec.layer != "residual_stream" {
             if spec.layer.hasSuffix(".heads") {
                 let report = attention(spec, catalogue: catalogue, parameters, thresholds)
                 layers.append(report)
                 symmetric += report.degreeOfSymmetry * Double(report.units)
                 units += Double(report.units)
             } else {
-                let report = neuronLayer(spec, parameters, thresholds)
+                let report = neuronLayer(spec, parameters, thresholds, neurons: neurons[index], gram: grams[index],
+                                         incomingGram: incomingGrams[index])
                 layers.append(report)
                 symmetric += report.degreeOfSymmetry * Double(report.units)
                 units += Double(report.units)
             }
         }
-        let distances = catalogue.map { BreakingDistance($0, parameters) }
+        let distances = catalogue.indices.map { BreakingDistance(catalogue[$0], neurons: neurons[$0], gram: grams[$0]) }
         return ModelSymmetryReport(thresholds: thresholds, layers: layers, distances: distances,
                                    degreeOfSymmetry: units > 0 ? symmetric / units : 0)
     }
 
-    static func neuronLayer<Scalar: TensorScalar>(_ spec: SymmetrySpec, _ parameters: Parameters<Scalar>, _ thresholds: SymmetryThresholds) -> LayerReport {
-        let statistics = NeuronStatistics(neurons: UnitMatrix.neurons(spec, parameters), thresholds: thresholds)
+    /// A symmetry's unit matrix U, its Gram matrix U Uᵀ, and the Gram matrix W Wᵀ of its
+    /// first (incoming weight) slice, which U Uᵀ is built from: one GEMM over U's columns in all.
+    static func gramsOf(_ spec: SymmetrySpec, _ parameters: Parameters<Double>) -> (Tensor<Double>, Tensor<Double>, Tensor<Double>?) {
+        let parts = (spec.incoming + spec.outgoing).compactMap { slice in
+            parameters[slice.name].map { UnitMatrix.read($0, slice, units: spec.units) }
+        }
+        guard let first = parts.first else { return (.zeros([spec.units, 0]), .zeros([spec.units, spec.units]), nil) }
+        let incoming = first.matmul(first, transposeOther: true)
+        guard parts.count > 1 else { return (first, incoming, incoming) }
+        let rest = Tensor.concatenate(Array(parts.dropFirst()), alongAxis: 1)
+        return (Tensor.concatenate(parts, alongAxis: 1), incoming + rest.matmul(rest, transposeOther: true), incoming)
+    }
+
+    static func neuronLayer(_ spec: SymmetrySpec, _ parameters: Parameters<Double>, _ thresholds: SymmetryThresholds,
+                            neurons: Tensor<Double>, gram: Tensor<Double>?, incomingGram: Tensor<Double>?) -> LayerReport {
+        let statistics = NeuronStatistics(neurons: neurons, gram: gram, thresholds: thresholds)
         let weight = spec.incoming.first.flatMap { s in parameters[s.name].map { UnitMatrix.read($0, s, units: spec.units) } }
-        let spectrum = weight.map(Spectrum.init)
+        let spectrum = weight.map { w in
+            // W Wᵀ is at hand when W has no more rows than columns.
+            if let incomingGram, w.shape[0] <= w.shape[1] { return Spectrum(gram: incomingGram, rows: w.shape[0], columns: w.shape[1]) }
+            return Spectrum(w)
+        }
         let deficit = spectrum.map { $0.rankDeficit(thresholds) } ?? 0
         let alive = statistics.units - statistics.dead
         let degree = min(1, Double(statistics.dead + (alive - statistics.distinct) + deficit) / Double(max(spec.units, 1)))
@@ -83,7 +130,7 @@ public enum SymmetryAnalysis {
             heads: nil, degreeOfSymmetry: degree)
     }
 
-    static func attention<Scalar: TensorScalar>(_ heads: SymmetrySpec, catalogue: [SymmetrySpec], _ parameters: Parameters<Scalar>,
+    static func attention(_ heads: SymmetrySpec, catalogue: [SymmetrySpec], _ parameters: Parameters<Double>,
                                                 _ thresholds: SymmetryThresholds) -> LayerReport {
         let prefix = String(heads.layer.dropLast(".heads".count))
         var reports: [HeadReport] = []
@@ -105,7 +152,7 @@ public enum SymmetryAnalysis {
 
     /// The d × d product of a double rotation's weight slices: W_Q^h W_K^hᵀ = A_hᵀ B_h for
     /// query/key, W_V^h W_O^h = V_hᵀ O_hᵀ for value/output (biases excluded).
-    static func bilinearForm<Scalar: TensorScalar>(_ spec: SymmetrySpec, _ parameters: Parameters<Scalar>) -> Tensor<Double> {
+    static func bilinearForm(_ spec: SymmetrySpec, _ parameters: Parameters<Double>) -> Tensor<Double> {
         guard let a = spec.incoming.first, let b = spec.outgoing.first,
               let left = parameters[a.name], let right = parameters[b.name] else { return .zeros([1, 1]) }
         let x = UnitMatrix.read(left, a, units: spec.units)

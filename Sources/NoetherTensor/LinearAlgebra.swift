@@ -24,11 +24,15 @@ public struct SymmetricEigendecomposition<Scalar: TensorScalar> {
 
 extension Tensor {
     /// The singular values of a matrix, descending (LAPACK `?gesdd`, no vectors computed).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func singularValues() throws(LinearAlgebraError) -> [Scalar] {
         try svd(computeVectors: false).singularValues.scalars
     }
 
     /// The thin singular value decomposition of a matrix (LAPACK `?gesdd`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func svd() throws(LinearAlgebraError) -> SingularValueDecomposition<Scalar> {
         try svd(computeVectors: true)
     }
@@ -86,6 +90,8 @@ extension Tensor {
 
     /// The eigenvalues (ascending) and eigenvectors of a symmetric matrix (LAPACK `?syevd`);
     /// only the lower triangle is read.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func symmetricEigendecomposition(computeVectors: Bool = true) throws(LinearAlgebraError) -> SymmetricEigendecomposition<Scalar> {
         guard rank == 2, shape[0] == shape[1] else { throw LinearAlgebraError("eigendecomposition needs a square matrix, got \(shape)") }
         let n = shape[0]
@@ -121,6 +127,8 @@ extension Tensor {
 
     /// The Moore–Penrose pseudo-inverse; singular values at or below `relativeCutoff · σ_max`
     /// count as zero.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func pseudoInverse(relativeCutoff: Scalar = 1e-10) throws(LinearAlgebraError) -> Tensor {
         let decomposition = try svd()
         let s = decomposition.singularValues.scalars

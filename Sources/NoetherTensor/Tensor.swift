@@ -77,6 +77,7 @@ public struct Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     }
 
     /// Converts the element type.
+    @inlinable
     public init<Other: TensorScalar>(_ other: Tensor<Other>) {
         self.init(uninitializedShape: other.shape)
         let destination = storage.base

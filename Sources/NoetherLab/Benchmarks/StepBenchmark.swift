@@ -1,5 +1,7 @@
 import Foundation
 import NoetherAutograd
+import NoetherData
+import NoetherSymmetry
 import NoetherNN
 import NoetherTensor
 
@@ -14,11 +16,16 @@ public struct BenchmarkRecord: Codable, Sendable {
     public var gflops: Double?
     /// Buffers the tape allocated per step after warm-up (0 means buffers are fully reused).
     public var allocationsPerStep: Double?
+    /// For overhead records: the median time of the same work without the feature measured.
+    public var baselineMilliseconds: Double?
+    /// 100 · (median / baseline − 1).
+    public var overheadPercent: Double?
     public var repeats: Int
 
     enum CodingKeys: String, CodingKey {
         case name, medianMilliseconds = "median_ms", floorMilliseconds = "floor_ms", gflops
-        case allocationsPerStep = "allocations_per_step", repeats
+        case allocationsPerStep = "allocations_per_step", baselineMilliseconds = "baseline_ms"
+        case overheadPercent = "overhead_percent", repeats
     }
 }
 
@@ -26,7 +33,7 @@ public struct BenchmarkRecord: Codable, Sendable {
 /// of the workloads named in the core-engine issue, each with its GEMM floor.
 public enum StepBenchmarks {
     /// The workload names, in the order ``run(_:repeats:)`` measures them.
-    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "sgemm-1024"]
+    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead"]
 
     /// Runs the named workloads (all when `names` is empty).
     public static func run(_ selected: [String] = [], repeats: Int = 30) -> [BenchmarkRecord] {
@@ -40,6 +47,8 @@ public enum StepBenchmarks {
             case "cnn": cnn(repeats: repeats)
             case "transformer-block": transformerBlock(repeats: repeats)
             case "sgemm-1024": sgemm(n: 1024, repeats: repeats)
+            case "symmetry-analysis": symmetryAnalysis(repeats: repeats)
+            case "tracking-overhead": trackingOverhead(repeats: max(3, repeats / 10))
             default: nil
             }
         }
@@ -85,7 +94,7 @@ public enum StepBenchmarks {
         let products = step.tape.matrixProducts
         step.tape.recordsMatrixProducts = false
         return BenchmarkRecord(name: name, medianMilliseconds: median, floorMilliseconds: gemmFloor(products, repeats: repeats),
-                               gflops: nil, allocationsPerStep: allocations, repeats: repeats)
+                               gflops: nil, allocationsPerStep: allocations, baselineMilliseconds: nil, overheadPercent: nil, repeats: repeats)
     }
 
     /// The median time of running `products` back to back.
@@ -107,12 +116,55 @@ public enum StepBenchmarks {
         return medianMilliseconds(repeats: repeats, once)
     }
 
+    /// One symmetry measurement (every layer report, ΔG and conserved quantity) of an MLP
+    /// 784-256-256-10: the cost of one tracker interval.
+    public static func symmetryAnalysis(repeats: Int) -> BenchmarkRecord {
+        let spec = ModelSpec.mlp(MLPSpec(input: 784, hidden: [256, 256], output: 10))
+        guard let model = try? Model<Float>(spec, generator: RandomGenerator(seed: 0)),
+              let catalogue = try? SymmetryCatalogue.infer(spec, loss: .crossEntropy) else {
+            preconditionFailure("benchmark model is invalid")
+        }
+        let tracker = SymmetryTracker(catalogue: catalogue, spec: TrackSpec(), interval: 1)
+        tracker.start(model.parameters)
+        let median = medianMilliseconds(repeats: repeats) {
+            _ = tracker.measure(model.parameters, step: 0, loss: 0, sink: MetricSink())
+        }
+        return BenchmarkRecord(name: "symmetry-analysis", medianMilliseconds: median, floorMilliseconds: nil, gflops: nil,
+                               allocationsPerStep: nil, baselineMilliseconds: nil, overheadPercent: nil, repeats: repeats)
+    }
+
+    /// A whole training run like `examples/fashion-mnist-mlp.yaml` (MLP 784-256-256-10,
+    /// 3000 steps of batch 128, on a 784-dimensional Gaussian mixture so that no files are
+    /// needed; evaluation and symmetry tracking at their default interval, steps/20) with and
+    /// without the tracker, interleaved; the median of each.
+    public static func trackingOverhead(repeats: Int) -> BenchmarkRecord {
+        var data = DataSpec(kind: .gaussianMixture)
+        (data.dimension, data.classes, data.train, data.test) = (784, 10, 10_000, 2000)
+        var config = RunConfig(name: "tracking-overhead", model: .mlp(MLPSpec(input: 784, hidden: [256, 256], output: 10)),
+                               data: data, optimizer: OptimizerSpec(learningRate: 0.05, momentum: 0.9), training: TrainingSpec(steps: 3000))
+        var tracked: [Double] = [], untracked: [Double] = []
+        for _ in 0..<repeats {
+            for enabled in [true, false] {
+                config.track.enabled = enabled
+                let trainer = Trainer(config: config)
+                let time = medianMilliseconds(repeats: 1) { _ = try? trainer.run() }
+                if enabled { tracked.append(time) } else { untracked.append(time) }
+            }
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let (withTracker, without) = (median(tracked), median(untracked))
+        return BenchmarkRecord(name: "tracking-overhead", medianMilliseconds: withTracker, floorMilliseconds: nil, gflops: nil,
+                               allocationsPerStep: nil, baselineMilliseconds: without,
+                               overheadPercent: 100 * (withTracker / without - 1), repeats: repeats)
+    }
+
     /// Square single-precision GEMM through BLAS.
     public static func sgemm(n: Int, repeats: Int) -> BenchmarkRecord {
         let product = MatrixProductGeometry.unchecked(m: n, n: n, k: n, transposeA: false, transposeB: false)
         let median = gemmFloor([product], repeats: repeats)
         return BenchmarkRecord(name: "sgemm-\(n)", medianMilliseconds: median, floorMilliseconds: nil,
-                               gflops: product.flops / (median * 1e6), allocationsPerStep: nil, repeats: repeats)
+                               gflops: product.flops / (median * 1e6), allocationsPerStep: nil, baselineMilliseconds: nil,
+                               overheadPercent: nil, repeats: repeats)
     }
 
     /// The median over `repeats` timed calls of `body`, in milliseconds.
