@@ -131,6 +131,18 @@ struct MeasurementTests {
         #expect(heads.map(\.qkRank) == [8, 2])
         #expect(heads.map(\.voRank) == [8, 8])
         #expect(abs(heads[1].degreeOfSymmetry - 6.0 / 16) < 1e-12)
+        // A third direction at 2e-3 of the largest singular value of W_Q W_Kᵀ counts at τ = 1e-3.
+        let keys = p["blocks.0.attn.k_proj.weight"]!.slice(alongAxis: 0, 8..<16)
+        let product = lowRank.matmul(keys, transposeSelf: true)
+        let sigma = try product.singularValues()[0]
+        let extra = Tensor<Double>.normal([8, 1], using: &generator).matmul(Tensor<Double>.normal([1, 16], using: &generator))
+        let extraProduct = try extra.matmul(keys, transposeSelf: true).singularValues()[0]
+        for i in 0..<8 { for j in 0..<16 { q[8 + i, j] = lowRank[i, j] + extra[i, j] * 2e-3 * sigma / extraProduct } }
+        p["blocks.0.attn.q_proj.weight"] = q
+        let nearMiss = try #require(SymmetryAnalysis.analyze(p, catalogue: catalogue).layers.first { $0.layer == "blocks.0.attn" })
+        #expect(nearMiss.heads?.map(\.qkRank) == [8, 3])
+        #expect(try #require(SymmetryAnalysis.analyze(p, catalogue: catalogue, thresholds: SymmetryThresholds(rankRelative: 1e-2))
+            .layers.first { $0.layer == "blocks.0.attn" }?.heads?.map(\.qkRank)) == [8, 2])
     }
 
     @Test func breakingDistancesHaveKnownValues() throws {
