@@ -57,9 +57,17 @@ let package = Package(
             ]
         ),
         .target(
+            name: "NoetherRepresent",
+            dependencies: [
+                "NoetherTensor", "NoetherAutograd", "NoetherNN",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        .target(
             name: "NoetherLab",
             dependencies: [
                 "NoetherTensor", "NoetherAutograd", "NoetherNN", "NoetherIO", "NoetherData", "NoetherSymmetry",
+                "NoetherRepresent",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -67,7 +75,7 @@ let package = Package(
             name: "Noether",
             dependencies: [
                 "NoetherTensor", "NoetherAutograd", "NoetherNN", "NoetherIO", "NoetherData",
-                "NoetherSymmetry", "NoetherLab",
+                "NoetherSymmetry", "NoetherRepresent", "NoetherLab",
             ]
         ),
         .executableTarget(
@@ -87,6 +95,7 @@ let package = Package(
         ),
         .testTarget(name: "NoetherDataTests", dependencies: ["NoetherData", "NoetherIO", "NoetherTensor"]),
         .testTarget(name: "NoetherSymmetryTests", dependencies: ["NoetherSymmetry", "NoetherNN", "NoetherAutograd", "NoetherTensor"]),
+        .testTarget(name: "NoetherRepresentTests", dependencies: ["NoetherRepresent", "NoetherNN", "NoetherTensor"]),
         .testTarget(name: "NoetherLabTests", dependencies: ["NoetherLab", "Noether"]),
         .testTarget(name: "NoetherCLITests", dependencies: ["NoetherCLI"]),
     ]

@@ -4,5 +4,6 @@
 @_exported import NoetherIO
 @_exported import NoetherLab
 @_exported import NoetherNN
+@_exported import NoetherRepresent
 @_exported import NoetherSymmetry
 @_exported import NoetherTensor
