@@ -8,7 +8,7 @@ struct NoetherCommand: ParsableCommand {
         commandName: "noether",
         abstract: "Parameter symmetry in deep learning: train, measure, control.",
         version: NoetherVersion.current,
-        subcommands: [Train.self, Symmetries.self, Demo.self, Bench.self]
+        subcommands: [Train.self, Symmetries.self, Represent.self, Collapse.self, Compare.self, Demo.self, Bench.self]
     )
 }
 
@@ -29,6 +29,8 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     } catch let error as ModelSpecError {
         throw failure(error.description)
     } catch let error as LinearAlgebraError {
+        throw failure(error.description)
+    } catch let error as RepresentationError {
         throw failure(error.description)
     }
 }

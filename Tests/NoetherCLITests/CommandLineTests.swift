@@ -137,3 +137,39 @@ extension CommandLineTests {
         }
     }
 }
+
+extension CommandLineTests {
+    /// Writes an npy file of float64 values.
+    func writeNumpy(_ values: [Double], shape: [Int], _ name: String) throws -> String {
+        var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(shape.map(String.init).joined(separator: ", "))\(shape.count == 1 ? "," : "")), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+        let path = try write("", name)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func testCompareAndCollapseOnNumpyFiles() throws {
+        let a = (0..<40).map { Double(($0 * 7919) % 23) / 7 }
+        let pathA = try writeNumpy(a, shape: [20, 2], "a.npy")
+        let compare = try run(["compare", "--a", pathA, "--b", pathA, "--k", "3", "--json"])
+        XCTAssertEqual(compare.status, 0, compare.stderr)
+        let scores = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(compare.stdout.utf8)) as? [String: Any])
+        for key in ["kernel_alignment", "linear_cka", "unbiased_cka", "mutual_knn"] {
+            XCTAssertEqual(try XCTUnwrap(scores[key] as? Double), 1, accuracy: 1e-6, key)
+        }
+        XCTAssertEqual(scores["k"] as? Int, 3)
+        let labels = try writeNumpy((0..<20).map { Double($0 % 2) }, shape: [20], "labels.npy")
+        let collapse = try run(["collapse", "--features", pathA, "--labels", labels, "--json"])
+        XCTAssertEqual(collapse.status, 0, collapse.stderr)
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(collapse.stdout.utf8)) as? [String: Any])
+        XCTAssertNotNil(metrics["nc1"] as? Double)
+        XCTAssertNotNil(metrics["cdnv"] as? Double)
+        // One class only: a clean error.
+        let oneClass = try writeNumpy([Double](repeating: 0, count: 20), shape: [20], "one.npy")
+        assertCleanFailure(try run(["collapse", "--features", pathA, "--labels", oneClass]), mentioning: "at least two classes")
+        let other = try writeNumpy(Array(a.prefix(30)), shape: [15, 2], "b.npy")
+        assertCleanFailure(try run(["compare", "--a", pathA, "--b", other]), mentioning: "samples")
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import NoetherAutograd
 import NoetherData
+import NoetherRepresent
 import NoetherSymmetry
 import NoetherNN
 import NoetherTensor
@@ -33,7 +34,7 @@ public struct BenchmarkRecord: Codable, Sendable {
 /// of the workloads named in the core-engine issue, each with its GEMM floor.
 public enum StepBenchmarks {
     /// The workload names, in the order ``run(_:repeats:)`` measures them.
-    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead"]
+    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis"]
 
     /// Runs the named workloads (all when `names` is empty).
     public static func run(_ selected: [String] = [], repeats: Int = 30) -> [BenchmarkRecord] {
@@ -49,6 +50,7 @@ public enum StepBenchmarks {
             case "sgemm-1024": sgemm(n: 1024, repeats: repeats)
             case "symmetry-analysis": symmetryAnalysis(repeats: repeats)
             case "tracking-overhead": trackingOverhead(repeats: max(3, repeats / 10))
+            case "representation-analysis": representationAnalysis(repeats: max(3, repeats / 10))
             default: nil
             }
         }
@@ -156,6 +158,25 @@ public enum StepBenchmarks {
         return BenchmarkRecord(name: "tracking-overhead", medianMilliseconds: withTracker, floorMilliseconds: nil, gflops: nil,
                                allocationsPerStep: nil, baselineMilliseconds: without,
                                overheadPercent: 100 * (withTracker / without - 1), repeats: repeats)
+    }
+
+    /// Representation analysis of 10,000 samples × 512 features with 10 classes: rank and
+    /// effective rank, a ridge probe, neural collapse, and linear CKA, unbiased CKA, kernel
+    /// alignment and mutual 10-NN against a second 10,000 × 512 representation.
+    public static func representationAnalysis(repeats: Int) -> BenchmarkRecord {
+        var generator = RandomGenerator(seed: 3)
+        let labels = (0..<10_000).map { $0 % 10 }
+        let means = Tensor<Double>.normal([10, 512], standardDeviation: 3, using: &generator)
+        let a = means.gatherRows(labels) + Tensor<Double>.normal([10_000, 512], using: &generator)
+        let b = a.matmul(Tensor<Double>.normal([512, 512], using: &generator)) + Tensor<Double>.normal([10_000, 512], using: &generator)
+        let median = medianMilliseconds(repeats: repeats) {
+            _ = try? RepresentationRank(a)
+            _ = try? LinearProbe(features: a, labels: labels, classes: 10).accuracy(a, labels: labels)
+            _ = try? NeuralCollapse(features: a, labels: labels)
+            _ = try? Alignment.all(a, b, k: 10)
+        }
+        return BenchmarkRecord(name: "representation-analysis", medianMilliseconds: median, floorMilliseconds: nil, gflops: nil,
+                               allocationsPerStep: nil, baselineMilliseconds: nil, overheadPercent: nil, repeats: repeats)
     }
 
     /// Square single-precision GEMM through BLAS.
