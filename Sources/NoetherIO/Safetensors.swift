@@ -18,7 +18,10 @@ public struct SafetensorsEntry: Hashable, Sendable {
 public struct SafetensorsFile {
     public let entries: [SafetensorsEntry]
     public let metadata: [String: String]
-    let data: [UInt8]
+    /// The whole file, memory-mapped when read from disk: tensors are read from it on demand.
+    let bytes: Data
+    /// Where the data section starts in `bytes`.
+    let dataStart: Int
     let path: String
 
     static let dtypes: [String: ElementEncoding] = [
@@ -27,21 +30,33 @@ public struct SafetensorsFile {
         "U8": .uint8, "U16": .uint16, "U32": .uint32, "U64": .uint64, "BOOL": .bool,
     ]
 
+    /// Opens a file: the header is parsed and validated, the data stays memory-mapped.
     public init(contentsOf path: String) throws(FileFormatError) {
-        try self.init(bytes: try FileFormatError.readFile(path), path: path)
+        guard FileManager.default.fileExists(atPath: path) else { throw FileFormatError("\(path) does not exist") }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw FileFormatError("\(path) cannot be read: \(error.localizedDescription)")
+        }
+        try self.init(data: data, path: path)
     }
 
     public init(bytes: [UInt8], path: String) throws(FileFormatError) {
-        var reader = ByteReader(bytes, path: path, format: "safetensors")
-        let headerLength = try reader.uint64LittleEndian()
-        guard headerLength <= UInt64(reader.remaining) else {
-            throw reader.error("the header length \(headerLength) exceeds the file size \(bytes.count)")
+        try self.init(data: Data(bytes), path: path)
+    }
+
+    init(data: Data, path: String) throws(FileFormatError) {
+        // Only the 8-byte length and the header are copied out of the mapping.
+        var lengthReader = ByteReader(Array(data.prefix(8)), path: path, format: "safetensors")
+        let headerLength = try lengthReader.uint64LittleEndian()
+        guard headerLength <= UInt64(data.count - 8) else {
+            throw lengthReader.error("the header length \(headerLength) exceeds the file size \(data.count)")
         }
-        let headerBytes = try reader.read(Int(headerLength))
+        let headerBytes = data.subdata(in: 8..<(8 + Int(headerLength)))
+        let reader = lengthReader
         guard let object = try? JSONSerialization.jsonObject(with: Data(headerBytes)), let header = object as? [String: Any] else {
             throw reader.error("the header is not a JSON object")
         }
-        let dataSize = reader.remaining
+        let dataSize = data.count - 8 - Int(headerLength)
         var entries: [SafetensorsEntry] = []
         var metadata: [String: String] = [:]
         for (name, value) in header {
@@ -83,7 +98,8 @@ public struct SafetensorsFile {
         guard position == dataSize else { throw reader.error("\(dataSize - position) bytes after the last tensor belong to none") }
         self.entries = entries
         self.metadata = metadata
-        data = Array(try reader.read(dataSize))
+        bytes = data
+        dataStart = 8 + Int(headerLength)
         self.path = path
     }
 
@@ -96,8 +112,9 @@ public struct SafetensorsFile {
         guard entry.shape.count <= Shape.maxRank else {
             throw FileFormatError("tensor '\(name)' in \(path) has rank \(entry.shape.count); at most \(Shape.maxRank) is supported")
         }
-        return data.withUnsafeBytes { bytes in
-            entry.encoding.tensor(UnsafeRawBufferPointer(rebasing: bytes[entry.dataRange]), shape: Shape(entry.shape))
+        let range = (dataStart + entry.dataRange.lowerBound)..<(dataStart + entry.dataRange.upperBound)
+        return bytes.withUnsafeBytes { raw in
+            entry.encoding.tensor(UnsafeRawBufferPointer(rebasing: raw[range]), shape: Shape(entry.shape))
         }
     }
 

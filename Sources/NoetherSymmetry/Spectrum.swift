@@ -35,6 +35,25 @@ public struct Spectrum: Hashable, Sendable, Codable {
         singularValues = eigenvalues.reversed().map { max($0, 0).squareRoot() }
     }
 
+    /// The spectrum of AᵀB for A, B of shape [k, d] (k ≤ d) — an attention head's W_Q W_Kᵀ
+    /// or W_V W_O — without forming the d × d product: with S = (AAᵀ)^{1/2},
+    /// σ²(AᵀB) = eig(S·BBᵀ·S), a k × k problem.
+    public init(productOf a: Tensor<Double>, _ b: Tensor<Double>) {
+        rows = a.shape[1]
+        columns = b.shape[1]
+        let (gramA, gramB) = (a.matmul(a, transposeOther: true), b.matmul(b, transposeOther: true))
+        guard let eigen = try? gramA.symmetricEigendecomposition() else {
+            singularValues = Self.singularValues(of: a.matmul(b, transposeSelf: true))
+            return
+        }
+        let roots = eigen.eigenvalues.scalars.map { max($0, 0).squareRoot() }
+        let k = roots.count
+        let root = (eigen.eigenvectors * Tensor(shape: [1, k], scalars: roots)).matmul(eigen.eigenvectors, transposeOther: true)
+        let middle = root.matmul(gramB).matmul(root)
+        let values = (try? middle.symmetricEigendecomposition(computeVectors: false).eigenvalues.scalars) ?? []
+        singularValues = values.reversed().map { max($0, 0).squareRoot() }
+    }
+
     /// rank_τ = #{k : σ_k > τ·σ_max}.
     public func rank(relative tau: Double) -> Int {
         let largest = singularValues.first ?? 0

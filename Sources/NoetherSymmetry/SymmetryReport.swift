@@ -137,8 +137,8 @@ public enum SymmetryAnalysis {
         for head in 0..<heads.units {
             guard let qk = catalogue.first(where: { $0.layer == "\(prefix).head.\(head).qk" }),
                   let vo = catalogue.first(where: { $0.layer == "\(prefix).head.\(head).vo" }) else { continue }
-            let qkSpectrum = Spectrum(bilinearForm(qk, parameters))
-            let voSpectrum = Spectrum(bilinearForm(vo, parameters))
+            let qkSpectrum = headSpectrum(qk, parameters)
+            let voSpectrum = headSpectrum(vo, parameters)
             let width = qk.units
             let (qkRank, voRank) = (qkSpectrum.rank(thresholds), voSpectrum.rank(thresholds))
             reports.append(HeadReport(head: head, headWidth: width, qkRank: qkRank, voRank: voRank,
@@ -150,13 +150,11 @@ public enum SymmetryAnalysis {
                            effectiveRank: nil, stableRank: nil, heads: reports, degreeOfSymmetry: degree)
     }
 
-    /// The d × d product of a double rotation's weight slices: W_Q^h W_K^hᵀ = A_hᵀ B_h for
-    /// query/key, W_V^h W_O^h = V_hᵀ O_hᵀ for value/output (biases excluded).
-    static func bilinearForm(_ spec: SymmetrySpec, _ parameters: Parameters<Double>) -> Tensor<Double> {
+    /// The spectrum of a double rotation's d × d product of weight slices: W_Q^h W_K^hᵀ = A_hᵀ B_h
+    /// for query/key, W_V^h W_O^h = V_hᵀ O_hᵀ for value/output (biases excluded).
+    public static func headSpectrum(_ spec: SymmetrySpec, _ parameters: Parameters<Double>) -> Spectrum {
         guard let a = spec.incoming.first, let b = spec.outgoing.first,
-              let left = parameters[a.name], let right = parameters[b.name] else { return .zeros([1, 1]) }
-        let x = UnitMatrix.read(left, a, units: spec.units)
-        let y = UnitMatrix.read(right, b, units: spec.units)
-        return x.matmul(y, transposeSelf: true)
+              let left = parameters[a.name], let right = parameters[b.name] else { return Spectrum(Tensor<Double>.zeros([1, 1])) }
+        return Spectrum(productOf: UnitMatrix.read(left, a, units: spec.units), UnitMatrix.read(right, b, units: spec.units))
     }
 }

@@ -60,3 +60,11 @@ enum UnitMatrix {
         return Tensor.concatenate(parts, alongAxis: 1)
     }
 }
+
+extension SymmetrySpec {
+    /// The neuron vectors u_i of this symmetry's units in `parameters`: one row per unit,
+    /// every slice's entries of that unit concatenated (incoming, bias, outgoing), in Float64.
+    public func neuronMatrix<Scalar: TensorScalar>(in parameters: Parameters<Scalar>) -> Tensor<Double> {
+        UnitMatrix.neurons(self, parameters)
+    }
+}

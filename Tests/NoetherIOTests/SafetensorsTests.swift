@@ -51,3 +51,32 @@ struct SafetensorsTests {
         }
     }
 }
+
+@Suite("safetensors: more dtypes, shards and refusals")
+struct SafetensorsMoreTests {
+    @Test func readsBFloat16() throws {
+        let file = try SafetensorsFile(contentsOf: fixture("bf16.safetensors"))
+        #expect(try file.tensor("x", as: Float.self).scalars == [1, -2.5, 3.140625, 0.0078125])
+    }
+
+    @Test func readsShardedModelsThroughTheIndex() throws {
+        let directory = temporaryDirectory()
+        try SafetensorsFile.write(["a.weight": Tensor<Float>([1, 2])], to: "\(directory)/model-00001-of-00002.safetensors")
+        try SafetensorsFile.write(["b.weight": Tensor<Float>([3])], to: "\(directory)/model-00002-of-00002.safetensors")
+        let index = #"{"metadata": {}, "weight_map": {"a.weight": "model-00001-of-00002.safetensors", "b.weight": "model-00002-of-00002.safetensors"}}"#
+        try AtomicWrite.write(Data(index.utf8), to: "\(directory)/model.safetensors.index.json")
+        let collection = try SafetensorsCollection(path: directory)
+        #expect(collection.entries.map(\.entry.name) == ["a.weight", "b.weight"])
+        #expect(try collection.tensor("b.weight", as: Double.self).scalars == [3])
+        try AtomicWrite.write(Data(#"{"metadata": {}}"#.utf8), to: "\(directory)/model.safetensors.index.json")
+        #expect(throws: FileFormatError.self) { try SafetensorsCollection(path: directory) }
+    }
+
+    @Test func picklesAreRefusedWithAConversionHint() throws {
+        let path = temporaryDirectory() + "/pytorch_model.bin"
+        try AtomicWrite.write(Data([0x80, 0x02]), to: path)
+        #expect {
+            try SafetensorsCollection(path: path)
+        } throws: { "\($0)".contains("never unpickles") && "\($0)".contains("save_file") }
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Noether
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Per-layer symmetry analysis of a weights file: ranks, spectra, dead and distinct neurons, attention-head ranks.",
+        discussion: """
+        FILE_OR_DIR is a .safetensors file, a sharded model.safetensors.index.json, a Hugging Face \
+        model directory, or a Noether run directory. The architecture is inferred from tensor names \
+        and shapes (Noether, BERT, ViT, timm ViT, GPT-2, nn.Sequential MLPs and CNNs); every tensor \
+        appears in a row with status `ok` or `skipped: reason`. Attention heads come from a \
+        config.json beside the weights or from --heads.
+        """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
+
+    @Argument(help: "The weights: file or directory.") var path: String
+    @Option(help: "Output format: table, json or csv.") var format: Format = .table
+    @Option(help: "Only layers whose name matches this regular expression.") var layers: String?
+    @Option(help: "Attention heads per layer (overrides the model's config.json).") var heads: Int?
+
+    func validate() throws {
+        if let heads, heads <= 0 { throw ValidationError("--heads must be positive") }
+    }
+
+    func run() throws {
+        let report = try reportingErrors { try WeightAnalysis.analyze(path, heads: heads, layers: layers) }
+        switch format {
+        case .json: try printJSON(report)
+        case .csv: print(Self.csv(report), terminator: "")
+        case .table: print(Self.table(report))
+        }
+    }
+
+    static func number(_ value: Double?, _ format: String = "%.3g") -> String { value.map { String(format: format, $0) } ?? "" }
+
+    static func csv(_ report: WeightAnalysisReport) -> String {
+        var lines = ["name,kind,shape,status,rank,rank_1e-2,rank_1e-4,effective_rank,stable_rank,spectral_norm,frobenius_norm,dead,distinct,sign_paired,degree_of_symmetry,heads_qk_rank,heads_vo_rank"]
+        for row in report.layers {
+            let fields: [String] = [
+                row.name, row.kind, row.shape.map(String.init).joined(separator: "x"), row.status,
+                row.rank.map(String.init) ?? "", row.ranks?["0.01"].map(String.init) ?? "", row.ranks?["0.0001"].map(String.init) ?? "",
+                number(row.effectiveRank, "%.6g"), number(row.stableRank, "%.6g"), number(row.spectralNorm, "%.6g"), number(row.frobeniusNorm, "%.6g"),
+                row.dead.map(String.init) ?? "", row.distinct.map(String.init) ?? "", row.signPaired.map(String.init) ?? "",
+                number(row.degreeOfSymmetry, "%.6g"),
+                row.heads.map { $0.map { String($0.qkRank) }.joined(separator: " ") } ?? "",
+                row.heads.map { $0.map { String($0.voRank) }.joined(separator: " ") } ?? "",
+            ]
+            lines.append(fields.map { $0.contains(",") || $0.contains("\"") ? "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"" : $0 }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func table(_ report: WeightAnalysisReport) -> String {
+        let t = report.thresholds
+        var lines = ["\(report.model.path): \(report.model.family), \(report.model.tensors) tensors, \(report.model.parameters) parameters"
+            + (report.model.heads.map { ", \($0) heads" } ?? ""),
+            "thresholds: rank σ > \(t.rankAbsolute.map { "\($0)" } ?? "\(t.rankRelative)·σ_max"), dead ‖u‖ < \(t.deadAbsolute.map { "\($0)" } ?? "\(t.deadRelative)·median"), distinct tolerance \(t.distinctTolerance)",
+            "",
+            "layer                                            kind            shape         rank  eff.rank  stable  dead  distinct  degree   status"]
+        for row in report.layers {
+            let shape = row.shape.map(String.init).joined(separator: "×")
+            var line = "\(row.name.padding(toLength: 48, withPad: " ", startingAt: 0)) \(row.kind.padding(toLength: 15, withPad: " ", startingAt: 0)) \(shape.padding(toLength: 12, withPad: " ", startingAt: 0))"
+            func right(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+            line += " " + right(row.rank.map(String.init) ?? "", 5) + " " + right(number(row.effectiveRank, "%.1f"), 9)
+                + " " + right(number(row.stableRank, "%.1f"), 7) + " " + right(row.dead.map(String.init) ?? "", 5)
+                + " " + right(row.distinct.map(String.init) ?? "", 9) + " " + right(number(row.degreeOfSymmetry, "%.3f"), 7)
+            line += "   \(row.status)"
+            lines.append(line)
+            if let heads = row.heads, !heads.isEmpty {
+                lines.append("    heads: W_Q W_Kᵀ rank " + heads.map { String($0.qkRank) }.joined(separator: " ")
+                             + " | W_V W_O rank " + heads.map { String($0.voRank) }.joined(separator: " "))
+            }
+        }
+        let s = report.summary
+        lines.append("")
+        lines.append("\(s.layers) rows: \(s.analysed) analysed, \(s.skipped) skipped (see status); \(s.attentionLayers) attention layers, \(s.headsAnalysed) heads"
+            + (s.attentionDegreeOfSymmetry.map { String(format: "; attention degree of symmetry %.3f", $0) } ?? "")
+            + (s.meanDegreeOfSymmetry.map { String(format: "; mean degree of symmetry %.3f", $0) } ?? "")
+            + String(format: "; %.2f s", s.seconds))
+        return lines.joined(separator: "\n")
+    }
+}
