@@ -9,20 +9,26 @@ import NoetherTensor
 ///
 /// `scale` multiplies every weight and bias (not norm parameters or gates): a small scale starts
 /// the model near the symmetric state θ = 0.
+///
+/// `from` starts from weights in a safetensors file (or a run directory) instead; their names
+/// and shapes must be exactly the model's (PyTorch orientation).
 public struct InitializerSpec: Hashable, Sendable, Codable {
     public enum Scheme: String, Codable, Sendable { case pytorch, normal, uniform }
     public var scheme: Scheme
     public var scale: Double
+    public var from: String?
 
-    public init(scheme: Scheme = .pytorch, scale: Double = 1) {
+    public init(scheme: Scheme = .pytorch, scale: Double = 1, from: String? = nil) {
         self.scheme = scheme
         self.scale = scale
+        self.from = from
     }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(scheme: try c.decodeIfPresent(Scheme.self, forKey: .scheme) ?? .pytorch,
-                  scale: try c.decodeIfPresent(Double.self, forKey: .scale) ?? 1)
+                  scale: try c.decodeIfPresent(Double.self, forKey: .scale) ?? 1,
+                  from: try c.decodeIfPresent(String.self, forKey: .from))
     }
 
     /// The standard deviation this initialiser draws a parameter with (0 for constants).

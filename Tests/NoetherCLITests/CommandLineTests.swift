@@ -173,3 +173,39 @@ extension CommandLineTests {
         assertCleanFailure(try run(["compare", "--a", pathA, "--b", other]), mentioning: "samples")
     }
 }
+
+extension CommandLineTests {
+    func testAnalyzeReportsEveryLayerAndRejectsDamagedFiles() throws {
+        // A two-layer nn.Sequential-style MLP written as safetensors by hand.
+        let header = #"{"0.weight":{"dtype":"F32","shape":[3,2],"data_offsets":[0,24]},"2.weight":{"dtype":"F32","shape":[1,3],"data_offsets":[24,36]}}"#
+        var json = Array(header.utf8)
+        json += [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8)
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
+        bytes += json
+        for v: Float in [1, 2, 3, 4, 5, 6, 7, 8, 9] { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+        let path = try write("", "mlp.safetensors")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let outcome = try run(["analyze", path, "--format", "json"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        let layers = try XCTUnwrap(report["layers"] as? [[String: Any]])
+        XCTAssertEqual(layers.map { $0["name"] as? String }, ["0", "2"])
+        XCTAssertEqual(layers.first?["status"] as? String, "ok")
+        XCTAssertNotNil(layers.first?["distinct"])
+        XCTAssertNotNil(report["summary"])
+        let csv = try run(["analyze", path, "--format", "csv"])
+        XCTAssertTrue(csv.stdout.hasPrefix("name,kind,shape,status,rank"), csv.stdout)
+        // Truncated, bad JSON, overlapping offsets and a missing file: one-line errors.
+        let truncated = try write("", "truncated.safetensors")
+        try Data(bytes.prefix(bytes.count - 5)).write(to: URL(fileURLWithPath: truncated))
+        assertCleanFailure(try run(["analyze", truncated]), mentioning: "safetensors")
+        var badJSON = bytes
+        badJSON[8] = UInt8(ascii: "!")
+        let corrupt = try write("", "corrupt.safetensors")
+        try Data(badJSON).write(to: URL(fileURLWithPath: corrupt))
+        assertCleanFailure(try run(["analyze", corrupt]), mentioning: "JSON")
+        assertCleanFailure(try run(["analyze", "/nonexistent/model.safetensors"]), mentioning: "does not exist")
+        assertCleanFailure(try run(["analyze", try write("x", "pytorch_model.bin")]), mentioning: "never unpickles")
+    }
+}

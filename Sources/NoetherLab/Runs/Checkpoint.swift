@@ -8,6 +8,10 @@ import OrderedCollections
 /// Everything besides tensors that a resumed run needs to continue exactly where it stopped.
 public struct CheckpointState: Codable, Equatable, Sendable {
     public var step: Int
+    /// The model the weights belong to, so a checkpoint is readable on its own.
+    public var model: ModelSpec?
+    /// The optimiser the moment buffers belong to.
+    public var optimizer: OptimizerSpec?
     public var optimizerStep: Int
     public var noise: RandomGenerator
     public var sampler: BatchSampler

@@ -34,6 +34,11 @@ public struct RunDirectory: Sendable {
                 do { try FileManager.default.removeItem(atPath: item) } catch { throw RunError("cannot remove \(item): \(error.localizedDescription)") }
             }
         }
+        removeTensorBoardFiles()
+    }
+
+    /// Deletes the run's TensorBoard event files.
+    public func removeTensorBoardFiles() {
         for file in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where file.hasPrefix("events.out.tfevents") {
             try? FileManager.default.removeItem(atPath: "\(path)/\(file)")
         }

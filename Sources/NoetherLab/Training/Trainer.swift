@@ -87,7 +87,8 @@ public struct Trainer {
             try run.writeJSON(ConfigLoader.canonicalJSON(config), to: run.configPath)
         }
 
-        var parameters: Parameters<Float> = config.initializer.initialize(architecture, using: generator.derived("init"))
+        var parameters: Parameters<Float> = try config.initializer.from.map { path throws(RunError) in try Self.loadInitialWeights(path, spec: config.model) }
+            ?? config.initializer.initialize(architecture, using: generator.derived("init"))
         var optimizer = Optimizer<Float>(config.optimizer, noiseSeed: generator.derived("noise"))
         var sampler = BatchSampler(sampleCount: split.train.count, batchSize: config.training.batchSize, seed: generator.derived("batches"))
         var lossSum = 0.0, lossCount = 0, elapsedBefore = 0.0
@@ -112,6 +113,15 @@ public struct Trainer {
         }
         let metricsFile = try run.map { r throws(RunError) in try JSONLinesWriter(path: r.metricsPath) }
         let eventsFile = try run.map { r throws(RunError) in try JSONLinesWriter(path: r.eventsPath) }
+        // TensorBoard: a fresh event file holding every metric so far (replayed on resume).
+        let tensorBoard: TensorBoardWriter?
+        if let run {
+            run.removeTensorBoardFiles()
+            do { tensorBoard = try TensorBoardWriter(directory: run.path) } catch { throw RunError(error.description) }
+            for record in records { tensorBoard?.scalar(record.name, record.value, step: record.step) }
+        } else {
+            tensorBoard = nil
+        }
 
         let step = TrainingStep<Float>(architecture: architecture, loss: loss)
         if let syre = config.control.syre {
@@ -136,6 +146,14 @@ public struct Trainer {
             let drained = sink.drain()
             records += drained
             metricsFile?.append(drained.map(\.jsonLine))
+            for record in drained { tensorBoard?.scalar(record.name, record.value, step: record.step) }
+        }
+        func weightHistograms(_ completed: Int) {
+            guard let tensorBoard else { return }
+            let current = step.effective(parameters)
+            for descriptor in architecture.layout where descriptor.role == .weight {
+                if let tensor = current[descriptor.name] { tensorBoard.histogram(descriptor.name, tensor.scalars.map(Double.init), step: completed) }
+            }
         }
         func track(_ completed: Int, loss: Double) {
             guard let tracker, tracker.isDue(step: completed, totalSteps: training.steps) else { return }
@@ -191,6 +209,7 @@ public struct Trainer {
                 lastMetrics["learning_rate"] = learningRate
                 (lossSum, lossCount) = (0, 0)
                 for name in lastMetrics.keys.sorted() { sink.record(name, lastMetrics[name] ?? .nan) }
+                weightHistograms(completed)
                 if !callbacks.isEmpty {
                     let current = state(completed, batchLoss: batchLoss, learningRate: learningRate)
                     for callback in callbacks { callback.evaluationDidFinish(current, metrics: lastMetrics) }
@@ -200,7 +219,7 @@ public struct Trainer {
             if let run, training.checkpointEvery > 0, completed % training.checkpointEvery == 0, completed < training.steps {
                 flush()
                 try Checkpoint.save(in: run, parameters: parameters, optimizer: optimizer, state: CheckpointState(
-                    step: completed, optimizerStep: optimizer.step, noise: optimizer.noise, sampler: sampler,
+                    step: completed, model: config.model, optimizer: config.optimizer, optimizerStep: optimizer.step, noise: optimizer.noise, sampler: sampler,
                     batchLossSum: lossSum, batchLossCount: lossCount, elapsedSeconds: elapsed(), tracker: tracker?.saveState()))
             }
             progress?.update(step: completed, of: training.steps, loss: batchLoss)
@@ -258,6 +277,22 @@ public struct Trainer {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return (try? encoder.encode(summary)) ?? Data("{}".utf8)
+    }
+
+    /// Weights to start from (`init.from`): a safetensors file or a run directory.
+    static func loadInitialWeights(_ path: String, spec: ModelSpec) throws(RunError) -> Parameters<Float> {
+        do {
+            let collection = try SafetensorsCollection(path: path)
+            var tensors = Parameters<Float>()
+            for (entry, _) in collection.entries where !entry.encoding.isInteger { tensors[entry.name] = try collection.tensor(entry.name, as: Float.self) }
+            return try Model<Float>(spec, parameters: tensors).parameters
+        } catch let error as FileFormatError {
+            throw RunError("init.from: \(error.description)")
+        } catch let error as ModelSpecError {
+            throw RunError("init.from \(path) does not fit the model: \(error.description)")
+        } catch {
+            throw RunError("init.from: \(error)")
+        }
     }
 
     static func resolveLoss(_ loss: LossKind?, for targets: DatasetTargets) throws(RunError) -> LossKind {

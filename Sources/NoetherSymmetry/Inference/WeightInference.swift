@@ -178,31 +178,35 @@ public enum WeightInference {
                                queryBias: bias(0), keyBias: bias(1), valueBias: bias(2), modules: [qkv, o], width: d, transposed: transposed)
         }
 
-        /// Chains of 2-D and 4-D weights not claimed by attention blocks, in file order: a
-        /// layer whose output feeds the next layer's input makes a hidden layer of neurons or
-        /// channels (its permutation holds for any element-wise activation).
+        /// Chains of 2-D and 4-D weights not claimed by attention blocks: a layer whose output
+        /// feeds another layer's input makes a hidden layer of neurons or channels (its
+        /// permutation holds for any element-wise activation). The successor is the next layer
+        /// in natural name order whose input fits; a convolution may also feed an earlier-named
+        /// linear layer (so that `features.*` still feeds `classifier`).
         mutating func findDenseChains() {
             let candidates = tensors.filter { t in
                 t.isFloatingPoint && t.name.hasSuffix(".weight") && !consumed.contains(t.name) && (t.shape.count == 2 || t.shape.count == 4)
                     && !isEmbedding(t.name)
             }.sorted { naturalOrder($0.name, $1.name) }
+            var taken = Set<Int>()
             for (index, t) in candidates.enumerated() {
                 let module = String(t.name.dropLast(".weight".count))
                 linear(module, kind: t.shape.count == 4 ? .convolution : .linear)
-                guard index + 1 < candidates.count else { continue }
-                let next = candidates[index + 1]
                 let units = t.shape[0]
-                let nextModule = String(next.name.dropLast(".weight".count))
-                let incoming = [UnitSlice(t.name, axis: 0)] + (has("\(module).bias") ? [UnitSlice("\(module).bias", axis: 0)] : [])
-                if next.shape[1] == units {
-                    symmetries.append(SymmetrySpec(.permutation, layer: module, units: units, incoming: incoming,
-                                                   outgoing: [UnitSlice(next.name, axis: 1)]))
-                } else if t.shape.count == 4, next.shape.count == 2, next.shape[1] % units == 0 {
-                    // Convolution channels flattened into a linear layer: each channel owns a block of columns.
-                    symmetries.append(SymmetrySpec(.permutation, layer: module, units: units, incoming: incoming,
-                                                   outgoing: [UnitSlice(next.name, axis: 1, block: next.shape[1] / units)]))
-                    _ = nextModule
+                func block(_ next: TensorInfo) -> Int? {
+                    if next.shape[1] == units { return 1 }
+                    if t.shape.count == 4, next.shape.count == 2, next.shape[1] % units == 0 { return next.shape[1] / units }
+                    return nil
                 }
+                // Wrapping around is only for convolution channels flattened into a linear layer.
+                let earlier = t.shape.count == 4 ? candidates.indices.prefix(index).filter { candidates[$0].shape.count == 2 } : []
+                let order = Array(candidates.indices.dropFirst(index + 1)) + earlier
+                guard let successor = order.first(where: { !taken.contains($0) && block(candidates[$0]) != nil }),
+                      let size = block(candidates[successor]) else { continue }
+                taken.insert(successor)
+                let incoming = [UnitSlice(t.name, axis: 0)] + (has("\(module).bias") ? [UnitSlice("\(module).bias", axis: 0)] : [])
+                symmetries.append(SymmetrySpec(.permutation, layer: module, units: units, incoming: incoming,
+                                               outgoing: [UnitSlice(candidates[successor].name, axis: 1, block: size)]))
             }
         }
 

@@ -1,0 +1,87 @@
+import Testing
+import NoetherNN
+import NoetherTensor
+@testable import NoetherSymmetry
+
+func infos(_ list: [(String, [Int])]) -> [WeightInference.TensorInfo] { list.map { .init(name: $0.0, shape: $0.1) } }
+
+@Suite("Recognising architectures from tensor names and shapes")
+struct WeightInferenceTests {
+    @Test func bertStyleBlocks() {
+        var tensors: [(String, [Int])] = [("embeddings.word_embeddings.weight", [100, 8]), ("embeddings.LayerNorm.weight", [8]),
+                                          ("embeddings.LayerNorm.bias", [8])]
+        for l in 0..<2 {
+            let p = "encoder.layer.\(l)"
+            for m in ["query", "key", "value"] { tensors += [("\(p).attention.self.\(m).weight", [8, 8]), ("\(p).attention.self.\(m).bias", [8])] }
+            tensors += [("\(p).attention.output.dense.weight", [8, 8]), ("\(p).attention.output.dense.bias", [8]),
+                        ("\(p).attention.output.LayerNorm.weight", [8]), ("\(p).attention.output.LayerNorm.bias", [8]),
+                        ("\(p).intermediate.dense.weight", [32, 8]), ("\(p).intermediate.dense.bias", [32]),
+                        ("\(p).output.dense.weight", [8, 32]), ("\(p).output.dense.bias", [8])]
+        }
+        var list = infos(tensors)
+        list.append(.init(name: "embeddings.position_ids", shape: [1, 16], isFloatingPoint: false))
+        let model = WeightInference.infer(list, heads: 2)
+        #expect(model.family == "bert")
+        #expect(model.layers.filter { $0.kind == .attention }.map(\.name) == ["encoder.layer.0.attention", "encoder.layer.1.attention"])
+        #expect(model.layers.filter { $0.kind == .feedForward }.count == 4)
+        #expect(model.symmetries.filter { $0.kind == .doubleRotation }.count == 2 * 2 * 2)
+        #expect(model.symmetries.filter { $0.kind == .permutation }.map(\.layer) == ["encoder.layer.0.intermediate.dense", "encoder.layer.1.intermediate.dense"])
+        // Every tensor is accounted for: analysed in a row, or reported with a reason.
+        #expect(model.layers.contains { $0.name == "embeddings.position_ids" && $0.status.hasPrefix("skipped: integer") })
+        #expect(model.layers.contains { $0.name == "embeddings.word_embeddings" && $0.kind == .embedding && $0.status == "ok" })
+        #expect(model.layers.filter { $0.kind == .normalization }.count == 3)
+        // Without a head count the attention rows say what is missing.
+        let unknown = WeightInference.infer(list, heads: nil)
+        #expect(unknown.layers.filter { $0.kind == .attention }.allSatisfy { $0.status.contains("--heads") })
+    }
+
+    @Test func gpt2PackedConv1DAndTimmPackedLinear() {
+        let gpt2 = WeightInference.infer(infos([("h.0.attn.c_attn.weight", [8, 24]), ("h.0.attn.c_attn.bias", [24]),
+                                                ("h.0.attn.c_proj.weight", [8, 8]), ("h.0.mlp.c_fc.weight", [8, 32]),
+                                                ("h.0.mlp.c_proj.weight", [32, 8]), ("wte.weight", [50, 8])]), heads: 4)
+        #expect(gpt2.family == "gpt2")
+        let qk = gpt2.symmetries.first { $0.layer == "h.0.attention.head.1.qk" }
+        #expect(qk?.incoming.first == UnitSlice("h.0.attn.c_attn.weight", axis: 1, offset: 2))
+        #expect(qk?.outgoing.first == UnitSlice("h.0.attn.c_attn.weight", axis: 1, offset: 10))
+        #expect(gpt2.symmetries.first { $0.kind == .permutation }?.outgoing.first == UnitSlice("h.0.mlp.c_proj.weight", axis: 0))
+        #expect(gpt2.layers.first { $0.name == "h.0.attn.c_attn" }?.transposed == true)
+        let timm = WeightInference.infer(infos([("blocks.0.attn.qkv.weight", [24, 8]), ("blocks.0.attn.proj.weight", [8, 8]),
+                                                ("blocks.0.mlp.fc1.weight", [32, 8]), ("blocks.0.mlp.fc2.weight", [8, 32])]), heads: 2)
+        #expect(timm.family == "timm-vit")
+        #expect(timm.symmetries.first { $0.layer == "blocks.0.attention.head.0.vo" }?.incoming.first == UnitSlice("blocks.0.attn.qkv.weight", axis: 0, offset: 16))
+    }
+
+    @Test func sequentialMLPAndCNNChains() {
+        let mlp = WeightInference.infer(infos([("0.weight", [16, 4]), ("0.bias", [16]), ("2.weight", [16, 16]), ("2.bias", [16]),
+                                               ("4.weight", [3, 16]), ("4.bias", [3])]), heads: nil)
+        #expect(mlp.family == "mlp")
+        #expect(mlp.symmetries.map(\.layer) == ["0", "2"])
+        #expect(mlp.symmetries[1].outgoing == [UnitSlice("4.weight", axis: 1)])
+        let cnn = WeightInference.infer(infos([("features.0.weight", [8, 1, 3, 3]), ("features.3.weight", [16, 8, 3, 3]),
+                                               ("classifier.weight", [10, 16 * 49])]), heads: nil)
+        #expect(cnn.family == "cnn")
+        #expect(cnn.symmetries.last?.outgoing == [UnitSlice("classifier.weight", axis: 1, block: 49)])
+        let strange = WeightInference.infer(infos([("a.weight", [2, 2, 2]), ("lonely", [5])]), heads: nil)
+        #expect(strange.layers.allSatisfy { $0.status.hasPrefix("skipped:") })
+    }
+
+    @Test func namesOfANoetherTransformerGiveSymmetriesThatHold() throws {
+        let spec = ModelSpec.transformer(TransformerSpec(sequenceLength: 3, tokenDimension: 4, width: 8, heads: 2, output: 3))
+        var generator = RandomGenerator(seed: 2)
+        let model = try Model<Float>(spec, generator: generator.derived("init"))
+        let inferred = WeightInference.infer(model.parameters.tensors.map { .init(name: $0.key, shape: $0.value.shape.dimensions) }, heads: 2)
+        #expect(inferred.family == "noether")
+        #expect(inferred.symmetries.count == 2 * 2 + 1)
+        for symmetry in inferred.symmetries {
+            #expect(symmetry.verify(on: model, loss: .crossEntropy, using: &generator).holds(tolerance: 1e-5), "\(symmetry.layer)")
+        }
+    }
+}
+
+@Suite("Chains never wrap between dense layers")
+struct ChainWrapTests {
+    @Test func squareLayersDoNotFeedTheFirstLayer() {
+        let model = WeightInference.infer(infos([("layers.0.weight", [16, 16]), ("layers.1.weight", [16, 16]), ("layers.2.weight", [16, 16])]), heads: nil)
+        #expect(model.symmetries.map(\.layer) == ["layers.0", "layers.1"])
+    }
+}
