@@ -70,7 +70,7 @@ struct Symmetries: ParsableCommand {
     static func defaultLoss(_ data: DataSpec) -> LossKind {
         switch data.kind {
         case .fashionMNIST, .mnist, .cifar10, .csv, .gaussianMixture: .crossEntropy
-        case .npz, .staircase, .leap, .teacherStudent, .lowRank: .mse
+        case .npz, .staircase, .leap, .teacherStudent, .lowRank, .attentionTeacher: .mse
         }
     }
 }

@@ -11,6 +11,7 @@ extension DataSpec {
         if let train { split.train = split.train.prefix(train) }
         if let test { split.test = split.test.prefix(test) }
         if normalize ?? isImageData { split = Self.standardized(split) }
+        if let rotationSeed { split = Self.rotated(split, seed: rotationSeed) }
         try split.train.validate()
         try split.test.validate()
         guard split.train.featureCount == split.test.featureCount else {
@@ -65,6 +66,13 @@ extension DataSpec {
             let means = SyntheticTasks.mixtureMeans(classes: classes ?? 10, dimension: dimension ?? 20, separation: separation ?? 4, using: &meanStream)
             return DataSplit(train: SyntheticTasks.gaussianMixture(count: trainCount, means: means, using: &trainStream),
                              test: SyntheticTasks.gaussianMixture(count: testCount, means: means, using: &testStream))
+        case .attentionTeacher:
+            let (d, s, r) = (dimension ?? 8, sequenceLength ?? 8, rank ?? 2)
+            guard r <= d else { throw DataError("data.rank \(r) exceeds the token dimension \(d)") }
+            var teacherStream = generator.derived("teacher")
+            let teacher = SyntheticTasks.AttentionTeacher(dimension: d, rank: r, outputs: outputs ?? 1, using: &teacherStream)
+            return DataSplit(train: teacher.dataset(count: trainCount, sequenceLength: s, labelNoise: labelNoise ?? 0, using: &trainStream),
+                             test: teacher.dataset(count: testCount, sequenceLength: s, labelNoise: 0, using: &testStream))
         case .fashionMNIST:
             return try FileDatasets.idx(
                 directory: dir ?? FileDatasets.fashionMNISTDirectory, name: "fashion_mnist",
@@ -113,6 +121,19 @@ extension DataSpec {
         }
         train.name = all.name
         return DataSplit(train: train, test: testSet)
+    }
+
+    /// Both sets with inputs x ↦ Qx for a random orthogonal Q drawn from `seed`.
+    static func rotated(_ split: DataSplit, seed: UInt64) -> DataSplit {
+        var stream = RandomGenerator(seed: seed)
+        let features = split.train.featureCount
+        let q = Tensor<Float>((try? Tensor<Double>.normal([features, features], using: &stream).svd().u) ?? .identity(features))
+        var result = split
+        result.train.inputs = split.train.inputs.matmul(q, transposeOther: true)
+        result.test.inputs = split.test.inputs.matmul(q, transposeOther: true)
+        result.train.sampleShape = [features]
+        result.test.sampleShape = [features]
+        return result
     }
 
     /// Inputs standardised by the training set's global mean and standard deviation.

@@ -11,6 +11,7 @@ public struct DataSpec: Hashable, Sendable, Codable {
         case gaussianMixture = "gaussian_mixture"
         case fashionMNIST = "fashion_mnist"
         case mnist, cifar10, csv, npz
+        case attentionTeacher = "attention_teacher"
     }
 
     public var kind: Kind
@@ -48,6 +49,12 @@ public struct DataSpec: Hashable, Sendable, Codable {
     /// for image data).
     public var normalize: Bool?
     public var augmentation: AugmentationSpec?
+    /// Multiply every input by a fixed random orthogonal matrix drawn from this seed (the same
+    /// data in rotated coordinates).
+    public var rotationSeed: UInt64?
+    /// Attention teacher: tokens per sample and the rank of the teacher's query–key form.
+    public var sequenceLength: Int?
+    public var rank: Int?
 
     public init(kind: Kind) { self.kind = kind }
 
@@ -61,6 +68,7 @@ public struct DataSpec: Hashable, Sendable, Codable {
         .fashionMNIST: ["dir"], .mnist: ["dir"], .cifar10: ["dir"],
         .csv: ["path", "testPath", "labelColumn", "classes"],
         .npz: ["path", "testPath", "inputsKey", "labelsKey"],
+        .attentionTeacher: ["dimension", "sequenceLength", "rank", "outputs", "labelNoise"],
     ]
 
     /// The names of the optional fields that are set.
@@ -82,6 +90,8 @@ public struct DataSpec: Hashable, Sendable, Codable {
         if labelColumn != nil { names.append("labelColumn") }
         if inputsKey != nil { names.append("inputsKey") }
         if labelsKey != nil { names.append("labelsKey") }
+        if sequenceLength != nil { names.append("sequenceLength") }
+        if rank != nil { names.append("rank") }
         return names
     }
 
@@ -93,7 +103,8 @@ public struct DataSpec: Hashable, Sendable, Codable {
                 + (allowed.isEmpty ? "" : "; it accepts \(allowed.sorted().map(Self.snakeCase).joined(separator: ", "))"))
         }
         for (name, value) in [("train", train), ("test", test), ("dimension", dimension), ("degree", degree),
-                              ("teacher_width", teacherWidth), ("outputs", outputs), ("classes", classes)] {
+                              ("teacher_width", teacherWidth), ("outputs", outputs), ("classes", classes),
+                              ("sequence_length", sequenceLength), ("rank", rank)] {
             if let value, value <= 0 { throw DataError("data.\(name) must be positive, got \(value)") }
         }
         if let labelNoise, labelNoise < 0 { throw DataError("data.label_noise must be ≥ 0") }

@@ -97,4 +97,29 @@ public enum SyntheticTasks {
         }
         return Dataset(name: "gaussian_mixture", inputs: x, targets: .classes(labels, classes: classes))
     }
+
+    /// A single attention head with a low-rank query–key form as teacher: tokens x_i ~ N(0, I_d),
+    /// scores x_iᵀ A x_j / √d with A = U Vᵀ of rank r, z_i = Σ_j softmax_j(scores) x_j, and
+    /// y = W · mean_i z_i. A student transformer learns A through W_Q W_Kᵀ.
+    public struct AttentionTeacher: Sendable {
+        public let form: Tensor<Float>
+        public let readout: Tensor<Float>
+
+        public init(dimension d: Int, rank r: Int, outputs: Int, using generator: inout RandomGenerator) {
+            let u = Tensor<Float>.normal([d, r], using: &generator)
+            let v = Tensor<Float>.normal([d, r], using: &generator)
+            form = u.matmul(v, transposeOther: true)
+            readout = Tensor<Float>.normal([outputs, d], standardDeviation: 1 / Double(d).squareRoot(), using: &generator)
+        }
+
+        public func dataset(count: Int, sequenceLength s: Int, labelNoise: Double, using generator: inout RandomGenerator) -> Dataset {
+            let d = form.shape[0]
+            let tokens = Tensor<Float>.normal([count, s, d], using: &generator)
+            let scores = tokens.matmul(form).matmul(tokens, transposeOther: true) * Float(1 / Double(d).squareRoot())
+            let mixed = scores.softmax().matmul(tokens)                               // [count, s, d]
+            var y = mixed.mean(alongAxis: 1).matmul(readout, transposeOther: true)    // [count, outputs]
+            if labelNoise > 0 { y += Tensor.normal(y.shape, standardDeviation: labelNoise, using: &generator) }
+            return Dataset(name: "attention_teacher", inputs: tokens.reshaped([count, s * d]), targets: .values(y))
+        }
+    }
 }

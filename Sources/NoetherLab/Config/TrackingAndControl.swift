@@ -12,10 +12,17 @@ public struct TrackSpec: Hashable, Sendable, Codable {
     public var persistence: Int
     /// Also track the drift of conserved quantities.
     public var conserved: Bool
+    /// Deep linear networks: also record the singular values of the end-to-end map
+    /// W_L ⋯ W_1 (`model/product_sv.<k>`, the largest `product` of them).
+    public var product: Int
+    /// Classifiers: also record neural collapse of the last hidden layer on this many training
+    /// samples (`nc/nc1`, `nc/nc2_equinorm`, …; 0: off).
+    public var neuralCollapse: Int
 
     public init(enabled: Bool = true, every: Int? = nil, thresholds: SymmetryThresholds = SymmetryThresholds(),
-                persistence: Int = 5, conserved: Bool = true) {
+                persistence: Int = 5, conserved: Bool = true, product: Int = 0, neuralCollapse: Int = 0) {
         (self.enabled, self.every, self.thresholds, self.persistence, self.conserved) = (enabled, every, thresholds, persistence, conserved)
+        (self.product, self.neuralCollapse) = (product, neuralCollapse)
     }
 
     public init(from decoder: Decoder) throws {
@@ -24,12 +31,15 @@ public struct TrackSpec: Hashable, Sendable, Codable {
                   every: try c.decodeIfPresent(Int.self, forKey: .every),
                   thresholds: try c.decodeIfPresent(SymmetryThresholds.self, forKey: .thresholds) ?? SymmetryThresholds(),
                   persistence: try c.decodeIfPresent(Int.self, forKey: .persistence) ?? 5,
-                  conserved: try c.decodeIfPresent(Bool.self, forKey: .conserved) ?? true)
+                  conserved: try c.decodeIfPresent(Bool.self, forKey: .conserved) ?? true,
+                  product: try c.decodeIfPresent(Int.self, forKey: .product) ?? 0,
+                  neuralCollapse: try c.decodeIfPresent(Int.self, forKey: .neuralCollapse) ?? 0)
     }
 
     public func validate() throws(RunError) {
         if let every, every <= 0 { throw RunError("track.every must be positive, got \(every)") }
         guard persistence >= 1 else { throw RunError("track.persistence must be at least 1") }
+        guard product >= 0, neuralCollapse >= 0 else { throw RunError("track.product and track.neural_collapse must be ≥ 0") }
         let t = thresholds
         guard t.deadRelative >= 0, t.distinctTolerance > 0, t.rankRelative >= 0,
               (t.deadAbsolute ?? 0) >= 0, (t.rankAbsolute ?? 0) >= 0 else {

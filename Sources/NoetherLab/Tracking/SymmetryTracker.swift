@@ -1,5 +1,6 @@
 import Foundation
 import NoetherNN
+import NoetherRepresent
 import NoetherSymmetry
 import NoetherTensor
 
@@ -18,6 +19,10 @@ public final class SymmetryTracker {
         /// Conserved quantities at the start, keyed by "layer/kind".
         var initialConserved: [String: [Double]]
     }
+
+    /// Training inputs and labels for neural-collapse tracking, and the architecture.
+    var probe: (inputs: Tensor<Float>, labels: [Int])?
+    var architecture: Architecture?
 
     public init(catalogue: [SymmetrySpec], spec: TrackSpec, interval: Int) {
         self.catalogue = catalogue
@@ -72,6 +77,9 @@ public final class SymmetryTracker {
             sink.record("\(distance.layer)/\(distance.kind.rawValue)/delta", distance.relativeNearestMirror)
             sink.record("\(distance.layer)/\(distance.kind.rawValue)/delta_group", distance.relativeGroup)
         }
+        recordGates(parameters, sink: sink)
+        if spec.product > 0 { recordProductSpectrum(parameters, sink: sink) }
+        if let probe, let architecture, spec.neuralCollapse > 0 { recordNeuralCollapse(parameters, architecture, probe, sink: sink) }
         if spec.conserved {
             for symmetry in catalogue {
                 let key = "\(symmetry.layer)/\(symmetry.kind.rawValue)"
@@ -80,6 +88,37 @@ public final class SymmetryTracker {
             }
         }
         return state.detector.observe(step: step, loss: loss, values: series)
+    }
+
+    /// Mean |v| of every DCS gate (`<layer>.gate/mean_abs`).
+    func recordGates(_ parameters: Parameters<Float>, sink: MetricSink) {
+        for (name, tensor) in parameters.tensors where name.hasSuffix(".gate") {
+            sink.record("\(name)/mean_abs", Double(tensor.map(.abs).mean()))
+        }
+    }
+
+    /// Singular values of the end-to-end map of a chain of weights without biases.
+    func recordProductSpectrum(_ parameters: Parameters<Float>, sink: MetricSink) {
+        let weights = parameters.tensors.filter { $0.key.hasSuffix(".weight") }.values.map { Tensor<Double>($0) }
+        guard var product = weights.first else { return }
+        for w in weights.dropFirst() where w.rank == 2 && w.shape[1] == product.shape[0] { product = w.matmul(product) }
+        let values = (try? product.singularValues()) ?? []
+        for (k, value) in values.prefix(spec.product).enumerated() { sink.record("model/product_sv.\(k)", value) }
+    }
+
+    /// Neural collapse of the penultimate representation on the probe samples.
+    func recordNeuralCollapse(_ parameters: Parameters<Float>, _ architecture: Architecture, _ probe: (inputs: Tensor<Float>, labels: [Int]),
+                              sink: MetricSink) {
+        guard let model = try? Model<Float>(architecture.spec, parameters: parameters) else { return }
+        let captured = CapturedRepresentations.capture(model, inputs: probe.inputs)
+        guard captured.layers.count >= 2, let last = architecture.layout.last(where: { $0.role == .weight }),
+              let weight = parameters[last.name] else { return }
+        let bias = parameters[String(last.name.dropLast(".weight".count)) + ".bias"]
+        guard let nc = try? NeuralCollapse(features: captured.layers[captured.layers.count - 2], labels: probe.labels,
+                                           classifier: Tensor<Double>(weight), bias: bias.map { Tensor<Double>($0) }) else { return }
+        let values: [(String, Double?)] = [("nc1", nc.nc1), ("nc2_equinorm", nc.nc2Equinorm), ("nc2_equiangular", nc.nc2Equiangular),
+                                          ("nc2_maxangle", nc.nc2MaxAngle), ("nc3", nc.nc3), ("nc4", nc.nc4), ("cdnv", nc.cdnv)]
+        for (name, value) in values { if let value { sink.record("nc/\(name)", value) } }
     }
 
     func saveState() -> Data { (try? JSONEncoder().encode(state)) ?? Data() }

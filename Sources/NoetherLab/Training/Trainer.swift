@@ -98,6 +98,11 @@ public struct Trainer {
         let training = config.training
         let tracker = config.track.enabled
             ? SymmetryTracker(catalogue: catalogue, spec: config.track, interval: config.track.every ?? training.evalEvery) : nil
+        tracker?.architecture = architecture
+        if let tracker, config.track.neuralCollapse > 0, case .classes(let labels, _) = split.train.targets {
+            let n = min(config.track.neuralCollapse, split.train.count)
+            tracker.probe = (split.train.inputs.slice(alongAxis: 0, 0..<n), labels.prefix(n).map { Int($0) })
+        }
         if let resumeFrom, let run {
             let (p, o, state) = try Checkpoint.load(resumeFrom, architecture: architecture, optimizer: config.optimizer)
             (parameters, optimizer, sampler) = (p, o, state.sampler)
