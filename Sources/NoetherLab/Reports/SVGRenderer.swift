@@ -27,6 +27,7 @@ public enum SVGRenderer {
             let mantissa = v / pow(10, Double(exponent))
             return abs(mantissa - 1) < 1e-9 ? "1e\(exponent)" : String(format: "%.1fe%d", mantissa, exponent)
         }
+        if v == v.rounded() { return String(Int(v)) }
         return String(format: magnitude >= 100 ? "%.0f" : (magnitude >= 10 ? "%.1f" : "%.2g"), v)
     }
 

@@ -1,0 +1,99 @@
+import Foundation
+import NoetherIO
+
+/// Self-contained HTML reports: the claim, the settings (ours marked), the verdict with its
+/// numbers, and the figures as inline SVG — readable without a network.
+public enum ReportWriter {
+    /// Writes `summary.json`, `figures.json` and `report.html` into an experiment directory.
+    public static func write(summary: ExperimentSummary, figures: [Figure], to directory: String) throws(RunError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do {
+            try AtomicWrite.write(try encoder.encode(summary), to: "\(directory)/summary.json")
+            try AtomicWrite.write(try encoder.encode(figures), to: "\(directory)/figures.json")
+            try AtomicWrite.write(Data(html(summary, figures).utf8), to: "\(directory)/report.html")
+        } catch let error as FileFormatError {
+            throw RunError(error.description)
+        } catch {
+            throw RunError("cannot write the report in \(directory): \(error)")
+        }
+    }
+
+    /// Rebuilds `report.html` from `summary.json` and `figures.json`.
+    public static func rebuild(_ directory: String) throws(RunError) -> ExperimentSummary {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        guard let summaryData = FileManager.default.contents(atPath: "\(directory)/summary.json"),
+              let summary = try? decoder.decode(ExperimentSummary.self, from: summaryData) else {
+            throw RunError("\(directory) has no readable summary.json; run `noether reproduce` there first")
+        }
+        let figures = FileManager.default.contents(atPath: "\(directory)/figures.json").flatMap { try? decoder.decode([Figure].self, from: $0) } ?? []
+        do { try AtomicWrite.write(Data(html(summary, figures).utf8), to: "\(directory)/report.html") } catch { throw RunError(error.description) }
+        return summary
+    }
+
+    /// An index page for a directory of experiments.
+    public static func writeIndex(_ summaries: [(directory: String, summary: ExperimentSummary)], to directory: String) throws(RunError) {
+        var body = "<h1>Noether: the paper's claims, reproduced</h1><p>Parameter Symmetry Potentially Unifies Deep Learning Theory (Ziyin, Xu, Poggio, Chuang, 2025).</p><table><tr><th>experiment</th><th>claim</th><th>verdict</th><th>form</th></tr>"
+        for (path, s) in summaries.sorted(by: { Int($0.summary.experiment.dropFirst()) ?? 0 < Int($1.summary.experiment.dropFirst()) ?? 0 }) {
+            let link = (path as NSString).lastPathComponent + "/report.html"
+            body += "<tr><td><a href=\"\(link)\">\(escape(s.experiment)) \(escape(s.title))</a></td><td>\(escape(s.claim))</td><td class=\"\(s.holds ? "holds" : "fails")\">\(s.holds ? "holds" : "does not hold")</td><td>\(s.quick ? "quick" : "full")</td></tr>"
+        }
+        body += "</table>"
+        do { try AtomicWrite.write(Data(page(title: "Noether experiments", body: body).utf8), to: "\(directory)/index.html") } catch {
+            throw RunError(error.description)
+        }
+    }
+
+    static func escape(_ text: String) -> String { SVGRenderer.escape(text) }
+
+    static func page(title: String, body: String) -> String {
+        """
+        <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
+        <style>
+        body { font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; line-height: 1.45; }
+        h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+        .claim { font-size: 1.1em; background: #f5f7fb; padding: 0.8em 1em; border-left: 4px solid #1f77b4; }
+        .verdict { font-size: 1.15em; padding: 0.6em 1em; border-radius: 4px; }
+        .holds { background: #e6f4ea; color: #1e6b34; } .fails { background: #fdecea; color: #9b1c1c; }
+        table { border-collapse: collapse; margin: 0.5em 0; } td, th { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: left; vertical-align: top; font-size: 0.92em; }
+        th { background: #f2f2f2; } code, pre { font-family: Menlo, Consolas, monospace; font-size: 0.85em; }
+        pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; max-height: 24em; }
+        figure { margin: 1.2em 0; } figcaption { color: #555; font-size: 0.9em; max-width: 760px; }
+        .ours { color: #b35900; }
+        </style></head><body>\(body)
+        <p style="color:#777;font-size:0.85em;margin-top:3em">Written by Noether. Every figure is inline SVG; this page needs no network.</p></body></html>
+        """
+    }
+
+    static func html(_ s: ExperimentSummary, _ figures: [Figure]) -> String {
+        var body = "<h1>\(escape(s.experiment)): \(escape(s.title))</h1>"
+        if let source = s.source { body += "<p>\(escape(source))</p>" }
+        body += "<div class=\"claim\"><b>Claim.</b> \(escape(s.claim))</div>"
+        body += "<h2>Verdict</h2><div class=\"verdict \(s.holds ? "holds" : "fails")\">\(s.holds ? "✔ The claim holds" : "✘ The claim does not hold") with our settings\(s.quick ? " (quick form: fewer and shorter runs)" : "").</div>"
+        body += "<p><b>Criterion.</b> \(escape(s.criterion))</p>"
+        body += "<h2>Figures</h2>"
+        for figure in figures {
+            let caption: String = switch figure {
+            case .lines(let c): c.caption
+            case .heatmap(let h): h.caption
+            case .heatmaps(let hs): hs.first?.caption ?? ""
+            }
+            body += "<figure>\(SVGRenderer.render(figure))<figcaption>\(escape(caption))</figcaption></figure>"
+        }
+        body += "<h2>Evidence</h2><table><tr><th>measurement</th><th>value</th></tr>"
+        for key in s.evidence.keys.sorted() { body += "<tr><td>\(escape(key))</td><td>\(escape(s.evidence[key]?.text ?? ""))</td></tr>" }
+        body += "</table>"
+        for note in s.notes { body += "<p>\(escape(note))</p>" }
+        body += "<h2>Settings</h2><p>Settings the paper does not give are ours; they are marked <span class=\"ours\">ours</span>:</p><ul>"
+        for item in s.ours { body += "<li class=\"ours\">\(escape(item))</li>" }
+        body += "</ul><p>Runs (each a normal Noether run directory under <code>runs/</code>, resumable and indexable): \(s.runs.map(escape).joined(separator: ", ")). Seed \(s.seed); wall time \(String(format: "%.1f", s.wallTimeSeconds)) s.</p>"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if let settings = try? encoder.encode(s.settings) {
+            body += "<details><summary>The full configuration (base config and each run's overrides)</summary><pre>\(escape(String(decoding: settings, as: UTF8.self)))</pre></details>"
+        }
+        return page(title: "\(s.experiment) \(s.title)", body: body)
+    }
+}
