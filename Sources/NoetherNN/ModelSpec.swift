@@ -29,6 +29,12 @@ public enum ModelSpec: Hashable, Sendable {
         }
     }
 
+    /// For transformers, the width of one attention head.
+    public var headWidth: Int? {
+        if case .transformer(let t) = self, t.heads > 0 { return t.width / t.heads }
+        return nil
+    }
+
     /// The config name of the kind.
     public var kindName: String {
         switch self {
