@@ -19,6 +19,7 @@ struct Reproduce: ParsableCommand {
     @Option(help: "Override the seed of every run.") var seed: UInt64?
     @Option(help: "The folder of experiment configs (default: experiments/ of this repository).") var experiments: String?
     @Flag(help: "Discard earlier runs in the output directory instead of resuming them (e.g. after editing an experiment).") var restart = false
+    @OptionGroup var store: StoreOption
 
     func validate() throws {
         if !list && id == nil { throw ValidationError("name an experiment (E1 … E10 or all), or pass --list") }
@@ -41,6 +42,8 @@ struct Reproduce: ParsableCommand {
                 let count = try spec.configurations(quick: quick, seed: seed).count
                 print("\(identifier) \(spec.title)\(quick ? " (quick)" : ""): \(count) runs → \(target)")
                 let summary = try ExperimentRunner(spec: spec, quick: quick, directory: target, seed: seed, showsProgress: true, restart: restart).run()
+                let index = try store.open()
+                for run in summary.runs { try index.index(run: "\(target)/runs/\(run)", experiment: identifier) }
                 print("  \(summary.holds ? "✔ holds" : "✘ does not hold"): \(summary.criterion)")
                 for key in summary.evidence.keys.sorted().prefix(8) { print("    \(key): \(summary.evidence[key]?.text ?? "")") }
                 print(String(format: "  %.1f s; report: %@/report.html", summary.wallTimeSeconds, target))

@@ -29,6 +29,8 @@ struct Train: ParsableCommand {
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
+    @OptionGroup var store: StoreOption
+
     func validate() throws {
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
     }
@@ -47,6 +49,7 @@ struct Train: ParsableCommand {
                     if printsEvents { FileHandle.standardError.write(Data("\r\u{1B}[K\(event.summary)\n".utf8)) }
                 }))
             let result = try trainer.run()
+            try store.open().index(run: runConfig.directory)
             if json {
                 FileHandle.standardOutput.write(Trainer.summaryJSON(result.summary))
                 print()
