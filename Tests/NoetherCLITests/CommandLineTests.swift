@@ -209,3 +209,47 @@ extension CommandLineTests {
         assertCleanFailure(try run(["analyze", try write("x", "pytorch_model.bin")]), mentioning: "never unpickles")
     }
 }
+
+extension CommandLineTests {
+    /// SIGKILL in the middle of `noether train`, then the same command again: the final weights
+    /// are bit-identical to an uninterrupted run's.
+    func testKilledTrainingResumesToIdenticalWeights() throws {
+        let config = """
+        name: killed
+        model: {kind: mlp, input: 20, hidden: [64, 64], output: 1}
+        init: {scale: 0.1}
+        data: {kind: staircase, dimension: 20, degree: 3, train: 2000, test: 200}
+        optimizer: {learning_rate: 0.02, momentum: 0.9, gradient_noise: 0.001}
+        training: {steps: 6000, batch_size: 100, eval_every: 500, checkpoint_every: 500}
+        """
+        let path = try write(config, "killed.yaml")
+        let folder = (path as NSString).deletingLastPathComponent
+        let store = ["--store", "\(folder)/store.sqlite"]
+        let reference = try run(["train", path, "--out", "\(folder)/reference"] + store)
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["train", path, "--out", "\(folder)/killed"] + store
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait for a few checkpoints, then kill it without warning.
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            let checkpoints = (try? FileManager.default.contentsOfDirectory(atPath: "\(folder)/killed/checkpoints")) ?? []
+            if checkpoints.contains(where: { $0.hasPrefix("step-") && !$0.hasSuffix(".partial") && (Int($0.dropFirst(5)) ?? 0) >= 1000 }) { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run finished before it could be killed; make it longer")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(folder)/killed/summary.json"))
+
+        let resumed = try run(["train", path, "--out", "\(folder)/killed"] + store)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let a = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/reference/weights.safetensors"))
+        let b = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/killed/weights.safetensors"))
+        XCTAssertEqual(a, b, "resumed weights differ from the uninterrupted run's")
+    }
+}
