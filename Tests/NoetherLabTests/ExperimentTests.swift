@@ -53,9 +53,14 @@ struct ExperimentTests {
     }
 
     @Test func e6NeuralCollapseSummaryInQuickForm() throws {
+        // With our settings the collapse happens but syre does not prevent it (see
+        // docs/experiments.md): the summary must say so with its numbers.
         let (summary, directory) = try runQuick("E6")
-        #expect(summary.holds)
-        #expect(summary.evidence["vanilla: final nc1"]?.number != nil && summary.evidence["syre: final nc1"]?.number != nil)
+        let first = try #require(summary.evidence["vanilla NC1 first → last"]?.array?.first?.number)
+        let last = try #require(summary.evidence["vanilla: final nc1"]?.number)
+        #expect(last < 0.5 * first, "the vanilla model collapses")
+        let ratio = try #require(summary.evidence["NC1 syre / vanilla at the end"]?.number)
+        #expect(summary.holds == (ratio >= 1.1))
         let html = try String(contentsOfFile: "\(directory)/report.html", encoding: .utf8)
         #expect(html.contains("sample correlations"))
     }

@@ -45,9 +45,10 @@ extension ExperimentAnalysis {
     var needsSnapshots: Bool { false }
 }
 
-/// Keeps the effective parameters at every evaluation.
+/// Keeps the effective parameters at the start and at every evaluation.
 final class SnapshotRecorder: TrainingCallback {
     var snapshots: [Int: Parameters<Float>] = [:]
+    func trainingWillStart(_ state: TrainingState) { snapshots[state.step] = state.parameters }
     func evaluationDidFinish(_ state: TrainingState, metrics: [String: Double]) { snapshots[state.step] = state.parameters }
 }
 

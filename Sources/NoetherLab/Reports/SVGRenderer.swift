@@ -46,12 +46,19 @@ public enum SVGRenderer {
         return ticks
     }
 
-    /// Powers of ten within [low, high] (log10 values), thinned to at most 8.
+    /// Powers of ten within [low, high] (log10 values), thinned to at most 8; over less than
+    /// two decades also 2× and 5× (and over less than one, 1–9×) so there are enough to read.
     static func logTicks(_ low: Double, _ high: Double) -> [Double] {
-        let first = Int(ceil(low)), last = Int(floor(high))
-        guard first <= last else { return [low, high] }
-        let every = max(1, (last - first + 1 + 7) / 8)
-        return stride(from: first, through: last, by: every).map(Double.init)
+        let first = Int(floor(low)), last = Int(ceil(high))
+        for multipliers in [[1.0], [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]] {
+            let ticks = (first...max(first, last)).flatMap { e in multipliers.map { log10($0) + Double(e) } }
+                .filter { $0 >= low - 1e-9 && $0 <= high + 1e-9 }
+            if ticks.count >= 3 || multipliers.count == 9 {
+                let every = max(1, (ticks.count + 7) / 8)
+                return stride(from: 0, to: ticks.count, by: every).map { ticks[$0] }
+            }
+        }
+        return [low, high]
     }
 
     static func lines(_ chart: LineChart) -> String {
