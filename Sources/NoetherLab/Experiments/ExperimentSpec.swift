@@ -51,16 +51,10 @@ public struct ExperimentSpec: Codable, Sendable {
     /// beside the repository the executable was built in.
     public static func locateDirectory(_ explicit: String?) throws(RunError) -> String {
         if let explicit { return explicit }
-        var candidates = [FileManager.default.currentDirectoryPath + "/experiments"]
-        var url = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(url.appendingPathComponent("experiments").path)
-            url = url.deletingLastPathComponent()
-        }
-        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: "\($0)/E1.yaml") }) else {
+        guard let marker = RepositoryFiles.locate("experiments/E1.yaml") else {
             throw RunError("cannot find the experiment configs (experiments/E1.yaml …); run from the repository or pass --experiments DIR")
         }
-        return found
+        return (marker as NSString).deletingLastPathComponent
     }
 
     /// The run configs of the experiment (quick or full), named `<ID>-<run>`.

@@ -116,9 +116,9 @@ public enum SVGRenderer {
                 for p in points { svg += "<circle cx=\"\(p.0)\" cy=\"\(p.1)\" r=\"2.5\" fill=\"\(color(series.color))\"/>" }
             }
         }
-        // Legend.
+        // Legend (unnamed series continue the one before, e.g. the lower band of a spread).
         var ly = top + 6
-        for series in chart.series {
+        for series in chart.series where !series.name.isEmpty {
             svg += "<line x1=\"\(left + plotW + 14)\" y1=\"\(ly)\" x2=\"\(left + plotW + 38)\" y2=\"\(ly)\" stroke=\"\(color(series.color))\" stroke-width=\"2\"\(series.dashed ? " stroke-dasharray=\"6,4\"" : "")/>"
             svg += "<text x=\"\(left + plotW + 44)\" y=\"\(ly + 4)\" font-size=\"12\">\(escape(series.name))</text>"
             ly += 18

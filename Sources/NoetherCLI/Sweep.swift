@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import Noether
+
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Grids and random searches of runs, on this machine, a Ray cluster or SLURM.",
+        discussion: """
+        A sweep file (YAML) names a base run config and what to vary: `grid` (every combination \
+        of values of dotted config keys, `seed` included) and `random` (samples from \
+        distributions). `expand` writes the trials to <sweep>/trials.jsonl; `run` runs the \
+        missing ones on an executor; `collect` indexes them in the run store and writes the \
+        sweep's report. Trials are idempotent: a sweep run again finishes only what is missing.
+        """,
+        subcommands: [Expand.self, Run.self, Collect.self])
+
+    /// Loads a sweep file and expands it into its directory (`--out` or the file's `output`).
+    static func prepare(_ file: String, out: String?) throws -> (SweepDirectory, [Trial]) {
+        let spec = try ConfigLoader.load(SweepSpec.self, from: file)
+        let directory = SweepDirectory(out ?? spec.directory)
+        return (directory, try directory.prepare(spec))
+    }
+
+    struct Expand: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Expand a sweep file into <sweep>/trials.jsonl (deterministic, one trial per line with its content hash).")
+        @Argument(help: "The sweep file (.yaml or .json).") var file: String
+        @Option(help: "The sweep directory (overrides the file's output, default sweeps/<name>).") var out: String?
+
+        func run() throws {
+            try reportingErrors {
+                let (directory, trials) = try Sweep.prepare(file, out: out)
+                for trial in trials {
+                    let settings = trial.overrides.keys.sorted().map { "\($0)=\(trial.overrides[$0]?.text ?? "")" }.joined(separator: " ")
+                    print(String(format: "%4d  ", trial.index) + "\(trial.hash)  \(settings)")
+                }
+                print("\(trials.count) trials → \(directory.trialsPath)")
+            }
+        }
+    }
+
+    enum Executor: String, ExpressibleByArgument, CaseIterable { case local, ray, slurm }
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a sweep's missing trials: in local processes, as Ray tasks, or as a SLURM job array.",
+            discussion: """
+            local: --jobs trials at once, the cores divided among them for BLAS; Ctrl-C stops them \
+            and the same command resumes. ray: one task per trial through integrations/ray/run_sweep.py \
+            against --address (or a new local cluster on 127.0.0.1). slurm: writes <sweep>/sweep.sbatch \
+            (one array task per trial, at most --jobs at once) and prints how to submit it.
+            """)
+        @Argument(help: "A sweep file, or the trials.jsonl of an expanded sweep.") var sweep: String
+        @Option(help: "local, ray or slurm.") var executor: Executor = .local
+        @Option(help: "Trials at once (local: default the core count; slurm: the array's %M limit).") var jobs: Int?
+        @Option(help: "CPUs per trial (ray, slurm; default 1).") var cpusPerTrial = 1
+        @Option(help: "The sweep directory when SWEEP is a file (overrides its output).") var out: String?
+        @Flag(help: "Run failed trials again.") var retryFailed = false
+        @Option(help: "ray: the cluster address (host:port, ray://…, or auto); default a new local cluster.") var address: String?
+        @Option(help: "ray: the Python with ray installed (default $NOETHER_PYTHON or python3).") var python: String?
+        @Option(help: "ray: the driver script (default integrations/ray/run_sweep.py of this repository).") var rayDriver: String?
+        @Option(help: "slurm: an extra #SBATCH option, e.g. --slurm-option=--partition=short (repeatable).") var slurmOption: [String] = []
+
+        func validate() throws {
+            if let jobs, jobs <= 0 { throw ValidationError("--jobs must be positive") }
+            if cpusPerTrial <= 0 { throw ValidationError("--cpus-per-trial must be positive") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let directory: SweepDirectory
+                if sweep.hasSuffix(".jsonl") {
+                    directory = SweepDirectory(trialsPath: sweep)
+                } else {
+                    directory = try Sweep.prepare(sweep, out: out).0
+                }
+                let trials = try directory.trials()
+                switch executor {
+                case .slurm:
+                    let runnable = directory.runnable(trials, retryFailed: retryFailed)
+                    guard !runnable.isEmpty else { return print("every trial of \(directory.path) is complete (or failed: use --retry-failed)") }
+                    let script = SlurmScript(name: try directory.manifest().name, sweep: directory, binary: RepositoryFiles.executable,
+                                             indices: runnable.map(\.index), concurrency: jobs, cpusPerTrial: cpusPerTrial, options: slurmOption)
+                    try script.write()
+                    print("\(runnable.count) of \(trials.count) trials in a SLURM job array: \(script.path)")
+                    print("submit it with:   sbatch \(script.path)")
+                    print("when it is done:  noether sweep collect \(directory.path)")
+                    return
+                case .local:
+                    let jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+                    print("\(trials.count) trials → \(directory.path) (local, \(jobs) at once, \(LocalExecutor.threadsPerTrial(jobs: jobs)) BLAS threads each)")
+                    let executor = LocalExecutor(jobs: jobs, retryFailed: retryFailed) { print($0) }
+                    try finish(try executor.run(directory), directory: directory, total: trials.count)
+                case .ray:
+                    let python = python ?? ProcessInfo.processInfo.environment["NOETHER_PYTHON"] ?? "python3"
+                    let executor = RayExecutor(address: address, cpusPerTrial: cpusPerTrial, python: python,
+                                               driver: try rayDriver ?? RayExecutor.locateDriver(), retryFailed: retryFailed)
+                    print("\(trials.count) trials → \(directory.path) (Ray at \(address ?? "a new local cluster"), \(cpusPerTrial) CPU each)")
+                    try finish(try executor.run(directory), directory: directory, total: trials.count)
+                }
+            }
+        }
+
+        func finish(_ report: SweepRunReport, directory: SweepDirectory, total: Int) throws {
+            if !report.skipped.isEmpty { print("\(report.skipped.count) trials were already complete") }
+            for (index, error) in report.previouslyFailed { print("trial \(index) failed earlier (not retried): \(error)") }
+            let done = report.skipped.count + report.completed.count
+            if let signal = report.interruptedBy {
+                throw RunError("interrupted (signal \(signal)) with \(done) of \(total) trials complete; run the same command again to finish the rest")
+            }
+            let failed = report.failed + report.previouslyFailed
+            if !failed.isEmpty {
+                throw RunError("\(failed.count) of \(total) trials failed (\(failed.map { "trial \($0.index): \($0.error)" }.joined(separator: "; "))); fix the cause and rerun with --retry-failed")
+            }
+            print("\(done) of \(total) trials complete; collect them with: noether sweep collect \(directory.path)")
+        }
+    }
+
+    struct Collect: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Index a sweep's trials in the run store and write its report (report.html, results.csv).")
+        @Argument(help: "The sweep directory.") var directory: String
+        @Option(help: "The metric to plot (default: the sweep file's metric, else test_loss).") var metric: String?
+        @OptionGroup var store: StoreOption
+
+        func run() throws {
+            try reportingErrors {
+                let sweep = SweepDirectory(directory)
+                let report = try SweepReport(sweep, metric: metric)
+                let index = try store.open()
+                var indexed = 0
+                for row in report.rows where row.state == .completed {
+                    try index.index(run: sweep.runDirectory(of: row.trial), experiment: report.manifest.name)
+                    indexed += 1
+                }
+                try report.write(to: sweep)
+                let missing = report.rows.count - indexed
+                print("\(indexed) trials indexed\(missing > 0 ? " (\(missing) not complete)" : ""); report: \(sweep.path)/report.html, table: \(sweep.path)/results.csv")
+            }
+        }
+    }
+}
+
+struct RunTrial: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run-trial",
+        abstract: "Run one trial of an expanded sweep (what every sweep executor launches).",
+        discussion: "A completed trial is skipped, an interrupted one resumes from its checkpoint, a failed one is rerun only with --retry-failed. Each attempt is recorded in the trial's attempts.jsonl.")
+    @Argument(help: "The sweep's trials.jsonl.") var trials: String
+    @Option(help: "The trial's index.") var index: Int
+    @Flag(help: "Run the trial even if it failed before.") var retryFailed = false
+
+    func run() throws {
+        try reportingErrors {
+            switch try TrialRunner.run(trialsPath: trials, index: index, retryFailed: retryFailed) {
+            case .alreadyComplete: print("trial \(index): already complete")
+            case .ran(let summary): print("trial \(index): \(summary.status), \(summary.steps) steps, test_loss \(summary.final["test_loss"].map { String(format: "%.6g", $0) } ?? "–")")
+            }
+        }
+    }
+}

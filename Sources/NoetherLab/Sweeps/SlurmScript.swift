@@ -1,0 +1,76 @@
+import Foundation
+
+/// An `sbatch` job-array script for a sweep: one array task per trial, each running
+/// `noether run-trial TRIALS --index $SLURM_ARRAY_TASK_ID`. SLURM schedules; Noether writes
+/// the script and the user submits it.
+public struct SlurmScript: Sendable {
+    public var name: String
+    /// The sweep directory as an absolute path: the cluster's nodes reach it (and the binary)
+    /// through a shared file system.
+    public var sweep: SweepDirectory
+    public var binary: String
+    /// The trial indices to run (the runnable ones).
+    public var indices: [Int]
+    /// At most this many array tasks at once (`%M`), if given.
+    public var concurrency: Int?
+    public var cpusPerTrial: Int
+    /// Extra `#SBATCH` options (e.g. `--partition=short`, `--time=01:00:00`).
+    public var options: [String]
+
+    public init(name: String, sweep: SweepDirectory, binary: String, indices: [Int], concurrency: Int?, cpusPerTrial: Int, options: [String] = []) {
+        let absolute = URL(fileURLWithPath: sweep.path).standardizedFileURL.path
+        (self.name, self.sweep, self.binary, self.indices) = (name, SweepDirectory(absolute), binary, indices)
+        (self.concurrency, self.cpusPerTrial, self.options) = (concurrency, max(1, cpusPerTrial), options)
+    }
+
+    public var path: String { "\(sweep.path)/sweep.sbatch" }
+
+    /// The `--array` value: the sorted indices as ranges (`0-5,7,9-11`), then `%M`.
+    public var arraySpecification: String {
+        var ranges: [ClosedRange<Int>] = []
+        for index in Set(indices).sorted() {
+            if let last = ranges.last, index == last.upperBound + 1 {
+                ranges[ranges.count - 1] = last.lowerBound...index
+            } else {
+                ranges.append(index...index)
+            }
+        }
+        let list = ranges.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",")
+        return list + (concurrency.map { "%\(max(1, $0))" } ?? "")
+    }
+
+    public var text: String {
+        var lines = [
+            "#!/bin/bash",
+            "# The Noether sweep \(name) as a SLURM job array: one trial per array task.",
+            "# Submit with: sbatch \(shellQuoted(path))",
+            "# Then: noether sweep collect \(shellQuoted(sweep.path))",
+            "#SBATCH --job-name=\(name)",
+            "#SBATCH --array=\(arraySpecification)",
+            "#SBATCH --ntasks=1",
+            "#SBATCH --cpus-per-task=\(cpusPerTrial)",
+            "#SBATCH --output=\(sweep.logsPath)/slurm-%A_%a.log",
+        ]
+        lines += options.map { "#SBATCH \($0)" }
+        lines += [
+            "set -euo pipefail",
+            "export OPENBLAS_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-\(cpusPerTrial)}\"",
+            "exec \(shellQuoted(binary)) run-trial \(shellQuoted(sweep.trialsPath)) --index \"$SLURM_ARRAY_TASK_ID\"",
+        ]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes the script (executable) to ``path``.
+    public func write() throws(RunError) {
+        do {
+            try FileManager.default.createDirectory(atPath: sweep.logsPath, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        } catch { throw RunError("cannot write \(path): \(error.localizedDescription)") }
+    }
+}
+
+/// `text` quoted for a POSIX shell.
+func shellQuoted(_ text: String) -> String {
+    text.allSatisfy { $0.isLetter || $0.isNumber || "/._-+=:,@".contains($0) } ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+
+/// Sweeps through the binary: interrupted and resumed locally, and on a real Ray cluster.
+extension CommandLineTests {
+    func sweepFile(steps: Int) throws -> String {
+        try write("""
+            name: cli-sweep
+            metric: layers.0/distinct
+            base:
+              model: {kind: mlp, input: 10, hidden: [16], output: 1, activation: relu}
+              data: {kind: teacher_student, dimension: 10, teacher_width: 2, train: 200, test: 100}
+              optimizer: {kind: sgd, learning_rate: 0.02, weight_decay: 0.1}
+              training: {steps: \(steps), batch_size: 50, eval_every: 500, checkpoint_every: 1000}
+            grid:
+              model.hidden: [[8], [16], [32]]
+              seed: [0, 1]
+            """, "sweep.yaml")
+    }
+
+    func trialDirectories(_ sweep: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: "\(sweep)/trials").sorted().map { "\(sweep)/trials/\($0)" }
+    }
+
+    func isComplete(_ trial: String) -> Bool {
+        (try? String(contentsOfFile: "\(trial)/summary.json", encoding: .utf8))?.contains("\"completed\"") ?? false
+    }
+
+    func attempts(_ trial: String, _ event: String) -> Int {
+        ((try? String(contentsOfFile: "\(trial)/attempts.jsonl", encoding: .utf8)) ?? "")
+            .split(separator: "\n").filter { $0.contains("\"event\":\"\(event)\"") }.count
+    }
+
+    /// SIGINT in the middle of a local sweep, then the same command: every trial finishes
+    /// exactly once; those complete before the interruption are not started again.
+    func testInterruptedLocalSweepRunsEveryTrialExactlyOnce() throws {
+        let file = try sweepFile(steps: 20_000)
+        let sweep = (file as NSString).deletingLastPathComponent + "/sweep"
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["sweep", "run", file, "--out", sweep, "--jobs", "2"]
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let deadline = Date().addingTimeInterval(300)
+        while Date() < deadline, process.isRunning {
+            if let trials = try? trialDirectories(sweep), trials.contains(where: isComplete) { break }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        process.interrupt()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 1, message)
+        XCTAssertTrue(message.contains("run the same command again"), message)
+        let completedBefore = Set(try trialDirectories(sweep).filter(isComplete))
+        XCTAssertFalse(completedBefore.isEmpty)
+        XCTAssertLessThan(completedBefore.count, 6, "the sweep finished before it could be interrupted; make the trials longer")
+
+        let resumed = try run(["sweep", "run", file, "--out", sweep, "--jobs", "2"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("\(completedBefore.count) trials were already complete"), resumed.stdout)
+        XCTAssertTrue(resumed.stdout.contains("6 of 6 trials complete"), resumed.stdout)
+        let trials = try trialDirectories(sweep)
+        XCTAssertEqual(trials.count, 6)
+        for trial in trials {
+            XCTAssertTrue(isComplete(trial), trial)
+            XCTAssertEqual(attempts(trial, "finish"), 1, trial)
+            XCTAssertEqual(attempts(trial, "fail"), 0, trial)
+            if completedBefore.contains(trial) { XCTAssertEqual(attempts(trial, "start"), 1, trial) }
+        }
+        // A third run has nothing to do; collect indexes all six and writes the report.
+        let again = try run(["sweep", "run", "\(sweep)/trials.jsonl"])
+        XCTAssertTrue(again.stdout.contains("6 trials were already complete"), again.stdout)
+        let collected = try run(["sweep", "collect", sweep, "--store", "\(sweep)/store.sqlite"])
+        XCTAssertEqual(collected.status, 0, collected.stderr)
+        XCTAssertTrue(collected.stdout.hasPrefix("6 trials indexed"), collected.stdout)
+        let html = try String(contentsOfFile: "\(sweep)/report.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("<svg") && html.contains("layers.0/distinct against model.hidden"))
+    }
+
+    /// The SLURM script runs the binary on exactly the trial its array task names.
+    func testSlurmScriptRunsOneTrialPerArrayTask() throws {
+        let file = try sweepFile(steps: 200)
+        let sweep = (file as NSString).deletingLastPathComponent + "/sweep"
+        let outcome = try run(["sweep", "run", file, "--out", sweep, "--executor", "slurm", "--jobs", "4", "--cpus-per-trial", "2"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        XCTAssertTrue(outcome.stdout.contains("sbatch \(sweep)/sweep.sbatch"), outcome.stdout)
+        let script = try String(contentsOfFile: "\(sweep)/sweep.sbatch", encoding: .utf8)
+        XCTAssertTrue(script.contains("#SBATCH --array=0-5%4\n") && script.contains("#SBATCH --cpus-per-task=2\n"), script)
+        // Run two array tasks as SLURM would (without SLURM): each completes its own trial only.
+        for task in ["4", "1"] {
+            let bash = Process()
+            bash.executableURL = URL(fileURLWithPath: "/bin/bash")
+            bash.arguments = ["\(sweep)/sweep.sbatch"]
+            bash.environment = ProcessInfo.processInfo.environment.merging(["SLURM_ARRAY_TASK_ID": task, "SLURM_CPUS_PER_TASK": "2"]) { $1 }
+            bash.standardOutput = FileHandle.nullDevice
+            try bash.run()
+            bash.waitUntilExit()
+            XCTAssertEqual(bash.terminationStatus, 0)
+        }
+        let complete = try trialDirectories(sweep).filter(isComplete).map { ($0 as NSString).lastPathComponent.prefix(4) }
+        XCTAssertEqual(complete, ["0001", "0004"])
+        // Written again, the array covers only the trials still to run.
+        _ = try run(["sweep", "run", "\(sweep)/trials.jsonl", "--executor", "slurm"])
+        let rewritten = try String(contentsOfFile: "\(sweep)/sweep.sbatch", encoding: .utf8)
+        XCTAssertTrue(rewritten.contains("#SBATCH --array=0,2-3,5\n"), rewritten)
+    }
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Run trials of a Noether sweep as Ray tasks.
+
+One Ray task per trial; each runs `noether run-trial TRIALS --index I` with `num_cpus` and
+OPENBLAS_NUM_THREADS set to the CPUs per trial. Ray does the scheduling; each trial writes its
+own run directory in the sweep folder, so the trials file, the sweep folder and the noether
+binary must be at the same paths on every node (a shared file system).
+
+`noether sweep run SWEEP --executor ray` calls this script; it can also be run by hand:
+
+    python3 integrations/ray/run_sweep.py --trials sweeps/e4-width/trials.jsonl \\
+        --noether "$PWD/.build/release/noether" --address 10.0.0.5:6379 --cpus-per-trial 2
+
+Without --address a new local Ray instance is started, bound to 127.0.0.1.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+
+def parse_arguments():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trials", required=True, help="the sweep's trials.jsonl")
+    parser.add_argument("--noether", required=True, help="absolute path of the noether binary")
+    parser.add_argument("--indices", help="comma-separated trial indices (default: every trial)")
+    parser.add_argument("--cpus-per-trial", type=int, default=1)
+    parser.add_argument("--address", help="an existing cluster (host:port, ray://host:port or auto); default: a new local one")
+    parser.add_argument("--retry-failed", action="store_true", help="rerun trials that failed before")
+    return parser.parse_args()
+
+
+def trial_indices(arguments):
+    if arguments.indices:
+        return [int(index) for index in arguments.indices.split(",") if index]
+    with open(arguments.trials) as trials:
+        return [json.loads(line)["index"] for line in trials if line.strip()]
+
+
+def token_available():
+    if os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH"):
+        return True
+    return os.path.exists(os.path.expanduser("~/.ray/auth_token"))
+
+
+def connect(ray, arguments):
+    if arguments.address:
+        ray.init(address=arguments.address, logging_level="warning", log_to_driver=False)
+    else:
+        # A private single-node instance on loopback only.
+        ray.init(address="local", _node_ip_address="127.0.0.1", include_dashboard=False,
+                 logging_level="warning", log_to_driver=False)
+
+
+def main():
+    arguments = parse_arguments()
+    trials = os.path.abspath(arguments.trials)
+    noether = os.path.abspath(arguments.noether)
+    for path, what in ((trials, "trials file"), (noether, "noether binary")):
+        if not os.path.exists(path):
+            sys.exit(f"error: the {what} {path} does not exist")
+    # Without this variable Ray on Linux replaces 127.0.0.1 by the host's external address.
+    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    # Clusters started by `ray start` (Ray >= 2.59) demand the token in ~/.ray/auth_token, but a
+    # driver connecting by address sends it only in token mode; a cluster without
+    # authentication accepts a token-mode driver too.
+    if arguments.address and token_available():
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
+    try:
+        import ray
+    except ImportError:
+        sys.exit(f"error: Ray is not installed for {sys.executable}; install it with "
+                 f"`{sys.executable} -m pip install ray`, or pass noether --python PATH")
+
+    @ray.remote
+    def run_trial(index):
+        environment = dict(os.environ, OPENBLAS_NUM_THREADS=str(arguments.cpus_per_trial))
+        command = [noether, "run-trial", trials, "--index", str(index)]
+        if arguments.retry_failed:
+            command.append("--retry-failed")
+        finished = subprocess.run(command, env=environment, capture_output=True, text=True)
+        return index, finished.returncode, (finished.stdout + finished.stderr).strip()
+
+    connect(ray, arguments)
+    indices = trial_indices(arguments)
+    print(f"{len(indices)} trials as Ray tasks ({arguments.cpus_per_trial} CPU each)", flush=True)
+    pending = [run_trial.options(num_cpus=arguments.cpus_per_trial).remote(index) for index in indices]
+    failures = 0
+    while pending:
+        done, pending = ray.wait(pending, num_returns=1)
+        index, status, output = ray.get(done[0])
+        last_line = output.splitlines()[-1] if output else ""
+        if status == 0:
+            print(last_line or f"trial {index}: done", flush=True)
+        else:
+            failures += 1
+            print(f"trial {index} failed (exit {status}): {last_line}", flush=True)
+    ray.shutdown()
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
