@@ -27,7 +27,8 @@ public enum SVGRenderer {
             let mantissa = v / pow(10, Double(exponent))
             return abs(mantissa - 1) < 1e-9 ? "1e\(exponent)" : String(format: "%.1fe%d", mantissa, exponent)
         }
-        if v == v.rounded() { return String(Int(v)) }
+        // Tick values computed as 10^(log10 5 + 1) land a hair off the integer.
+        if abs(v - v.rounded()) < 1e-9 * magnitude { return String(Int(v.rounded())) }
         return String(format: magnitude >= 100 ? "%.0f" : (magnitude >= 10 ? "%.1f" : "%.2g"), v)
     }
 
@@ -140,9 +141,13 @@ public enum SVGRenderer {
     }
 
     static func heatmaps(_ maps: [Heatmap]) -> String {
-        let cell = min(28.0, 300.0 / Double(max(maps.map { max($0.rowLabels.count, $0.columnLabels.count) }.max() ?? 1, 1)))
+        let largest = maps.map { max($0.rowLabels.count, $0.columnLabels.count) }.max() ?? 1
+        let cell = min(52.0, 300.0 / Double(max(largest, 1)))
+        // Small matrices get their values written in the cells.
+        let showsValues = largest <= 8
         let labelWidth = 90.0, gap = 40.0
-        let panel = maps.map { labelWidth + Double($0.columnLabels.count) * cell }
+        // Wide enough for the title (about 8.5 px per character of bold 15 px text).
+        let panel = maps.map { labelWidth + max(Double($0.columnLabels.count) * cell, Double($0.title.count) * 8.5 - labelWidth + 10) }
         let width = panel.reduce(0, +) + gap * Double(maps.count) + 110
         let rows = Double(maps.map(\.rowLabels.count).max() ?? 0)
         let height = 70 + rows * cell + 70
@@ -157,6 +162,10 @@ public enum SVGRenderer {
                 for c in map.columnLabels.indices where c < map.values[r].count {
                     let v = map.values[r][c]
                     svg += "<rect x=\"\(x + labelWidth + Double(c) * cell)\" y=\"\(top + Double(r) * cell)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"\(heat(v, low, high))\"><title>\(escape(map.rowLabels[r])) × \(escape(map.columnLabels[c])): \(format(v))</title></rect>"
+                    if showsValues {
+                        let t = (v - low) / max(high - low, 1e-12)
+                        svg += "<text x=\"\(x + labelWidth + (Double(c) + 0.5) * cell)\" y=\"\(top + (Double(r) + 0.5) * cell + 4)\" font-size=\"11\" text-anchor=\"middle\" fill=\"\(t > 0.8 || t < 0.2 ? "white" : "#222")\">\(String(format: "%.2f", v))</text>"
+                    }
                 }
             }
             for (c, label) in map.columnLabels.enumerated() {
