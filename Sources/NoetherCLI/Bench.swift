@@ -16,15 +16,24 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed repetitions per workload (the median is reported).")
     var repeats = 30
 
+    @Option(help: "A safetensors file (or model directory) for the weight-spectra workload.")
+    var weights: String?
+
     func validate() throws {
         guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
         if let unknown = only.first(where: { !StepBenchmarks.names.contains($0) }) {
             throw ValidationError("unknown workload '\(unknown)'; choose from \(StepBenchmarks.names.joined(separator: ", "))")
         }
+        if only.contains("weight-spectra"), weights == nil {
+            throw ValidationError("weight-spectra needs --weights FILE.safetensors (e.g. all-MiniLM-L6-v2's model.safetensors)")
+        }
+        if let weights, !FileManager.default.fileExists(atPath: weights) {
+            throw ValidationError("--weights \(weights) does not exist")
+        }
     }
 
     func run() throws {
-        let records = StepBenchmarks.run(only, repeats: repeats)
+        let records = StepBenchmarks.run(only, repeats: repeats, weights: weights)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

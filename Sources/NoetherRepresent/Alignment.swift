@@ -20,8 +20,8 @@ public enum Alignment {
 
     static func alignment(_ a: Tensor<Double>, _ b: Tensor<Double>) -> Double {
         let cross = a.matmul(b, transposeSelf: true).squaredNorm()
-        let selfA = a.matmul(a, transposeSelf: true).norm()
-        let selfB = b.matmul(b, transposeSelf: true).norm()
+        let selfA = a.gramMatrix(ofRows: false).norm()
+        let selfB = b.gramMatrix(ofRows: false).norm()
         return selfA > 0 && selfB > 0 ? cross / (selfA * selfB) : 0
     }
 

@@ -30,14 +30,14 @@ public struct CanonicalAlignment: Hashable, Sendable, Codable {
         let captured = CapturedRepresentations.capture(model, inputs: inputs, gradientsFor: (targets, loss))
         guard let gradients = captured.gradients, let inputGradient = captured.inputGradient else { return [] }
         let n = Double(inputs.shape[0])
-        func covariance(_ x: Tensor<Double>) -> Tensor<Double> { x.matmul(x, transposeSelf: true) * (1 / n) }
+        func covariance(_ x: Tensor<Double>) -> Tensor<Double> { x.gramMatrix(ofRows: false) * (1 / n) }
         var results: [CanonicalAlignment] = []
         for (index, name) in captured.names.enumerated() {
             guard let weight = model.parameters["\(name).weight"].map({ Tensor<Double>($0) }) else { continue }
             let (hb, gb) = index == 0 ? (captured.input, inputGradient) : (captured.layers[index - 1], gradients[index - 1])
             let (ha, ga) = (captured.layers[index], gradients[index])
-            let (Hb, Gb, Zb) = (covariance(hb), covariance(gb), weight.matmul(weight, transposeSelf: true))
-            let (Ha, Ga, Za) = (covariance(ha), covariance(ga), weight.matmul(weight, transposeOther: true))
+            let (Hb, Gb, Zb) = (covariance(hb), covariance(gb), weight.gramMatrix(ofRows: false))
+            let (Ha, Ga, Za) = (covariance(ha), covariance(ga), weight.gramMatrix(ofRows: true))
             results.append(CanonicalAlignment(
                 layer: name,
                 inputHG: Alignment.canonical(Hb, Gb), inputHZ: Alignment.canonical(Hb, Zb), inputGZ: Alignment.canonical(Gb, Zb),

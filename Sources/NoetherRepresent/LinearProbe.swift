@@ -20,7 +20,7 @@ public struct LinearProbe: Sendable {
         // (XᵀX + λI)⁻¹Xᵀ = Xᵀ(XXᵀ + λI)⁻¹.
         let (n, features) = (centred.shape[0], centred.shape[1])
         let dual = n < features
-        var gram = dual ? centred.matmul(centred, transposeOther: true) : centred.matmul(centred, transposeSelf: true)
+        var gram = dual ? centred.gramMatrix(ofRows: true) : centred.gramMatrix(ofRows: false)
         let size = gram.shape[0]
         let trace = gram.withUnsafeBufferPointer { g in (0..<size).reduce(0.0) { $0 + g[$1 * size + $1] } }
         let lambda = regularization * max(trace / Double(features), 1e-12)

@@ -78,8 +78,8 @@ public struct NeuralCollapse: Hashable, Sendable, Codable {
         // Within-class scatter Σ_W = (1/N) Σ (h − μ_c)(h − μ_c)ᵀ from the residuals.
         let assigned = means.gatherRows(labels.map { index[$0]! })
         let residuals = h - assigned
-        let withinScatter = residuals.matmul(residuals, transposeSelf: true) * (1 / Double(n))
-        let betweenScatter = centredMeans.matmul(centredMeans, transposeSelf: true) * (1 / Double(c))
+        let withinScatter = residuals.gramMatrix(ofRows: false) * (1 / Double(n))
+        let betweenScatter = centredMeans.gramMatrix(ofRows: false) * (1 / Double(c))
         do {
             let inverse = try betweenScatter.pseudoInverse(relativeCutoff: 1e-10)
             nc1 = withinScatter.matmul(inverse).trace / Double(c)
@@ -137,7 +137,7 @@ public struct NeuralCollapse: Hashable, Sendable, Codable {
         let meanNorm = norms.reduce(0, +) / Double(c)
         let normStd = (norms.reduce(0) { $0 + ($1 - meanNorm) * ($1 - meanNorm) } / Double(c)).squareRoot()
         let unit = vectors.unitRows()
-        let cosines = unit.matmul(unit, transposeOther: true)
+        let cosines = unit.gramMatrix(ofRows: true)
         var values: [Double] = []
         for a in 0..<c { for b in (a + 1)..<c { values.append(cosines[a, b]) } }
         let meanCosine = values.reduce(0, +) / Double(max(values.count, 1))

@@ -27,7 +27,7 @@ public struct RepresentationRank: Hashable, Sendable, Codable {
         let x = try validated(representation, name: "the representation").centeredColumns()
         (samples, features) = (x.shape[0], x.shape[1])
         // The smaller Gram matrix has the squared singular values as eigenvalues.
-        let gram = samples <= features ? x.matmul(x, transposeOther: true) : x.matmul(x, transposeSelf: true)
+        let gram = samples <= features ? x.gramMatrix(ofRows: true) : x.gramMatrix(ofRows: false)
         do {
             let eigenvalues = try gram.symmetricEigendecomposition(computeVectors: false).eigenvalues.scalars
             singularValues = eigenvalues.reversed().map { Swift.max($0, 0).squareRoot() }

@@ -23,7 +23,7 @@ public struct BreakingDistance: Hashable, Sendable, Codable {
         let u = spec.kind == .translation
             ? Tensor.concatenate(spec.incoming.compactMap { s in parameters[s.name].map { UnitMatrix.read($0, s, units: spec.units) } }, alongAxis: 1)
             : UnitMatrix.neurons(spec, parameters)
-        self.init(spec, neurons: u, gram: spec.kind == .translation ? nil : u.matmul(u, transposeOther: true))
+        self.init(spec, neurons: u, gram: spec.kind == .translation ? nil : u.gramMatrix(ofRows: true))
     }
 
     /// Measures `spec` from its unit matrix U (for translations, of the incoming slices only)
@@ -56,7 +56,7 @@ public struct BreakingDistance: Hashable, Sendable, Codable {
         case .rotation, .doubleRotation:
             group = total
             let smallest = (try? g.symmetricEigendecomposition(computeVectors: false).eigenvalues.scalars.first) ?? 0
-            nearestMirror = max(smallest ?? 0, 0).squareRoot()
+            nearestMirror = max(smallest, 0).squareRoot()
         case .translation:
             if spec.uniform {
                 group = (u.mean(alongAxis: 0, keepingDimension: true) * Double(m).squareRoot()).norm()

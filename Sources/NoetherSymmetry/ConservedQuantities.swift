@@ -35,7 +35,7 @@ public enum ConservedQuantities {
             for slice in slices {
                 guard let tensor = parameters[slice.name] else { continue }
                 let rows = UnitMatrix.read(tensor, slice, units: spec.units)
-                result.add(rows.matmul(rows, transposeOther: true), scaledBy: sign)
+                result.add(rows.gramMatrix(ofRows: true), scaledBy: sign)
             }
         }
         return result

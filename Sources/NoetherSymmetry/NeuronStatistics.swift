@@ -25,7 +25,7 @@ public struct NeuronStatistics: Hashable, Sendable, Codable {
         let (m, n) = (neurons.shape[0], neurons.shape[1])
         units = m
         // One GEMM gives every inner product; distances follow from it.
-        let gram = gram ?? neurons.matmul(neurons, transposeOther: true)
+        let gram = gram ?? neurons.gramMatrix(ofRows: true)
         let norms = gram.withUnsafeBufferPointer { g in (0..<m).map { max(g[$0 * m + $0], 0).squareRoot() } }
         self.norms = norms
         let sorted = norms.sorted()

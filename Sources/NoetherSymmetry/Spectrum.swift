@@ -14,13 +14,13 @@ public struct Spectrum: Hashable, Sendable, Codable {
     }
 
     /// Singular values only. Large matrices go through the eigenvalues of the smaller Gram
-    /// matrix (σ_k = √λ_k: one GEMM and a symmetric eigensolver, several times faster than a
+    /// matrix (σ_k = √λ_k: one `syrk` and a symmetric eigensolver, several times faster than a
     /// bidiagonal SVD); in Float64 that resolves σ down to ~1e-7·σ_max, far below the rank
     /// thresholds. Small ones use LAPACK's SVD directly.
     static func singularValues(of matrix: Tensor<Double>) -> [Double] {
         let (m, n) = (matrix.shape[0], matrix.shape[1])
         guard min(m, n) >= 32, matrix.isFinite else { return (try? matrix.singularValues()) ?? [] }
-        let gram = m <= n ? matrix.matmul(matrix, transposeOther: true) : matrix.matmul(matrix, transposeSelf: true)
+        let gram = matrix.gramMatrix(ofRows: m <= n)
         guard let eigenvalues = try? gram.symmetricEigendecomposition(computeVectors: false).eigenvalues.scalars else { return [] }
         return eigenvalues.reversed().map { max($0, 0).squareRoot() }
     }
@@ -41,7 +41,7 @@ public struct Spectrum: Hashable, Sendable, Codable {
     public init(productOf a: Tensor<Double>, _ b: Tensor<Double>) {
         rows = a.shape[1]
         columns = b.shape[1]
-        let (gramA, gramB) = (a.matmul(a, transposeOther: true), b.matmul(b, transposeOther: true))
+        let (gramA, gramB) = (a.gramMatrix(ofRows: true), b.gramMatrix(ofRows: true))
         guard let eigen = try? gramA.symmetricEigendecomposition() else {
             singularValues = Self.singularValues(of: a.matmul(b, transposeSelf: true))
             return

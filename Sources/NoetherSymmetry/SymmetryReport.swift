@@ -105,10 +105,10 @@ public enum SymmetryAnalysis {
             parameters[slice.name].map { UnitMatrix.read($0, slice, units: spec.units) }
         }
         guard let first = parts.first else { return (.zeros([spec.units, 0]), .zeros([spec.units, spec.units]), nil) }
-        let incoming = first.matmul(first, transposeOther: true)
+        let incoming = first.gramMatrix(ofRows: true)
         guard parts.count > 1 else { return (first, incoming, incoming) }
         let rest = Tensor.concatenate(Array(parts.dropFirst()), alongAxis: 1)
-        return (Tensor.concatenate(parts, alongAxis: 1), incoming + rest.matmul(rest, transposeOther: true), incoming)
+        return (Tensor.concatenate(parts, alongAxis: 1), incoming + rest.gramMatrix(ofRows: true), incoming)
     }
 
     static func neuronLayer(_ spec: SymmetrySpec, _ parameters: Parameters<Double>, _ thresholds: SymmetryThresholds,

@@ -80,4 +80,26 @@ extension Tensor {
         }
         return result
     }
+
+    /// The Gram matrix of a matrix's rows, `A·Aᵀ` (`ofRows`), or of its columns, `Aᵀ·A`,
+    /// through `?syrk`: half the multiplications of the equivalent GEMM, since only one
+    /// triangle is computed (then mirrored).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func gramMatrix(ofRows: Bool) -> Tensor {
+        precondition(rank == 2, "gramMatrix needs a matrix, got shape \(shape)")
+        let (m, n) = (shape[0], shape[1])
+        let size = ofRows ? m : n
+        let result = Tensor.zeros([size, size])
+        let c = result.storage.base
+        if m > 0 && n > 0 {
+            withUnsafeBufferPointer { a in
+                Scalar.syrk(transpose: !ofRows, n: size, k: ofRows ? n : m, alpha: 1, a: a.baseAddress!, lda: n, beta: 0, c: c, ldc: size)
+            }
+        }
+        for i in 0..<size {
+            for j in 0..<i { c[i * size + j] = c[j * size + i] }
+        }
+        return result
+    }
 }

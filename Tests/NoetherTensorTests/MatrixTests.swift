@@ -23,6 +23,20 @@ struct MatrixTests {
             .isApproximatelyEqual(to: expected, absoluteTolerance: 1e-12))
     }
 
+    @Test(arguments: [(5, 7), (7, 5), (1, 3), (40, 40)])
+    func gramMatricesMatchTheDefinitionAndAreSymmetric(rows: Int, columns: Int) {
+        var generator = RandomGenerator(seed: 9)
+        let a = Tensor<Double>.normal([rows, columns], using: &generator)
+        let ofRows = a.gramMatrix(ofRows: true), ofColumns = a.gramMatrix(ofRows: false)
+        #expect(ofRows.shape == [rows, rows] && ofColumns.shape == [columns, columns])
+        #expect(ofRows.isApproximatelyEqual(to: naiveProduct(a, a.transposed()), absoluteTolerance: 1e-12))
+        #expect(ofColumns.isApproximatelyEqual(to: naiveProduct(a.transposed(), a), absoluteTolerance: 1e-12))
+        #expect(ofColumns == ofColumns.transposed())
+        let single = Tensor<Float>(a).gramMatrix(ofRows: false)
+        #expect(Tensor<Double>(single).isApproximatelyEqual(to: ofColumns, absoluteTolerance: 1e-4))
+        #expect(Tensor<Double>.zeros([0, 3]).gramMatrix(ofRows: false) == .zeros([3, 3]))
+    }
+
     @Test func floatProductAgreesWithDouble() {
         var generator = RandomGenerator(seed: 4)
         let a = Tensor<Double>.normal([33, 65], using: &generator)

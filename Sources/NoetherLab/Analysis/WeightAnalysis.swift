@@ -169,7 +169,7 @@ public enum WeightAnalysis {
     /// The model spec and loss of a Noether run directory at `path` (or the one holding it).
     static func noetherRun(_ path: String) -> (model: ModelSpec, loss: LossKind?)? {
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         let directory = isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent
         guard let config = RunDirectory(directory).recordedConfig() else { return nil }
         return (config.model, config.loss)
@@ -178,7 +178,7 @@ public enum WeightAnalysis {
     /// The head count of a Hugging Face `config.json` beside the weights.
     static func configuredHeads(near path: String) -> Int? {
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         let directory = isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent
         guard let data = FileManager.default.contents(atPath: "\(directory)/config.json"),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }

@@ -1,6 +1,7 @@
 import Foundation
 import NoetherAutograd
 import NoetherData
+import NoetherIO
 import NoetherRepresent
 import NoetherSymmetry
 import NoetherNN
@@ -34,10 +35,11 @@ public struct BenchmarkRecord: Codable, Sendable {
 /// of the workloads named in the core-engine issue, each with its GEMM floor.
 public enum StepBenchmarks {
     /// The workload names, in the order ``run(_:repeats:)`` measures them.
-    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis"]
+    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis", "weight-spectra"]
 
-    /// Runs the named workloads (all when `names` is empty).
-    public static func run(_ selected: [String] = [], repeats: Int = 30) -> [BenchmarkRecord] {
+    /// Runs the named workloads (all when `names` is empty); `weight-spectra` runs only when
+    /// `weights` names a safetensors file.
+    public static func run(_ selected: [String] = [], repeats: Int = 30, weights: String? = nil) -> [BenchmarkRecord] {
         let chosen = selected.isEmpty ? names : names.filter { selected.contains($0) }
         return chosen.compactMap { name in
             switch name {
@@ -51,6 +53,7 @@ public enum StepBenchmarks {
             case "symmetry-analysis": symmetryAnalysis(repeats: repeats)
             case "tracking-overhead": trackingOverhead(repeats: max(3, repeats / 10))
             case "representation-analysis": representationAnalysis(repeats: max(3, repeats / 10))
+            case "weight-spectra": weights.flatMap { try? weightSpectra(path: $0, repeats: max(3, repeats / 10)) }
             default: nil
             }
         }
@@ -176,6 +179,24 @@ public enum StepBenchmarks {
             _ = try? Alignment.all(a, b, k: 10)
         }
         return BenchmarkRecord(name: "representation-analysis", medianMilliseconds: median, floorMilliseconds: nil, gflops: nil,
+                               allocationsPerStep: nil, baselineMilliseconds: nil, overheadPercent: nil, repeats: repeats)
+    }
+
+    /// The singular values (values only) and ranks at the three reported thresholds of every
+    /// matrix of a safetensors file, as `noether analyze` computes them; loading excluded.
+    public static func weightSpectra(path: String, repeats: Int) throws(FileFormatError) -> BenchmarkRecord {
+        let file = try SafetensorsCollection(path: path)
+        var matrices: [Tensor<Double>] = []
+        for (entry, _) in file.entries where entry.shape.count == 2 && entry.shape.allSatisfy({ $0 > 1 }) {
+            matrices.append(try file.tensor(entry.name, as: Double.self))
+        }
+        let median = medianMilliseconds(repeats: repeats) {
+            for matrix in matrices {
+                let spectrum = Spectrum(matrix)
+                for tau in SymmetryThresholds.reportedRankThresholds { _ = spectrum.rank(relative: tau) }
+            }
+        }
+        return BenchmarkRecord(name: "weight-spectra", medianMilliseconds: median, floorMilliseconds: nil, gflops: nil,
                                allocationsPerStep: nil, baselineMilliseconds: nil, overheadPercent: nil, repeats: repeats)
     }
 

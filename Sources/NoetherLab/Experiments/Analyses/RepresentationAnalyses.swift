@@ -69,7 +69,7 @@ struct NeuralCollapseAnalysis: ExperimentAnalysis {
         let centred = features - features.mean(alongAxis: 1, keepingDimension: true)
         let norms = (centred * centred).sum(alongAxis: 1, keepingDimension: true).map(.sqrt) + 1e-12
         let unit = centred / norms
-        let correlation = unit.matmul(unit, transposeOther: true)
+        let correlation = unit.gramMatrix(ofRows: true)
         let n = chosen.count
         let values = (0..<n).map { i in (0..<n).map { j in correlation[i, j] } }
         let tick = (0..<n).map { $0 % perClass == 0 ? "class \(all[chosen[$0]])" : "" }
