@@ -150,21 +150,10 @@ public struct Optimizer<Scalar: TensorScalar>: Sendable {
         }
     }
 
-    /// Runs `body(start, count)` over `0..<count`, split across two threads for large tensors:
+    /// Runs `body(start, count)` over `0..<count`, split across the cores for large tensors:
     /// the update is memory-bound, and each element is independent, so the result is the same.
     private static func inChunks(_ count: Int, _ body: (Int, Int) -> Void) {
-        let threads = count >= 1 << 17 ? 2 : 1
-        guard threads > 1 else {
-            body(0, count)
-            return
-        }
-        let chunk = (count + threads - 1) / threads
-        // The chunks touch disjoint memory, so sharing `body` across threads is safe.
-        nonisolated(unsafe) let body = body
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let start = t * chunk
-            body(start, max(0, min(chunk, count - start)))
-        }
+        Parallel.forEachRange(count, work: count, minimumWork: 1 << 17) { range in body(range.lowerBound, range.count) }
     }
 
     /// Calls `body` with the noise of element i and its decay factor as functions, so that each

@@ -32,9 +32,19 @@ public struct ConvolutionGeometry: Hashable, Sendable {
         return .success(geometry)
     }
 
-    /// The GEMMs of a forward pass and, with `backward`, of the weight and input gradients.
+    /// The forward GEMM: `Y[O, N·P] = W[O, L] · columns[L, N·P]`.
     public var forwardProduct: MatrixProductGeometry {
-        MatrixProductGeometry.unchecked(m: patchCount, n: outChannels, k: patchLength, transposeA: false, transposeB: true)
+        MatrixProductGeometry.unchecked(m: outChannels, n: patchCount, k: patchLength, transposeA: false, transposeB: false)
+    }
+
+    /// The weight-gradient GEMM: `dW[O, L] = dY[O, N·P] · columns[L, N·P]ᵀ`.
+    public var weightGradientProduct: MatrixProductGeometry {
+        MatrixProductGeometry.unchecked(m: outChannels, n: patchLength, k: patchCount, transposeA: false, transposeB: true)
+    }
+
+    /// The input-gradient GEMM: `dColumns[L, N·P] = W[O, L]ᵀ · dY[O, N·P]`.
+    public var inputGradientProduct: MatrixProductGeometry {
+        MatrixProductGeometry.unchecked(m: patchLength, n: patchCount, k: outChannels, transposeA: true, transposeB: false)
     }
 }
 
@@ -46,87 +56,119 @@ extension MatrixProductGeometry {
     }
 }
 
+// Convolutions run as one GEMM over the whole batch on a channel-major patch matrix
+// `columns[(c, ky, kx), (n, oy, ox)]`: each of its rows is a shifted copy of input rows, so
+// unfolding and folding move contiguous runs, and the product `[O, (n, p)]` becomes the
+// `[N, O, P]` output by copying whole rows. The loops around the GEMMs split the batch across
+// the cores.
 extension Kernels {
-    /// Unfolds input patches into rows: `columns[(n, oy, ox), (c, ky, kx)]`.
+    /// For output row `oy` of kernel offset `(ky, kx)`: the input row, and the output columns
+    /// `ox` whose input column `ox·stride + kx − padding` lies inside the image.
     @inlinable
-    public static func im2col<T: TensorScalar>(_ x: UnsafePointer<T>, _ g: ConvolutionGeometry, _ columns: UnsafeMutablePointer<T>) {
-        let (oh, ow, length) = (g.outHeight, g.outWidth, g.patchLength)
-        for n in 0..<g.batch {
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    let row = columns + ((n * oh + oy) * ow + ox) * length
-                    var j = 0
-                    for c in 0..<g.inChannels {
-                        let plane = x + (n * g.inChannels + c) * g.height * g.width
-                        for ky in 0..<g.kernelHeight {
-                            let iy = oy * g.stride + ky - g.padding
-                            let inside = iy >= 0 && iy < g.height
-                            for kx in 0..<g.kernelWidth {
-                                let ix = ox * g.stride + kx - g.padding
-                                row[j] = inside && ix >= 0 && ix < g.width ? plane[iy * g.width + ix] : 0
-                                j += 1
+    static func patchRun(_ g: ConvolutionGeometry, oy: Int, ky: Int, kx: Int) -> (inputRow: Int, valid: Range<Int>)? {
+        let iy = oy * g.stride + ky - g.padding
+        guard iy >= 0 && iy < g.height else { return nil }
+        let shift = kx - g.padding
+        // ox·stride + shift ∈ [0, width)  ⇔  ox ∈ [⌈−shift/stride⌉, ⌈(width − shift)/stride⌉).
+        let first = shift >= 0 ? 0 : (-shift + g.stride - 1) / g.stride
+        let last = Swift.min(g.outWidth, Swift.max(0, (g.width - shift + g.stride - 1) / g.stride))
+        return (iy, first..<Swift.max(first, last))
+    }
+
+    /// Visits every run of the patch matrix — one per image, channel, kernel offset and output
+    /// row — with the offsets of its input row (shifted by the kernel column, so `ox·stride` indexes
+    /// it) and of its patch-matrix row, and the output columns inside the image (nil when the
+    /// whole run is padding). Images are split across threads; `starting` sees each thread's images first.
+    @inlinable @inline(__always)
+    static func forEachPatchRun(
+        _ g: ConvolutionGeometry, starting: (Range<Int>) -> Void = { _ in },
+        _ body: (_ input: Int, _ column: Int, _ valid: Range<Int>?) -> Void
+    ) {
+        let (oh, ow, pixels, total) = (g.outHeight, g.outWidth, g.outHeight * g.outWidth, g.patchCount)
+        let planeSize = g.height * g.width
+        Parallel.forEachRange(g.batch, work: total * g.patchLength) { images in
+            starting(images)
+            for n in images {
+                for c in 0..<g.inChannels {
+                    let plane = (n * g.inChannels + c) * planeSize
+                    for ky in 0..<g.kernelHeight {
+                        for kx in 0..<g.kernelWidth {
+                            let row = ((c * g.kernelHeight + ky) * g.kernelWidth + kx) * total + n * pixels
+                            for oy in 0..<oh {
+                                let run = patchRun(g, oy: oy, ky: ky, kx: kx)
+                                body(plane + (run?.inputRow ?? 0) * g.width + kx - g.padding, row + oy * ow, run?.valid)
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// Unfolds input patches: `columns[(c, ky, kx), (n, oy, ox)]`.
+    @inlinable
+    public static func im2col<T: TensorScalar>(_ x: UnsafePointer<T>, _ g: ConvolutionGeometry, _ columns: UnsafeMutablePointer<T>) {
+        let ow = g.outWidth
+        forEachPatchRun(g) { input, column, valid in
+            let out = columns + column
+            guard let valid else { return out.update(repeating: 0, count: ow) }
+            out.update(repeating: 0, count: valid.lowerBound)
+            let source = x + input
+            if g.stride == 1 {
+                (out + valid.lowerBound).update(from: source + valid.lowerBound, count: valid.count)
+            } else {
+                for ox in valid { out[ox] = source[ox * g.stride] }
+            }
+            (out + valid.upperBound).update(repeating: 0, count: ow - valid.upperBound)
         }
     }
 
     /// Folds patch gradients back onto the input, adding overlapping contributions.
     @inlinable
     public static func col2im<T: TensorScalar>(_ columns: UnsafePointer<T>, _ g: ConvolutionGeometry, _ dx: UnsafeMutablePointer<T>, accumulate: Bool) {
-        if !accumulate { dx.update(repeating: 0, count: g.batch * g.inChannels * g.height * g.width) }
-        let (oh, ow, length) = (g.outHeight, g.outWidth, g.patchLength)
-        for n in 0..<g.batch {
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    let row = columns + ((n * oh + oy) * ow + ox) * length
-                    var j = 0
-                    for c in 0..<g.inChannels {
-                        let plane = dx + (n * g.inChannels + c) * g.height * g.width
-                        for ky in 0..<g.kernelHeight {
-                            let iy = oy * g.stride + ky - g.padding
-                            for kx in 0..<g.kernelWidth {
-                                let ix = ox * g.stride + kx - g.padding
-                                if iy >= 0 && iy < g.height && ix >= 0 && ix < g.width {
-                                    plane[iy * g.width + ix] += row[j]
-                                }
-                                j += 1
-                            }
-                        }
-                    }
-                }
+        let imageSize = g.inChannels * g.height * g.width
+        forEachPatchRun(g, starting: { images in
+            if !accumulate { (dx + images.lowerBound * imageSize).update(repeating: 0, count: images.count * imageSize) }
+        }) { input, column, valid in
+            guard let valid else { return }
+            let (source, target) = (columns + column, dx + input)
+            if g.stride == 1 {
+                for ox in valid { target[ox] += source[ox] }
+            } else {
+                for ox in valid { target[ox * g.stride] += source[ox] }
             }
         }
     }
 
-    /// Forward convolution. `columns` (patchCount × patchLength) receives the unfolded input,
-    /// `product` (patchCount × outChannels) is workspace.
+    /// Forward convolution. `columns` (patchLength × patchCount) receives the unfolded input,
+    /// `product` (outChannels × patchCount) is workspace.
     @inlinable
     public static func conv2d<T: TensorScalar>(
         _ x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?, _ g: ConvolutionGeometry,
         columns: UnsafeMutablePointer<T>, product: UnsafeMutablePointer<T>, _ out: UnsafeMutablePointer<T>
     ) {
         im2col(x, g, columns)
-        matmul(columns, weight, g.forwardProduct, product, accumulate: false)
-        // product is [N, P, O]; the output is [N, O, P].
-        let pixels = g.outHeight * g.outWidth
-        let o = g.outChannels
-        for n in 0..<g.batch {
-            transpose(product + n * pixels * o, rows: pixels, columns: o, out + n * o * pixels, accumulate: false)
-            if let bias {
+        matmul(weight, columns, g.forwardProduct, product, accumulate: false)
+        // product is [O, (N, P)]; the output is [N, O, P].
+        let (pixels, o, total) = (g.outHeight * g.outWidth, g.outChannels, g.patchCount)
+        Parallel.forEachRange(g.batch, work: total * o) { images in
+            for n in images {
                 for channel in 0..<o {
-                    let plane = out + (n * o + channel) * pixels
-                    let value = bias[channel]
-                    for p in 0..<pixels { plane[p] += value }
+                    let source = product + channel * total + n * pixels
+                    let target = out + (n * o + channel) * pixels
+                    if let bias {
+                        let value = bias[channel]
+                        for p in 0..<pixels { target[p] = source[p] + value }
+                    } else {
+                        target.update(from: source, count: pixels)
+                    }
                 }
             }
         }
     }
 
-    /// Gradients of a convolution. `gradientProduct` (patchCount × outChannels) and
-    /// `gradientColumns` (patchCount × patchLength) are workspace; `columns` is the forward's.
+    /// Gradients of a convolution. `gradientProduct` (outChannels × patchCount) and
+    /// `gradientColumns` (patchLength × patchCount) are workspace; `columns` is the forward's.
     @inlinable
     public static func conv2dBackward<T: TensorScalar>(
         gradientOutput gy: UnsafePointer<T>, columns: UnsafePointer<T>, weight: UnsafePointer<T>,
@@ -136,31 +178,31 @@ extension Kernels {
         gradientWeight: (pointer: UnsafeMutablePointer<T>, accumulate: Bool)?,
         gradientBias: (pointer: UnsafeMutablePointer<T>, accumulate: Bool)?
     ) {
-        let pixels = g.outHeight * g.outWidth
-        let o = g.outChannels
-        for n in 0..<g.batch {
-            transpose(gy + n * o * pixels, rows: o, columns: pixels, gradientProduct + n * pixels * o, accumulate: false)
+        let (pixels, o, total) = (g.outHeight * g.outWidth, g.outChannels, g.patchCount)
+        // gy [N, O, P] → gradientProduct [O, (N, P)].
+        Parallel.forEachRange(g.batch, work: total * o) { images in
+            for n in images {
+                for channel in 0..<o {
+                    (gradientProduct + channel * total + n * pixels).update(from: gy + (n * o + channel) * pixels, count: pixels)
+                }
+            }
         }
         if let (db, accumulate) = gradientBias {
-            if !accumulate { db.update(repeating: 0, count: o) }
-            for n in 0..<g.batch {
-                for channel in 0..<o {
-                    let plane = gy + (n * o + channel) * pixels
-                    var total: T = 0
-                    for p in 0..<pixels { total += plane[p] }
-                    db[channel] += total
+            // Each channel's sum runs in one fixed order, whatever the number of threads.
+            Parallel.forEachRange(o, work: total * o) { channels in
+                for channel in channels {
+                    let row = gradientProduct + channel * total
+                    var sum: T = 0
+                    for q in 0..<total { sum += row[q] }
+                    db[channel] = accumulate ? db[channel] + sum : sum
                 }
             }
         }
         if let (dw, accumulate) = gradientWeight {
-            // dW[O, L] = gYᵀ[O, P] · columns[P, L]
-            let product = MatrixProductGeometry.unchecked(m: o, n: g.patchLength, k: g.patchCount, transposeA: true, transposeB: false)
-            matmul(gradientProduct, columns, product, dw, accumulate: accumulate)
+            matmul(gradientProduct, columns, g.weightGradientProduct, dw, accumulate: accumulate)
         }
         if let (dx, accumulate) = gradientInput {
-            // dColumns[P, L] = gY[P, O] · W[O, L]
-            let product = MatrixProductGeometry.unchecked(m: g.patchCount, n: g.patchLength, k: o, transposeA: false, transposeB: false)
-            matmul(gradientProduct, weight, product, gradientColumns, accumulate: false)
+            matmul(weight, gradientProduct, g.inputGradientProduct, gradientColumns, accumulate: false)
             col2im(gradientColumns, g, dx, accumulate: accumulate)
         }
     }
@@ -185,32 +227,56 @@ public struct PoolingGeometry: Hashable, Sendable {
 }
 
 extension Kernels {
-    /// Max pooling; `argmax` receives, per output, the flat input index of its maximum.
+    /// Max pooling; `argmax` receives, per output, the flat input index of its maximum (the
+    /// first maximum in row-major window order; NaN wins, as in PyTorch).
     @inlinable
     public static func maxPool2d<T: TensorScalar>(
         _ x: UnsafePointer<T>, _ g: PoolingGeometry, _ out: UnsafeMutablePointer<T>, argmax: UnsafeMutablePointer<Int32>
     ) {
-        let (oh, ow) = (g.outHeight, g.outWidth)
-        for plane in 0..<(g.batch * g.channels) {
-            let base = plane * g.height * g.width
-            for oy in 0..<oh {
-                for ox in 0..<ow {
-                    var bestIndex = base + (oy * g.stride) * g.width + ox * g.stride
-                    var best = x[bestIndex]
-                    for ky in 0..<g.window {
-                        for kx in 0..<g.window {
-                            let index = base + (oy * g.stride + ky) * g.width + ox * g.stride + kx
-                            if x[index] > best || best.isNaN {
-                                best = x[index]
-                                bestIndex = index
+        let (oh, ow, planeSize) = (g.outHeight, g.outWidth, g.height * g.width)
+        Parallel.forEachRange(g.batch * g.channels, work: g.batch * g.channels * planeSize) { planes in
+            for plane in planes {
+                let base = plane * planeSize
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        let corner = base + (oy * g.stride) * g.width + ox * g.stride
+                        var bestIndex = corner
+                        var best = x[corner]
+                        var nanIndex = -1
+                        for ky in 0..<g.window {
+                            let rowStart = corner + ky * g.width
+                            for kx in 0..<g.window {
+                                // One comparison feeding selects, not branches: on real
+                                // activations which value wins is unpredictable. NaN is rare,
+                                // so its branch is predicted.
+                                let value = x[rowStart + kx]
+                                if value.isNaN && nanIndex < 0 { nanIndex = rowStart + kx }
+                                let better = value > best
+                                best = better ? value : best
+                                bestIndex = better ? rowStart + kx : bestIndex
                             }
                         }
+                        if nanIndex >= 0 { (best, bestIndex) = (x[nanIndex], nanIndex) }
+                        let o = (plane * oh + oy) * ow + ox
+                        out[o] = best
+                        argmax[o] = Int32(truncatingIfNeeded: bestIndex)
                     }
-                    let o = (plane * oh + oy) * ow + ox
-                    out[o] = best
-                    argmax[o] = Int32(bestIndex)
                 }
             }
+        }
+    }
+
+    /// Gradient of max pooling: each output's gradient goes to its input maximum.
+    @inlinable
+    public static func maxPool2dBackward<T: TensorScalar>(
+        gradientOutput gy: UnsafePointer<T>, argmax: UnsafePointer<Int32>, _ g: PoolingGeometry,
+        _ dx: UnsafeMutablePointer<T>, accumulate: Bool
+    ) {
+        let (outputs, planeSize) = (g.outHeight * g.outWidth, g.height * g.width)
+        // Planes are split across threads; an output's maximum lies in its own plane.
+        Parallel.forEachRange(g.batch * g.channels, work: g.batch * g.channels * planeSize) { planes in
+            if !accumulate { (dx + planes.lowerBound * planeSize).update(repeating: 0, count: planes.count * planeSize) }
+            for o in (planes.lowerBound * outputs)..<(planes.upperBound * outputs) { dx[Int(argmax[o])] += gy[o] }
         }
     }
 

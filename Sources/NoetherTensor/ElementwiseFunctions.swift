@@ -14,6 +14,17 @@ public enum UnaryFunction: Hashable, Sendable, Codable {
     case power(Double)
 }
 
+extension UnaryFunction {
+    /// Rough cost per element relative to an addition, for deciding when to use threads.
+    @inlinable
+    public var cost: Int {
+        switch self {
+        case .identity, .negate, .square, .abs, .reciprocal, .relu, .leakyRelu, .scale, .shift, .sqrt: 1
+        case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .power: 16
+        }
+    }
+}
+
 /// Binary element-wise operations with numpy broadcasting.
 public enum BinaryOperation: Hashable, Sendable {
     case add, subtract, multiply, divide
@@ -22,9 +33,18 @@ public enum BinaryOperation: Hashable, Sendable {
 /// Pointer-level kernels shared by the eager tensor API and the autograd tape. Each writes every
 /// element of its output, so outputs may come from recycled, uninitialised buffers.
 public enum Kernels {
-    /// y = f(x) over `count` elements.
+    /// y = f(x) over `count` elements (large arrays split across the cores).
     @inlinable
     public static func apply<T: TensorScalar>(
+        _ function: UnaryFunction, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, count: Int
+    ) {
+        Parallel.forEachRange(count, work: count * function.cost) { range in
+            applySerially(function, x + range.lowerBound, y + range.lowerBound, count: range.count)
+        }
+    }
+
+    @inlinable
+    static func applySerially<T: TensorScalar>(
         _ function: UnaryFunction, _ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, count: Int
     ) {
         switch function {
@@ -70,6 +90,19 @@ public enum Kernels {
     /// gx (+)= gy · f′(x), given x and y = f(x); `accumulate` adds into `gx` instead of writing.
     @inlinable
     public static func applyDerivative<T: TensorScalar>(
+        _ function: UnaryFunction, x: UnsafePointer<T>, y: UnsafePointer<T>,
+        gradientOutput gy: UnsafePointer<T>, gradientInput gx: UnsafeMutablePointer<T>,
+        count: Int, accumulate: Bool
+    ) {
+        Parallel.forEachRange(count, work: count * function.cost) { range in
+            let start = range.lowerBound
+            applyDerivativeSerially(function, x: x + start, y: y + start, gradientOutput: gy + start, gradientInput: gx + start,
+                                    count: range.count, accumulate: accumulate)
+        }
+    }
+
+    @inlinable
+    static func applyDerivativeSerially<T: TensorScalar>(
         _ function: UnaryFunction, x: UnsafePointer<T>, y: UnsafePointer<T>,
         gradientOutput gy: UnsafePointer<T>, gradientInput gx: UnsafeMutablePointer<T>,
         count: Int, accumulate: Bool
@@ -125,12 +158,14 @@ public enum Kernels {
         _ out: UnsafeMutablePointer<T>, _ outShape: Shape
     ) {
         if aShape == bShape {
-            let n = outShape.count
-            switch operation {
-            case .add: for i in 0..<n { out[i] = a[i] + b[i] }
-            case .subtract: for i in 0..<n { out[i] = a[i] - b[i] }
-            case .multiply: for i in 0..<n { out[i] = a[i] * b[i] }
-            case .divide: for i in 0..<n { out[i] = a[i] / b[i] }
+            Parallel.forEachRange(outShape.count, work: outShape.count, minimumWork: 1 << 17) { range in
+                let (a, b, out, n) = (a + range.lowerBound, b + range.lowerBound, out + range.lowerBound, range.count)
+                switch operation {
+                case .add: for i in 0..<n { out[i] = a[i] + b[i] }
+                case .subtract: for i in 0..<n { out[i] = a[i] - b[i] }
+                case .multiply: for i in 0..<n { out[i] = a[i] * b[i] }
+                case .divide: for i in 0..<n { out[i] = a[i] / b[i] }
+                }
             }
             return
         }

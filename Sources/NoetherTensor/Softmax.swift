@@ -6,24 +6,26 @@ extension Kernels {
     public static func softmax<T: TensorScalar>(
         _ x: UnsafePointer<T>, rows: Int, columns: Int, _ out: UnsafeMutablePointer<T>, logarithm: Bool
     ) {
-        for r in 0..<rows {
-            let input = x + r * columns
-            let output = out + r * columns
-            var largest = -T.infinity
-            for j in 0..<columns { largest = Swift.max(largest, input[j]) }
-            if !largest.isFinite { largest = 0 }
-            var total: T = 0
-            for j in 0..<columns {
-                let e = T.exp(input[j] - largest)
-                output[j] = e
-                total += e
-            }
-            if logarithm {
-                let logTotal = T.log(total) + largest
-                for j in 0..<columns { output[j] = input[j] - logTotal }
-            } else {
-                let inverse = 1 / total
-                for j in 0..<columns { output[j] *= inverse }
+        Parallel.forEachRange(rows, work: rows * columns * 16) { rowRange in
+            for r in rowRange {
+                let input = x + r * columns
+                let output = out + r * columns
+                var largest = -T.infinity
+                for j in 0..<columns { largest = Swift.max(largest, input[j]) }
+                if !largest.isFinite { largest = 0 }
+                var total: T = 0
+                for j in 0..<columns {
+                    let e = T.exp(input[j] - largest)
+                    output[j] = e
+                    total += e
+                }
+                if logarithm {
+                    let logTotal = T.log(total) + largest
+                    for j in 0..<columns { output[j] = input[j] - logTotal }
+                } else {
+                    let inverse = 1 / total
+                    for j in 0..<columns { output[j] *= inverse }
+                }
             }
         }
     }
@@ -35,21 +37,23 @@ extension Kernels {
         output y: UnsafePointer<T>, gradientOutput gy: UnsafePointer<T>, rows: Int, columns: Int,
         gradientInput gx: UnsafeMutablePointer<T>, logarithm: Bool, accumulate: Bool
     ) {
-        for r in 0..<rows {
-            let (yr, gyr, gxr) = (y + r * columns, gy + r * columns, gx + r * columns)
-            if logarithm {
-                var total: T = 0
-                for j in 0..<columns { total += gyr[j] }
-                for j in 0..<columns {
-                    let value = gyr[j] - T.exp(yr[j]) * total
-                    if accumulate { gxr[j] += value } else { gxr[j] = value }
-                }
-            } else {
-                var inner: T = 0
-                for j in 0..<columns { inner += gyr[j] * yr[j] }
-                for j in 0..<columns {
-                    let value = yr[j] * (gyr[j] - inner)
-                    if accumulate { gxr[j] += value } else { gxr[j] = value }
+        Parallel.forEachRange(rows, work: rows * columns * 4) { rowRange in
+            for r in rowRange {
+                let (yr, gyr, gxr) = (y + r * columns, gy + r * columns, gx + r * columns)
+                if logarithm {
+                    var total: T = 0
+                    for j in 0..<columns { total += gyr[j] }
+                    for j in 0..<columns {
+                        let value = gyr[j] - T.exp(yr[j]) * total
+                        if accumulate { gxr[j] += value } else { gxr[j] = value }
+                    }
+                } else {
+                    var inner: T = 0
+                    for j in 0..<columns { inner += gyr[j] * yr[j] }
+                    for j in 0..<columns {
+                        let value = yr[j] * (gyr[j] - inner)
+                        if accumulate { gxr[j] += value } else { gxr[j] = value }
+                    }
                 }
             }
         }

@@ -78,12 +78,8 @@ extension Tape {
         let gradientColumns = output([gradientInput == nil ? 0 : geometry.patchCount * geometry.patchLength])
         let gradientWeight = gradientTarget(w)
         if recordsMatrixProducts {
-            if gradientWeight != nil {
-                matrixProducts.append(.unchecked(m: geometry.outChannels, n: geometry.patchLength, k: geometry.patchCount, transposeA: true, transposeB: false))
-            }
-            if gradientInput != nil {
-                matrixProducts.append(.unchecked(m: geometry.patchCount, n: geometry.patchLength, k: geometry.outChannels, transposeA: false, transposeB: false))
-            }
+            if gradientWeight != nil { matrixProducts.append(geometry.weightGradientProduct) }
+            if gradientInput != nil { matrixProducts.append(geometry.inputGradientProduct) }
         }
         Kernels.conv2dBackward(
             gradientOutput: g, columns: auxiliaryPointer(columns), weight: pointer(w), geometry,
@@ -111,11 +107,10 @@ extension Tape {
         return record(result, .avgPool2d(input: x.index, geometry), needsGradient: needsGradient[x.index])
     }
 
-    func backwardMaxPool(input x: Int, argmax: Int, gradient g: UnsafePointer<Scalar>, outputCount: Int) {
+    func backwardMaxPool(input x: Int, _ geometry: PoolingGeometry, argmax: Int, gradient g: UnsafePointer<Scalar>) {
         guard let (dx, accumulate) = gradientTarget(x) else { return }
-        if !accumulate { dx.update(repeating: 0, count: values[x].count) }
         indexBuffers[argmax].withUnsafeBufferPointer { positions in
-            for i in 0..<outputCount { dx[Int(positions[i])] += g[i] }
+            Kernels.maxPool2dBackward(gradientOutput: g, argmax: positions.baseAddress!, geometry, dx, accumulate: accumulate)
         }
     }
 

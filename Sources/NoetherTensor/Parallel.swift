@@ -1,0 +1,28 @@
+import Dispatch
+import Foundation
+
+/// Splits independent work across the machine's cores. Each part must touch memory no other part
+/// touches, so the result does not depend on the split (runs stay bit-for-bit reproducible).
+public enum Parallel {
+    /// The number of parts large work is split into: the cores, at most 8.
+    public static let parts = Swift.max(1, Swift.min(8, ProcessInfo.processInfo.activeProcessorCount))
+
+    /// Calls `body` on contiguous ranges covering `0..<count` — in parallel when `work` (a rough
+    /// count of elements touched) is large enough to pay for the threads, else on this thread.
+    @inlinable
+    public static func forEachRange(_ count: Int, work: Int, minimumWork: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
+        let threads = Swift.min(parts, count)
+        guard threads > 1, work >= minimumWork else {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        let chunk = (count + threads - 1) / threads
+        // The ranges are disjoint and the caller promises disjoint memory per range.
+        nonisolated(unsafe) let body = body
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let start = t * chunk
+            let end = Swift.min(count, start + chunk)
+            if start < end { body(start..<end) }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Testing
+import NoetherTensor
+@testable import NoetherAutograd
+
+/// Large tensors go through the multi-threaded kernels, small ones through the serial path:
+/// both must give the same numbers, so a batch's results equal those of its images alone.
+@Suite("Threaded kernels agree with the serial path")
+struct ParallelKernelTests {
+    /// Value and input/weight gradients of sum(f(conv(x)) ⊙ r) for a whole batch, and for each image alone.
+    func convolutionGradients(batch: Int, stride: Int, padding: Int) -> (whole: [Tensor<Double>], perImage: [[Tensor<Double>]]) {
+        var generator = RandomGenerator(seed: 21)
+        let x = Tensor<Double>.normal([batch, 4, 21, 19], using: &generator)
+        let w = Tensor<Double>.normal([6, 4, 3, 3], using: &generator)
+        let b = Tensor<Double>.normal([6], using: &generator)
+        // The probe r weights the pooled outputs; an image alone gets its slice of it.
+        let pooledShape: Shape = {
+            let y = x.slice(alongAxis: 0, 0..<1).conv2d(weight: w, bias: b, stride: stride, padding: padding).maxPool2d(window: 2)
+            return [batch, y.shape[1], y.shape[2], y.shape[3]]
+        }()
+        let probe = Tensor<Double>.normal(pooledShape, using: &generator)
+        func gradients(_ images: Range<Int>) -> [Tensor<Double>] {
+            let tape = Tape<Double>()
+            let (input, weight, bias) = (tape.parameter(x.slice(alongAxis: 0, images)), tape.parameter(w), tape.parameter(b))
+            let y = input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding).tanh().maxPool2d(window: 2)
+            let r = tape.constant(probe.slice(alongAxis: 0, images))
+            tape.backward(from: (y * r).sum())
+            return [y.value, tape.gradient(of: input)!, tape.gradient(of: weight)!, tape.gradient(of: bias)!]
+        }
+        let whole = gradients(0..<batch)
+        let perImage = (0..<batch).map { gradients($0..<($0 + 1)) }
+        return (whole, perImage)
+    }
+
+    @Test(arguments: [(1, 1), (2, 0), (3, 2)])
+    func batchedConvolutionEqualsImageByImage(stride: Int, padding: Int) {
+        let batch = 40
+        let (whole, perImage) = convolutionGradients(batch: batch, stride: stride, padding: padding)
+        for n in 0..<batch {
+            #expect(whole[0].slice(alongAxis: 0, n..<(n + 1)).isApproximatelyEqual(to: perImage[n][0], absoluteTolerance: 1e-12))
+            #expect(whole[1].slice(alongAxis: 0, n..<(n + 1)).isApproximatelyEqual(to: perImage[n][1], absoluteTolerance: 1e-12))
+        }
+        // Weight and bias gradients of the batch are the sums over its images.
+        let weight = perImage.dropFirst().reduce(perImage[0][2]) { $0 + $1[2] }
+        let bias = perImage.dropFirst().reduce(perImage[0][3]) { $0 + $1[3] }
+        #expect(whole[2].isApproximatelyEqual(to: weight, absoluteTolerance: 1e-9))
+        #expect(whole[3].isApproximatelyEqual(to: bias, absoluteTolerance: 1e-9))
+    }
+
+    @Test func largeElementwiseAndSoftmaxMatchSmallPieces() {
+        var generator = RandomGenerator(seed: 8)
+        let x = Tensor<Float>.normal([300, 700], using: &generator)
+        for function in [UnaryFunction.gelu, .tanh, .relu, .exp] {
+            let whole = x.map(function)
+            let piece = x.slice(alongAxis: 0, 123..<124).map(function)
+            #expect(whole.slice(alongAxis: 0, 123..<124) == piece, "\(function)")
+        }
+        #expect(x.softmax().slice(alongAxis: 0, 299..<300) == x.slice(alongAxis: 0, 299..<300).softmax())
+        #expect((x + x).slice(alongAxis: 0, 7..<8) == x.slice(alongAxis: 0, 7..<8) * 2)
+    }
+}
