@@ -155,6 +155,7 @@ struct SweepTests {
         let lines = script.text.split(separator: "\n").map(String.init)
         #expect(lines.first == "#!/bin/bash")
         #expect(lines.contains("#SBATCH --array=0-2,5,7-8%3") && lines.contains("#SBATCH --cpus-per-task=2") && lines.contains("#SBATCH --time=00:30:00"))
+        #expect(lines.contains("#SBATCH --chdir=\(FileManager.default.currentDirectoryPath)"))
         #expect(lines.last == "exec '/opt/noether bin/noether' run-trial \(sweep.path)/trials.jsonl --index \"$SLURM_ARRAY_TASK_ID\"")
     }
 }

@@ -28,6 +28,8 @@ def parse_arguments():
     parser.add_argument("--cpus-per-trial", type=int, default=1)
     parser.add_argument("--address", help="an existing cluster (host:port, ray://host:port or auto); default: a new local one")
     parser.add_argument("--retry-failed", action="store_true", help="rerun trials that failed before")
+    parser.add_argument("--cwd", default=os.getcwd(),
+                        help="the working directory of every trial, for relative paths in its config (default: this one)")
     return parser.parse_args()
 
 
@@ -80,7 +82,7 @@ def main():
         command = [noether, "run-trial", trials, "--index", str(index)]
         if arguments.retry_failed:
             command.append("--retry-failed")
-        finished = subprocess.run(command, env=environment, capture_output=True, text=True)
+        finished = subprocess.run(command, env=environment, cwd=arguments.cwd, capture_output=True, text=True)
         return index, finished.returncode, (finished.stdout + finished.stderr).strip()
 
     connect(ray, arguments)

@@ -16,6 +16,8 @@ public struct SlurmScript: Sendable {
     public var cpusPerTrial: Int
     /// Extra `#SBATCH` options (e.g. `--partition=short`, `--time=01:00:00`).
     public var options: [String]
+    /// The trials' working directory, for relative paths in their configs (default: this one).
+    public var workingDirectory: String = FileManager.default.currentDirectoryPath
 
     public init(name: String, sweep: SweepDirectory, binary: String, indices: [Int], concurrency: Int?, cpusPerTrial: Int, options: [String] = []) {
         let absolute = URL(fileURLWithPath: sweep.path).standardizedFileURL.path
@@ -50,6 +52,7 @@ public struct SlurmScript: Sendable {
             "#SBATCH --ntasks=1",
             "#SBATCH --cpus-per-task=\(cpusPerTrial)",
             "#SBATCH --output=\(sweep.logsPath)/slurm-%A_%a.log",
+            "#SBATCH --chdir=\(workingDirectory)",
         ]
         lines += options.map { "#SBATCH \($0)" }
         lines += [
