@@ -52,7 +52,7 @@ struct Sweep: ParsableCommand {
         @Argument(help: "A sweep file, or the trials.jsonl of an expanded sweep.") var sweep: String
         @Option(help: "local, ray or slurm.") var executor: Executor = .local
         @Option(help: "Trials at once (local: default the core count; slurm: the array's %M limit).") var jobs: Int?
-        @Option(help: "CPUs per trial (ray, slurm; default 1).") var cpusPerTrial = 1
+        @Option(help: "CPUs per trial (ray, slurm).") var cpusPerTrial = 1
         @Option(help: "The sweep directory when SWEEP is a file (overrides its output).") var out: String?
         @Flag(help: "Run failed trials again.") var retryFailed = false
         @Option(help: "ray: the cluster address (host:port, ray://…, or auto); default a new local cluster.") var address: String?

@@ -106,4 +106,15 @@ extension CommandLineTests {
         let rewritten = try String(contentsOfFile: "\(sweep)/sweep.sbatch", encoding: .utf8)
         XCTAssertTrue(rewritten.contains("#SBATCH --array=0,2-3,5\n"), rewritten)
     }
+
+    func testSweepMistakesAreOneLineErrors() throws {
+        assertCleanFailure(try run(["sweep", "run", "/nonexistent/grid.yaml"]), mentioning: "does not exist")
+        assertCleanFailure(try run(["sweep", "collect", "/nonexistent/sweep"]), mentioning: "sweep expand")
+        let file = try sweepFile(steps: 100)
+        let sweep = (file as NSString).deletingLastPathComponent + "/sweep"
+        XCTAssertEqual(try run(["sweep", "expand", file, "--out", sweep]).status, 0)
+        assertCleanFailure(try run(["run-trial", "\(sweep)/trials.jsonl", "--index", "6"]), mentioning: "no trial 6")
+        let misspelt = try write("name: bad\nbase: {model: {kind: mlp, input: 2, output: 1}, data: {kind: teacher_student, dimension: 2}, training: {steps: 1}}\ngrid: {optimizer.weight_decy: [0.1]}\n", "bad.yaml")
+        assertCleanFailure(try run(["sweep", "expand", misspelt]), mentioning: "weight_decy")
+    }
 }

@@ -46,6 +46,9 @@ public struct RayExecutor: Sendable {
         let trialsPath = URL(fileURLWithPath: sweep.trialsPath).standardizedFileURL.path
         fflush(nil)  // our lines before the driver's
         let status = try ChildProcess.spawn(python, arguments(trialsPath: trialsPath, indices: runnable.map(\.index))).wait()
+        if status != 0, !runnable.contains(where: { sweep.state(of: $0) == .completed || sweep.error(of: $0) != nil }) {
+            throw RunError("the Ray driver (\(python) \(driver)) exited with status \(status) before any trial ran; see its output above")
+        }
         for trial in runnable {
             if sweep.state(of: trial) == .completed {
                 report.completed.append(trial.index)
