@@ -33,6 +33,8 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
+        // A bad weights file is an error here, not a workload that silently does not run.
+        if let weights { _ = try reportingErrors { try SafetensorsCollection(path: weights) } }
         let records = StepBenchmarks.run(only, repeats: repeats, weights: weights)
         if json {
             let encoder = JSONEncoder()

@@ -78,8 +78,9 @@ struct Sweep: ParsableCommand {
                 case .slurm:
                     let runnable = directory.runnable(trials, retryFailed: retryFailed)
                     guard !runnable.isEmpty else { return print("every trial of \(directory.path) is complete (or failed: use --retry-failed)") }
-                    let script = SlurmScript(name: try directory.manifest().name, sweep: directory, binary: RepositoryFiles.executable,
+                    var script = SlurmScript(name: try directory.manifest().name, sweep: directory, binary: RepositoryFiles.executable,
                                              indices: runnable.map(\.index), concurrency: jobs, cpusPerTrial: cpusPerTrial, options: slurmOption)
+                    script.retryFailed = retryFailed
                     try script.write()
                     print("\(runnable.count) of \(trials.count) trials in a SLURM job array: \(script.path)")
                     print("submit it with:   sbatch \(script.path)")

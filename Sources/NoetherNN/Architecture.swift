@@ -139,11 +139,13 @@ private struct Builder {
             let fanIn = channels * conv.kernel * conv.kernel
             let w = add("convs.\(i).weight", [conv.channels, channels, conv.kernel, conv.kernel], .weight, fanIn: fanIn)
             let b = s.bias ? add("convs.\(i).bias", [conv.channels], .bias, fanIn: fanIn) : nil
+            // Checked before dividing: Swift's division rounds towards zero, which would let a
+            // kernel larger than the padded map through as a 1×1 output.
+            guard conv.kernel <= height + 2 * conv.padding, conv.kernel <= width + 2 * conv.padding else {
+                throw ModelSpecError("convolutions[\(i)]: a \(conv.kernel)×\(conv.kernel) kernel does not fit the \(height)×\(width) feature map with padding \(conv.padding)")
+            }
             height = (height + 2 * conv.padding - conv.kernel) / conv.stride + 1
             width = (width + 2 * conv.padding - conv.kernel) / conv.stride + 1
-            guard height >= 1, width >= 1, conv.kernel <= s.inputShape[1] + 2 * conv.padding else {
-                throw ModelSpecError("convolutions[\(i)]: a \(conv.kernel)×\(conv.kernel) kernel does not fit the feature map")
-            }
             blocks.append(.convolution(weight: w, bias: b, stride: conv.stride, padding: conv.padding))
             blocks.append(.activation(activation))
             if conv.pool != .none {

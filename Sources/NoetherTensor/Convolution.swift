@@ -70,8 +70,9 @@ extension Kernels {
         guard iy >= 0 && iy < g.height else { return nil }
         let shift = kx - g.padding
         // ox·stride + shift ∈ [0, width)  ⇔  ox ∈ [⌈−shift/stride⌉, ⌈(width − shift)/stride⌉).
-        let first = shift >= 0 ? 0 : (-shift + g.stride - 1) / g.stride
+        let first = Swift.min(g.outWidth, shift >= 0 ? 0 : (-shift + g.stride - 1) / g.stride)
         let last = Swift.min(g.outWidth, Swift.max(0, (g.width - shift + g.stride - 1) / g.stride))
+        // Both ends lie in 0...outWidth; a row that is all padding gives an empty range.
         return (iy, first..<Swift.max(first, last))
     }
 
@@ -147,6 +148,7 @@ extension Kernels {
         _ x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?, _ g: ConvolutionGeometry,
         columns: UnsafeMutablePointer<T>, product: UnsafeMutablePointer<T>, _ out: UnsafeMutablePointer<T>
     ) {
+        guard g.patchCount > 0 else { return }
         im2col(x, g, columns)
         matmul(weight, columns, g.forwardProduct, product, accumulate: false)
         // product is [O, (N, P)]; the output is [N, O, P].
@@ -179,6 +181,12 @@ extension Kernels {
         gradientBias: (pointer: UnsafeMutablePointer<T>, accumulate: Bool)?
     ) {
         let (pixels, o, total) = (g.outHeight * g.outWidth, g.outChannels, g.patchCount)
+        guard total > 0 else {
+            // An empty batch: zero gradients (the input gradient is empty too).
+            if let (dw, accumulate) = gradientWeight, !accumulate { dw.update(repeating: 0, count: o * g.patchLength) }
+            if let (db, accumulate) = gradientBias, !accumulate { db.update(repeating: 0, count: o) }
+            return
+        }
         // gy [N, O, P] → gradientProduct [O, (N, P)].
         Parallel.forEachRange(g.batch, work: total * o) { images in
             for n in images {

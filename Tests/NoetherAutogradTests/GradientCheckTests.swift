@@ -123,6 +123,13 @@ struct GradientCheckTests {
         #expect(noBias.maxError < tolerance, "\(noBias)")
     }
 
+    @Test func convolutionWithAKernelWiderThanTheMap() {
+        let result = checkGradients(of: randomInputs([[2, 1, 2, 2], [2, 1, 5, 5], [2]])) { _, v in
+            v[0].conv2d(weight: v[1], bias: v[2], padding: 2)
+        }
+        #expect(result.maxError < tolerance, "\(result)")
+    }
+
     @Test func pooling() {
         let inputs = randomInputs([[2, 2, 4, 6]])
         let maxPool = checkGradients(of: inputs) { _, v in v[0].maxPool2d(window: 2) }

@@ -157,5 +157,8 @@ struct SweepTests {
         #expect(lines.contains("#SBATCH --array=0-2,5,7-8%3") && lines.contains("#SBATCH --cpus-per-task=2") && lines.contains("#SBATCH --time=00:30:00"))
         #expect(lines.contains("#SBATCH --chdir=\(FileManager.default.currentDirectoryPath)"))
         #expect(lines.last == "exec '/opt/noether bin/noether' run-trial \(sweep.path)/trials.jsonl --index \"$SLURM_ARRAY_TASK_ID\"")
+        var retrying = script
+        retrying.retryFailed = true
+        #expect(retrying.text.hasSuffix("--index \"$SLURM_ARRAY_TASK_ID\" --retry-failed\n"))
     }
 }

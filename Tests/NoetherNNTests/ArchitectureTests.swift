@@ -25,13 +25,23 @@ struct ArchitectureTests {
         #expect(architecture.layout.first { $0.name == "blocks.0.mlp.fc1.weight" }?.shape == [64, 16])
     }
 
-    @Test func invalidSpecsAreExplained() {
+    @Test func invalidSpecsAreExplained() throws {
         #expect(throws: ModelSpecError.self) { try Architecture(.transformer(TransformerSpec(sequenceLength: 4, tokenDimension: 2, width: 10, heads: 3, output: 1))) }
         #expect(throws: ModelSpecError.self) { try Architecture(.mlp(MLPSpec(input: 0, hidden: [], output: 1))) }
         #expect(throws: ModelSpecError.self) { try Architecture(.cnn(CNNSpec(inputShape: [28, 28], convolutions: [], output: 10))) }
         #expect(throws: ModelSpecError.self) {
             try Architecture(.cnn(CNNSpec(inputShape: [1, 4, 4], convolutions: [ConvolutionLayerSpec(channels: 2, kernel: 7, padding: 0)], output: 10)))
         }
+        // A kernel larger than the map, which integer division would round to a 1×1 output.
+        let tooLarge = #expect(throws: ModelSpecError.self) {
+            try Architecture(.cnn(CNNSpec(inputShape: [1, 2, 2], convolutions: [ConvolutionLayerSpec(channels: 2, kernel: 3, stride: 2, padding: 0, pool: .none)], output: 10)))
+        }
+        #expect(tooLarge?.description.contains("does not fit the 2×2 feature map") == true)
+        // A later convolution on a map pooled down to 1×1, with "same" padding, is fine.
+        let pooled = try Architecture(.cnn(CNNSpec(inputShape: [1, 2, 2], convolutions: [
+            ConvolutionLayerSpec(channels: 2, kernel: 3), ConvolutionLayerSpec(channels: 3, kernel: 5, pool: .none),
+        ], output: 4)))
+        #expect(pooled.layout.contains { $0.name == "convs.1.weight" && $0.shape == [3, 2, 5, 5] })
     }
 
     @Test func pytorchInitialisationBoundsAndScale() throws {

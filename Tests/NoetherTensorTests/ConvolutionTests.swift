@@ -30,6 +30,23 @@ struct ConvolutionTests {
         #expect(y.isApproximatelyEqual(to: naiveConvolution(x, w, b, stride: stride, padding: padding), absoluteTolerance: 1e-12))
     }
 
+    /// Maps smaller than half the kernel: whole rows of patches are padding.
+    @Test(arguments: [(1, 5, 2), (2, 7, 3), (3, 5, 2)])
+    func kernelsWiderThanTheMapMatchDefinition(size: Int, kernel: Int, padding: Int) {
+        var generator = RandomGenerator(seed: 12)
+        let x = Tensor<Double>.normal([3, 2, size, size], using: &generator)
+        let w = Tensor<Double>.normal([2, 2, kernel, kernel], using: &generator)
+        let b = Tensor<Double>.normal([2], using: &generator)
+        let y = x.conv2d(weight: w, bias: b, padding: padding)
+        #expect(y.shape == [3, 2, size, size])
+        #expect(y.isApproximatelyEqual(to: naiveConvolution(x, w, b, stride: 1, padding: padding), absoluteTolerance: 1e-12))
+    }
+
+    @Test func anEmptyBatchConvolvesToAnEmptyBatch() {
+        let y = Tensor<Float>.zeros([0, 2, 5, 5]).conv2d(weight: .zeros([3, 2, 3, 3]), padding: 1)
+        #expect(y.shape == [0, 3, 5, 5])
+    }
+
     @Test func poolingHasKnownValues() {
         let x = Tensor<Float>(shape: [1, 1, 4, 4], scalars: (0..<16).map(Float.init))
         #expect(x.maxPool2d(window: 2).scalars == [5, 7, 13, 15])

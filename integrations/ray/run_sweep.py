@@ -82,17 +82,24 @@ def main():
         command = [noether, "run-trial", trials, "--index", str(index)]
         if arguments.retry_failed:
             command.append("--retry-failed")
-        finished = subprocess.run(command, env=environment, cwd=arguments.cwd, capture_output=True, text=True)
+        try:
+            finished = subprocess.run(command, env=environment, cwd=arguments.cwd, capture_output=True, text=True)
+        except OSError as error:  # e.g. the binary is not at this path on this node
+            return index, 127, f"trial {index}: cannot run {noether}: {error}"
         return index, finished.returncode, (finished.stdout + finished.stderr).strip()
 
     connect(ray, arguments)
     indices = trial_indices(arguments)
     print(f"{len(indices)} trials as Ray tasks ({arguments.cpus_per_trial} CPU each)", flush=True)
-    pending = [run_trial.options(num_cpus=arguments.cpus_per_trial).remote(index) for index in indices]
+    tasks = {run_trial.options(num_cpus=arguments.cpus_per_trial).remote(index): index for index in indices}
+    pending = list(tasks)
     failures = 0
     while pending:
         done, pending = ray.wait(pending, num_returns=1)
-        index, status, output = ray.get(done[0])
+        try:
+            index, status, output = ray.get(done[0])
+        except Exception as error:  # the task itself died (worker crash, out of memory, …)
+            index, status, output = tasks[done[0]], 1, f"trial {tasks[done[0]]}: the Ray task failed: {error}"
         last_line = output.splitlines()[-1] if output else ""
         if status == 0:
             print(last_line or f"trial {index}: done", flush=True)

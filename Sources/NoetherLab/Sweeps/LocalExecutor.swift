@@ -55,11 +55,29 @@ public struct LocalExecutor: Sendable {
         defer { monitor.stop() }
         var running: [(trial: Trial, process: ChildProcess)] = []
 
+        /// Stops the running trials and waits for them; those that still finished count.
+        func stopRunning() {
+            for (_, process) in running { process.signal(SIGTERM) }
+            for (trial, process) in running {
+                _ = process.wait()
+                if sweep.state(of: trial) == .completed { report.completed.append(trial.index) }
+            }
+            running = []
+        }
+        // A child ended by SIGINT or SIGTERM (e.g. Ctrl-C reaching the whole process group) is an
+        // interruption, not a failure, even if our own handler has not seen the signal yet.
+        var childInterrupted: Int32?
         while !queue.isEmpty || !running.isEmpty {
-            while running.count < jobs, monitor.receivedSignal == nil, let trial = queue.popFirst() {
+            while running.count < jobs, monitor.receivedSignal == nil, childInterrupted == nil, let trial = queue.popFirst() {
                 var arguments = ["run-trial", trialsPath, "--index", String(trial.index)]
                 if retryFailed { arguments.append("--retry-failed") }
-                let process = try ChildProcess.spawn(binary, arguments, environment: ["OPENBLAS_NUM_THREADS": String(threads)], log: sweep.logPath(of: trial))
+                let process: ChildProcess
+                do {
+                    process = try ChildProcess.spawn(binary, arguments, environment: ["OPENBLAS_NUM_THREADS": String(threads)], log: sweep.logPath(of: trial))
+                } catch {
+                    stopRunning()
+                    throw error
+                }
                 running.append((trial, process))
                 onProgress("trial \(trial.index) started (\(trial.overrides.keys.sorted().map { "\($0)=\(trial.overrides[$0]?.text ?? "")" }.joined(separator: ", ")))")
             }
@@ -69,6 +87,8 @@ public struct LocalExecutor: Sendable {
                 if status == 0, sweep.state(of: entry.trial) == .completed {
                     report.completed.append(entry.trial.index)
                     onProgress("trial \(entry.trial.index) completed")
+                } else if status == 128 + SIGINT || status == 128 + SIGTERM {
+                    childInterrupted = status - 128
                 } else if monitor.receivedSignal == nil {
                     let error = sweep.error(of: entry.trial) ?? "exit status \(status); see \(sweep.logPath(of: entry.trial))"
                     report.failed.append((entry.trial.index, error))
@@ -76,9 +96,8 @@ public struct LocalExecutor: Sendable {
                 }
             }
             running = stillRunning
-            if let signal = monitor.receivedSignal {
-                for (_, process) in running { process.signal(SIGTERM) }
-                for (_, process) in running { _ = process.wait() }
+            if let signal = monitor.receivedSignal ?? childInterrupted {
+                stopRunning()
                 report.interruptedBy = signal
                 return report
             }

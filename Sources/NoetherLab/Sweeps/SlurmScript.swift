@@ -18,6 +18,8 @@ public struct SlurmScript: Sendable {
     public var options: [String]
     /// The trials' working directory, for relative paths in their configs (default: this one).
     public var workingDirectory: String = FileManager.default.currentDirectoryPath
+    /// Whether the tasks rerun trials that failed before.
+    public var retryFailed = false
 
     public init(name: String, sweep: SweepDirectory, binary: String, indices: [Int], concurrency: Int?, cpusPerTrial: Int, options: [String] = []) {
         let absolute = URL(fileURLWithPath: sweep.path).standardizedFileURL.path
@@ -58,7 +60,7 @@ public struct SlurmScript: Sendable {
         lines += [
             "set -euo pipefail",
             "export OPENBLAS_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-\(cpusPerTrial)}\"",
-            "exec \(shellQuoted(binary)) run-trial \(shellQuoted(sweep.trialsPath)) --index \"$SLURM_ARRAY_TASK_ID\"",
+            "exec \(shellQuoted(binary)) run-trial \(shellQuoted(sweep.trialsPath)) --index \"$SLURM_ARRAY_TASK_ID\"\(retryFailed ? " --retry-failed" : "")",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

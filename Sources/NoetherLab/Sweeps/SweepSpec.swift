@@ -16,9 +16,11 @@ public struct SweepSpec: Codable, Sendable {
             if let r = logUniform, r.count == 2, r[0] > 0, r[1] > 0 {
                 return .number(Double.exp(generator.uniform(Double.log(r[0]), Double.log(r[1]))))
             }
-            if let r = intUniform, r.count == 2, r[1] >= r[0] { return .number(Double(r[0] + generator.index(below: r[1] - r[0] + 1))) }
+            if let r = intUniform, r.count == 2, r[1] >= r[0], r[0] > -(1 << 52), r[1] < 1 << 52 {
+                return .number(Double(r[0] + generator.index(below: r[1] - r[0] + 1)))
+            }
             if let c = choice, !c.isEmpty { return c[generator.index(below: c.count)] }
-            throw RunError("a random setting needs one of uniform: [low, high], log_uniform: [low, high] (positive), int_uniform: [low, high] or choice: [values]")
+            throw RunError("a random setting needs one of uniform: [low, high], log_uniform: [low, high] (positive), int_uniform: [low, high] (|values| < 2⁵²) or choice: [values]")
         }
     }
 
