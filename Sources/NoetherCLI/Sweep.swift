@@ -81,6 +81,7 @@ struct Sweep: ParsableCommand {
                     var script = SlurmScript(name: try directory.manifest().name, sweep: directory, binary: RepositoryFiles.executable,
                                              indices: runnable.map(\.index), concurrency: jobs, cpusPerTrial: cpusPerTrial, options: slurmOption)
                     script.retryFailed = retryFailed
+                    script.hashes = Dictionary(uniqueKeysWithValues: runnable.map { ($0.index, String($0.hash.prefix(8))) })
                     try script.write()
                     print("\(runnable.count) of \(trials.count) trials in a SLURM job array: \(script.path)")
                     print("submit it with:   sbatch \(script.path)")
@@ -147,11 +148,12 @@ struct RunTrial: ParsableCommand {
         discussion: "A completed trial is skipped, an interrupted one resumes from its checkpoint, a failed one is rerun only with --retry-failed. Each attempt is recorded in the trial's attempts.jsonl.")
     @Argument(help: "The sweep's trials.jsonl.") var trials: String
     @Option(help: "The trial's index.") var index: Int
+    @Option(help: "The trial's hash (or a prefix) as queued: refuse to run if trials.jsonl has changed since.") var hash: String?
     @Flag(help: "Run the trial even if it failed before.") var retryFailed = false
 
     func run() throws {
         try reportingErrors {
-            switch try TrialRunner.run(trialsPath: trials, index: index, retryFailed: retryFailed) {
+            switch try TrialRunner.run(trialsPath: trials, index: index, expectedHash: hash, retryFailed: retryFailed) {
             case .alreadyComplete: print("trial \(index): already complete")
             case .ran(let summary): print("trial \(index): \(summary.status), \(summary.steps) steps, test_loss \(summary.final["test_loss"].map { String(format: "%.6g", $0) } ?? "–")")
             }

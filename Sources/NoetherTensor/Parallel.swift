@@ -4,8 +4,14 @@ import Foundation
 /// Splits independent work across the machine's cores. Each part must touch memory no other part
 /// touches, so the result does not depend on the split (runs stay bit-for-bit reproducible).
 public enum Parallel {
-    /// The number of parts large work is split into: the cores, at most 8.
-    public static let parts = Swift.max(1, Swift.min(8, ProcessInfo.processInfo.activeProcessorCount))
+    /// The number of parts large work is split into: the cores, at most 8, and no more than
+    /// `OPENBLAS_NUM_THREADS` when it is set — the share of the machine a sweep executor gives
+    /// each trial. (The split never changes results, only speed.)
+    public static let parts: Int = {
+        let cores = Swift.max(1, Swift.min(8, ProcessInfo.processInfo.activeProcessorCount))
+        guard let value = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"], let limit = Int(value), limit > 0 else { return cores }
+        return Swift.min(cores, limit)
+    }()
 
     /// Calls `body` on contiguous ranges covering `0..<count` — in parallel when `work` (a rough
     /// count of elements touched) is large enough to pay for the threads, else on this thread.

@@ -120,6 +120,12 @@ struct SweepTests {
         #expect(sweep.runnable(trials, retryFailed: false).count == 6)
         #expect(sweep.runnable(trials, retryFailed: true).count == 7)
         #expect(throws: RunError.self) { try TrialRunner.run(trialsPath: sweep.trialsPath, index: 99) }
+        // A task queued for another expansion of the sweep refuses to run.
+        let moved = try #require(throws: RunError.self) {
+            try TrialRunner.run(trialsPath: sweep.trialsPath, index: good.index, expectedHash: "00000000")
+        }
+        #expect(moved.description.contains("expanded again"))
+        #expect(try TrialRunner.run(trialsPath: sweep.trialsPath, index: good.index, expectedHash: String(good.hash.prefix(8))) == .alreadyComplete)
     }
 
     @Test func reportGroupsTheMetricBySweptKeyOverSeeds() throws {
@@ -157,6 +163,10 @@ struct SweepTests {
         #expect(lines.contains("#SBATCH --array=0-2,5,7-8%3") && lines.contains("#SBATCH --cpus-per-task=2") && lines.contains("#SBATCH --time=00:30:00"))
         #expect(lines.contains("#SBATCH --chdir=\(FileManager.default.currentDirectoryPath)"))
         #expect(lines.last == "exec '/opt/noether bin/noether' run-trial \(sweep.path)/trials.jsonl --index \"$SLURM_ARRAY_TASK_ID\"")
+        var hashed = script
+        hashed.hashes = [0: "aaaa1111", 2: "cccc3333"]
+        #expect(hashed.text.contains("\nHASHES=(aaaa1111 '' cccc3333)\n"))
+        #expect(hashed.text.hasSuffix("--index \"$SLURM_ARRAY_TASK_ID\" --hash \"${HASHES[$SLURM_ARRAY_TASK_ID]}\"\n"))
         var retrying = script
         retrying.retryFailed = true
         #expect(retrying.text.hasSuffix("--index \"$SLURM_ARRAY_TASK_ID\" --retry-failed\n"))

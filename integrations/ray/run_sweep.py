@@ -33,11 +33,18 @@ def parse_arguments():
     return parser.parse_args()
 
 
-def trial_indices(arguments):
-    if arguments.indices:
-        return [int(index) for index in arguments.indices.split(",") if index]
+def trial_hashes(arguments):
+    """The trials to run, index → hash prefix (passed to run-trial, which refuses to run if
+    trials.jsonl has been rewritten since and the index names another trial)."""
     with open(arguments.trials) as trials:
-        return [json.loads(line)["index"] for line in trials if line.strip()]
+        hashes = {trial["index"]: trial["hash"][:8] for trial in map(json.loads, filter(str.strip, trials))}
+    if arguments.indices:
+        wanted = [int(index) for index in arguments.indices.split(",") if index]
+        missing = [index for index in wanted if index not in hashes]
+        if missing:
+            sys.exit(f"error: {arguments.trials} has no trials {missing}")
+        return {index: hashes[index] for index in wanted}
+    return hashes
 
 
 def token_available():
@@ -77,9 +84,9 @@ def main():
                  f"`{sys.executable} -m pip install ray`, or pass noether --python PATH")
 
     @ray.remote
-    def run_trial(index):
+    def run_trial(index, trial_hash):
         environment = dict(os.environ, OPENBLAS_NUM_THREADS=str(arguments.cpus_per_trial))
-        command = [noether, "run-trial", trials, "--index", str(index)]
+        command = [noether, "run-trial", trials, "--index", str(index), "--hash", trial_hash]
         if arguments.retry_failed:
             command.append("--retry-failed")
         try:
@@ -88,10 +95,11 @@ def main():
             return index, 127, f"trial {index}: cannot run {noether}: {error}"
         return index, finished.returncode, (finished.stdout + finished.stderr).strip()
 
+    hashes = trial_hashes(arguments)
     connect(ray, arguments)
-    indices = trial_indices(arguments)
-    print(f"{len(indices)} trials as Ray tasks ({arguments.cpus_per_trial} CPU each)", flush=True)
-    tasks = {run_trial.options(num_cpus=arguments.cpus_per_trial).remote(index): index for index in indices}
+    print(f"{len(hashes)} trials as Ray tasks ({arguments.cpus_per_trial} CPU each)", flush=True)
+    tasks = {run_trial.options(num_cpus=arguments.cpus_per_trial).remote(index, trial_hash): index
+             for index, trial_hash in hashes.items()}
     pending = list(tasks)
     failures = 0
     while pending:

@@ -69,7 +69,7 @@ public struct LocalExecutor: Sendable {
         var childInterrupted: Int32?
         while !queue.isEmpty || !running.isEmpty {
             while running.count < jobs, monitor.receivedSignal == nil, childInterrupted == nil, let trial = queue.popFirst() {
-                var arguments = ["run-trial", trialsPath, "--index", String(trial.index)]
+                var arguments = ["run-trial", trialsPath, "--index", String(trial.index), "--hash", String(trial.hash.prefix(8))]
                 if retryFailed { arguments.append("--retry-failed") }
                 let process: ChildProcess
                 do {

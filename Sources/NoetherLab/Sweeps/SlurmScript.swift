@@ -11,6 +11,9 @@ public struct SlurmScript: Sendable {
     public var binary: String
     /// The trial indices to run (the runnable ones).
     public var indices: [Int]
+    /// Each trial's hash prefix by index, passed to `run-trial --hash` so that a task queued before
+    /// the sweep was expanded again refuses to run a different trial.
+    public var hashes: [Int: String] = [:]
     /// At most this many array tasks at once (`%M`), if given.
     public var concurrency: Int?
     public var cpusPerTrial: Int
@@ -28,6 +31,15 @@ public struct SlurmScript: Sendable {
     }
 
     public var path: String { "\(sweep.path)/sweep.sbatch" }
+
+    /// ` --hash "${HASHES[$SLURM_ARRAY_TASK_ID]}"` when hashes are known (the table is a bash
+    /// array defined in the script).
+    var hashOption: String { hashes.isEmpty ? "" : " --hash \"${HASHES[$SLURM_ARRAY_TASK_ID]}\"" }
+
+    var hashTable: [String] {
+        guard let largest = hashes.keys.max() else { return [] }
+        return ["HASHES=(" + (0...largest).map { hashes[$0].map(shellQuoted) ?? "''" }.joined(separator: " ") + ")"]
+    }
 
     /// The `--array` value: the sorted indices as ranges (`0-5,7,9-11`), then `%M`.
     public var arraySpecification: String {
@@ -60,7 +72,8 @@ public struct SlurmScript: Sendable {
         lines += [
             "set -euo pipefail",
             "export OPENBLAS_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-\(cpusPerTrial)}\"",
-            "exec \(shellQuoted(binary)) run-trial \(shellQuoted(sweep.trialsPath)) --index \"$SLURM_ARRAY_TASK_ID\"\(retryFailed ? " --retry-failed" : "")",
+        ] + hashTable + [
+            "exec \(shellQuoted(binary)) run-trial \(shellQuoted(sweep.trialsPath)) --index \"$SLURM_ARRAY_TASK_ID\"\(hashOption)\(retryFailed ? " --retry-failed" : "")",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

@@ -26,12 +26,17 @@ public enum TrialRunner {
         case alreadyComplete
     }
 
-    /// Runs trial `index` of the sweep whose `trials.jsonl` is at `trialsPath`.
-    public static func run(trialsPath: String, index: Int, retryFailed: Bool = false) throws(RunError) -> Outcome {
+    /// Runs trial `index` of the sweep whose `trials.jsonl` is at `trialsPath`. With `expectedHash`
+    /// (a prefix of the trial's hash, as queued), a `trials.jsonl` rewritten since — where the
+    /// index may now name another trial — is an error rather than the wrong run.
+    public static func run(trialsPath: String, index: Int, expectedHash: String? = nil, retryFailed: Bool = false) throws(RunError) -> Outcome {
         let sweep = SweepDirectory(trialsPath: trialsPath)
         let trials = try sweep.trials()
         guard let trial = trials.first(where: { $0.index == index }) else {
             throw RunError("\(trialsPath) has no trial \(index) (its indices are 0…\(max(trials.count - 1, 0)))")
+        }
+        if let expectedHash, expectedHash.isEmpty || !trial.hash.hasPrefix(expectedHash) {
+            throw RunError("trial \(index) of \(trialsPath) is now \(trial.hash.prefix(8)), not the queued \(expectedHash): the sweep was expanded again since; run `noether sweep run` again")
         }
         switch sweep.state(of: trial) {
         case .completed:
