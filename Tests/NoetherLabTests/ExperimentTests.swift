@@ -53,14 +53,16 @@ struct ExperimentTests {
     }
 
     @Test func e6NeuralCollapseSummaryInQuickForm() throws {
-        // With our settings the collapse happens but syre does not prevent it (see
-        // docs/experiments.md): the summary must say so with its numbers.
+        // The vanilla model collapses; syre, fitting as well, collapses less (the quick form's
+        // ratio is about 1.4, well clear of the criterion's 1.1).
         let (summary, directory) = try runQuick("E6")
         let first = try #require(summary.evidence["vanilla NC1 first → last"]?.array?.first?.number)
         let last = try #require(summary.evidence["vanilla: final nc1"]?.number)
         #expect(last < 0.5 * first, "the vanilla model collapses")
         let ratio = try #require(summary.evidence["NC1 syre / vanilla at the end"]?.number)
-        #expect(summary.holds == (ratio >= 1.1))
+        let gap = try #require(summary.evidence["train accuracy vanilla − syre"]?.number)
+        #expect(ratio >= 1.1 && gap <= 0.03)
+        #expect(summary.holds)
         let html = try String(contentsOfFile: "\(directory)/report.html", encoding: .utf8)
         #expect(html.contains("sample correlations"))
     }

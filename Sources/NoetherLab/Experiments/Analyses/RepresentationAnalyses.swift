@@ -43,6 +43,11 @@ struct NeuralCollapseAnalysis: ExperimentAnalysis {
         let ratio = (s.last?.y ?? 0) / max(v.last?.y ?? .infinity, 1e-12)
         evidence["NC1 syre / vanilla at the end"] = .number(ratio)
         evidence["vanilla NC1 first → last"] = .array([.number(v.first?.y ?? .nan), .number(v.last?.y ?? .nan)])
+        // Less collapse only counts if syre fits the training set about as well: a model that
+        // has not fitted is trivially less collapsed.
+        let accuracyGap = (vanilla.last("train_accuracy") ?? 0) - (syre.last("train_accuracy") ?? 0)
+        let fits = accuracyGap <= spec.parameter("accuracy_margin", default: 0.03)
+        evidence["train accuracy vanilla − syre"] = .number(accuracyGap)
         var figures: [Figure] = []
         for (metric, title) in [("nc1", "NC1: within-class variability"), ("nc2_equiangular", "NC2: equiangularity of class means"),
                                 ("nc3", "NC3: classifier–mean duality"), ("nc4", "NC4: nearest-centre disagreement")] {
@@ -53,7 +58,7 @@ struct NeuralCollapseAnalysis: ExperimentAnalysis {
         var maps: [Heatmap] = []
         for run in runs { maps.append(try correlationMatrix(run, perClass: Int(spec.parameter("per_class", default: 10)))) }
         figures.append(.heatmaps(maps))
-        return ExperimentOutcome(holds: collapsed && ratio >= factor, evidence: evidence, figures: figures)
+        return ExperimentOutcome(holds: collapsed && ratio >= factor && fits, evidence: evidence, figures: figures)
     }
 
     /// Pearson correlations between the last hidden representations of `perClass` training
