@@ -49,6 +49,9 @@ extension Kernels {
         _ out: UnsafeMutablePointer<T>, accumulate: Bool
     ) {
         let (m, n, k) = (geometry.m, geometry.n, geometry.k)
+        if geometry.batch == 1, !geometry.transposeA, geometry.transposeB, prefersLongProduct(m: m, n: n, k: k) {
+            return longProduct(a, b, m: m, n: n, k: k, out, accumulate: accumulate)
+        }
         let lda = geometry.transposeA ? m : k
         let ldb = geometry.transposeB ? k : n
         for index in 0..<geometry.batch {

@@ -5,7 +5,7 @@ import RealModule
 /// the precision (pseudo-inverses, small singular values, gradient checks).
 ///
 /// Each conforming type routes dense linear algebra to the matching OpenBLAS/LAPACK routine.
-public protocol TensorScalar: BinaryFloatingPoint, Real, Codable, Sendable, CustomStringConvertible
+public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Sendable, CustomStringConvertible
 where RawSignificand: FixedWidthInteger {
     /// A short name of the type as in numpy/safetensors (`"F32"`, `"F64"`).
     static var dtypeName: String { get }

@@ -69,3 +69,37 @@ struct MatrixTests {
         #expect(error.description.contains("inner dimensions"))
     }
 }
+
+@Suite("Products with a tiny output and a long shared dimension")
+struct LongProductTests {
+    /// `A[m, k] · B[n, k]ᵀ` through BLAS, the reference.
+    func blasProduct(_ a: Tensor<Double>, _ b: Tensor<Double>) -> Tensor<Double> {
+        let (m, n, k) = (a.shape[0], b.shape[0], a.shape[1])
+        let c = Tensor<Double>.zeros([m, n])
+        Double.gemm(transposeA: false, transposeB: true, m: m, n: n, k: k, alpha: 1,
+                    a: a.unsafeBaseAddress, lda: k, b: b.unsafeBaseAddress, ldb: k, beta: 0, c: c.storage.base, ldc: n)
+        return c
+    }
+
+    // Widths not a multiple of the 4-row tile, lengths not a multiple of 8 or of the chunk.
+    @Test(arguments: [(16, 9, 100_352), (3, 5, 16_385), (1, 1, 40_000), (7, 4, 20_483)])
+    func matchesBLASAndAccumulates(m: Int, n: Int, k: Int) {
+        #expect(Kernels.prefersLongProduct(m: m, n: n, k: k))
+        var generator = RandomGenerator(seed: 21)
+        let a = Tensor<Double>.normal([m, k], using: &generator), b = Tensor<Double>.normal([n, k], using: &generator)
+        let expected = blasProduct(a, b)
+        let c = Tensor<Double>.ones([m, n])
+        Kernels.longProduct(a.unsafeBaseAddress, b.unsafeBaseAddress, m: m, n: n, k: k, c.storage.base, accumulate: false)
+        #expect(c.isApproximatelyEqual(to: expected, absoluteTolerance: 1e-9))
+        Kernels.longProduct(a.unsafeBaseAddress, b.unsafeBaseAddress, m: m, n: n, k: k, c.storage.base, accumulate: true)
+        #expect(c.isApproximatelyEqual(to: expected * 2, absoluteTolerance: 1e-9))
+        // Float32 through the public product, which routes this shape here.
+        let single = Tensor<Float>(a).matmul(Tensor<Float>(b), transposeOther: true)
+        #expect(Tensor<Double>(single).isApproximatelyEqual(to: expected, absoluteTolerance: 1e-3 * Double(k).squareRoot()))
+    }
+
+    @Test func shapesBLASServesWellStayWithBLAS() {
+        #expect(!Kernels.prefersLongProduct(m: 32, n: 144, k: 25_088))  // a wide convolution's weight gradient
+        #expect(!Kernels.prefersLongProduct(m: 16, n: 9, k: 1_000))     // short: no chunks to share
+    }
+}

@@ -110,11 +110,11 @@ public enum StepBenchmarks {
              Tensor<Float>.zeros([p.m * p.n]))
         }
         func once() {
+            // Through the same dispatch as the step (BLAS, or the long-product kernel).
             for (p, (a, b, c)) in zip(products, operands) {
-                Float.gemm(transposeA: p.transposeA, transposeB: p.transposeB, m: p.m, n: p.n, k: p.k,
-                           alpha: 1, a: a.unsafeBaseAddress, lda: p.transposeA ? p.m : p.k,
-                           b: b.unsafeBaseAddress, ldb: p.transposeB ? p.k : p.n,
-                           beta: 0, c: c.unsafeBaseAddress, ldc: p.n)
+                Kernels.matmul(a.unsafeBaseAddress, b.unsafeBaseAddress,
+                               .unchecked(m: p.m, n: p.n, k: p.k, transposeA: p.transposeA, transposeB: p.transposeB),
+                               c.unsafeBaseAddress, accumulate: false)
             }
         }
         for _ in 0..<3 { once() }
