@@ -44,6 +44,29 @@ struct SweepTests {
         #expect(trials[0].directory(in: "s") == "s/trials/0000-\(trials[0].hash.prefix(8))")
     }
 
+    @Test func widerGridsKeepTheRunsOfRenumberedTrials() throws {
+        let sweep = SweepDirectory(temporaryDirectory())
+        let before = try sweep.prepare(try smallSweep())
+        // Stand-ins for runs: a file in each trial's directory, named after its hash.
+        for trial in before {
+            try FileManager.default.createDirectory(atPath: sweep.runDirectory(of: trial), withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: "\(sweep.runDirectory(of: trial))/\(trial.hash)", contents: nil)
+        }
+        var wider = try smallSweep()
+        wider.grid?["model.hidden"] = [[2], [4], [8]]
+        let after = try sweep.prepare(wider)
+        #expect(after.count == 6)
+        for trial in after {
+            let kept = before.contains { $0.hash == trial.hash }
+            #expect(FileManager.default.fileExists(atPath: "\(sweep.runDirectory(of: trial))/\(trial.hash)") == kept)
+        }
+        // Every old directory was taken over; nothing is left under its old name.
+        let names = try FileManager.default.contentsOfDirectory(atPath: "\(sweep.path)/trials")
+        #expect(names.count == 4 && names.allSatisfy { name in after.contains { sweep.runDirectory(of: $0).hasSuffix(name) } })
+        // Expanding the same grid again changes nothing.
+        #expect(try sweep.adoptRenumberedRuns(after) == 0)
+    }
+
     @Test func trialsRoundTripThroughJSONLines() throws {
         let trials = try smallSweep().expand()
         let path = temporaryDirectory() + "/trials.jsonl"

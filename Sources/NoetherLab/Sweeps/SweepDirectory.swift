@@ -14,7 +14,7 @@ public struct SweepManifest: Codable, Sendable, Equatable {
     }
 }
 
-/// A sweep on disk: `trials.jsonl`, `sweep.json`, `trials/<index>-<hash>/` run directories
+/// A sweep on disk: `trials.jsonl`, `sweep.json`, `trials/<index>-<hash8>/` run directories
 /// and `logs/`. Every executor reads and writes the same layout, so a sweep started on one
 /// executor can be finished on another.
 public struct SweepDirectory: Sendable {
@@ -35,6 +35,7 @@ public struct SweepDirectory: Sendable {
     public func prepare(_ spec: SweepSpec) throws(RunError) -> [Trial] {
         let trials = try spec.expand()
         try Trial.write(trials, to: trialsPath)
+        try adoptRenumberedRuns(trials)
         let manifest = SweepManifest(name: spec.name, metric: spec.metric ?? "test_loss", sweptKeys: spec.sweptKeys, trialCount: trials.count)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -45,6 +46,34 @@ public struct SweepDirectory: Sendable {
     }
 
     public func trials() throws(RunError) -> [Trial] { try Trial.read(trialsPath) }
+
+    /// Renames run directories of an earlier expansion whose trial now has another index (grid
+    /// values were inserted before it), so a finished or started trial is not run again. A
+    /// directory belongs to a trial when its hash matches: same hash, same computation.
+    @discardableResult
+    public func adoptRenumberedRuns(_ trials: [Trial]) throws(RunError) -> Int {
+        let root = "\(path)/trials"
+        let files = FileManager.default
+        guard let names = try? files.contentsOfDirectory(atPath: root) else { return 0 }
+        let current = Set(trials.map { (runDirectory(of: $0) as NSString).lastPathComponent })
+        // `<index>-<hash8>` directories no current trial owns, by hash.
+        var orphans: [Substring: String] = [:]
+        for name in names.sorted() where !current.contains(name) {
+            guard let dash = name.firstIndex(of: "-") else { continue }
+            let hash = name[name.index(after: dash)...]
+            if orphans[hash] == nil { orphans[hash] = name }
+        }
+        var adopted = 0
+        for trial in trials {
+            let target = runDirectory(of: trial)
+            guard !files.fileExists(atPath: target), let name = orphans.removeValue(forKey: trial.hash.prefix(8)) else { continue }
+            do { try files.moveItem(atPath: "\(root)/\(name)", toPath: target) } catch {
+                throw RunError("cannot rename \(root)/\(name) to \(target): \(error.localizedDescription)")
+            }
+            adopted += 1
+        }
+        return adopted
+    }
 
     /// The manifest; for a `trials.jsonl` made elsewhere, one inferred from the trials.
     public func manifest() throws(RunError) -> SweepManifest {
@@ -57,7 +86,8 @@ public struct SweepDirectory: Sendable {
 
     public func runDirectory(of trial: Trial) -> String { trial.directory(in: path) }
 
-    public func logPath(of trial: Trial) -> String { "\(logsPath)/\(String(format: "%04d", trial.index)).log" }
+    /// Named like the run directory, so a log never mixes two trials.
+    public func logPath(of trial: Trial) -> String { "\(logsPath)/\((runDirectory(of: trial) as NSString).lastPathComponent).log" }
 
     /// The state of a trial, from its run directory.
     public func state(of trial: Trial) -> TrialState {
