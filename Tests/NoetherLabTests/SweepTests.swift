@@ -67,6 +67,25 @@ struct SweepTests {
         #expect(try sweep.adoptRenumberedRuns(after) == 0)
     }
 
+    @Test func aTrialRunningElsewhereIsNotMarkedFailed() throws {
+        let sweep = SweepDirectory(temporaryDirectory())
+        let trial = try #require(try sweep.prepare(try smallSweep(steps: 100)).first)
+        try FileManager.default.createDirectory(atPath: sweep.runDirectory(of: trial), withIntermediateDirectories: true)
+        do {
+            let otherExecutor = try RunLock(directory: sweep.runDirectory(of: trial))
+            let error = #expect(throws: RunError.self) { try TrialRunner.run(trialsPath: sweep.trialsPath, index: trial.index) }
+            #expect(error?.isRunInUse == true)
+            #expect(sweep.state(of: trial) != .failed)
+            withExtendedLifetime(otherExecutor) {}
+        }
+        #expect(TrialRunner.attempts(of: trial, in: sweep) == ["start", "busy"])
+        guard case .ran(let summary) = try TrialRunner.run(trialsPath: sweep.trialsPath, index: trial.index) else {
+            Issue.record("the trial did not run once free")
+            return
+        }
+        #expect(summary.status == "completed")
+    }
+
     @Test func trialsRoundTripThroughJSONLines() throws {
         let trials = try smallSweep().expand()
         let path = temporaryDirectory() + "/trials.jsonl"

@@ -38,6 +38,21 @@ struct TrainerTests {
         #expect(try !Trainer(config: other).run().parameters.bitwiseEquals(a.parameters))
     }
 
+    @Test func aRunDirectoryInUseIsRefusedNotShared() throws {
+        let directory = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let config = try staircaseConfig(steps: 100)
+        do {
+            let other = try RunLock(directory: directory)  // another process training here
+            let error = #expect(throws: RunError.self) { try Trainer(config: config, options: TrainingOptions(directory: directory)).run() }
+            #expect(error?.description.contains("in use by another Noether process") == true)
+            #expect(!RunDirectory(directory).exists, "nothing was written")
+            withExtendedLifetime(other) {}
+        }
+        // Released (as when that process ends): the run goes ahead.
+        #expect(try Trainer(config: config, options: TrainingOptions(directory: directory)).run().summary.status == "completed")
+    }
+
     @Test func interruptedRunResumesToTheSameResult() throws {
         var config = try staircaseConfig(steps: 1000)
         config.optimizer.gradientNoise = 0.01

@@ -15,7 +15,7 @@ public enum TrialState: String, Codable, Sendable {
 /// Runs single trials idempotently — what `noether run-trial` does on every executor: a
 /// completed trial is skipped, a failed one is reported and rerun only on request, an
 /// interrupted one resumes from its last checkpoint. Each attempt is appended to the trial's
-/// `attempts.jsonl` (start, finish, skip, fail), so how often a trial ran can be audited.
+/// `attempts.jsonl` (start, finish, skip, fail, busy), so how often a trial ran can be audited.
 public enum TrialRunner {
     static let errorFile = "error.txt"
     static let attemptsFile = "attempts.jsonl"
@@ -54,6 +54,10 @@ public enum TrialRunner {
             let result = try Trainer(config: trial.config, options: TrainingOptions(directory: directory)).run()
             log("finish", trial: trial, sweep: sweep)
             return .ran(result.summary)
+        } catch where error.isRunInUse {
+            // Another executor is running this trial: not a failure of the trial.
+            log("busy", trial: trial, sweep: sweep, detail: error.description)
+            throw error
         } catch {
             try? Data((error.description + "\n").utf8).write(to: URL(fileURLWithPath: "\(directory)/\(errorFile)"))
             log("fail", trial: trial, sweep: sweep, detail: error.description)

@@ -71,7 +71,12 @@ public struct Trainer {
         let run = options.directory.map(RunDirectory.init)
         let configHash = config.contentHash
         var resumeFrom: String?
+        var lock: RunLock?
+        // Held until this function returns (however it returns).
+        defer { withExtendedLifetime(lock) {} }
         if let run {
+            try run.create()
+            lock = try RunLock(directory: run.path)
             if run.exists, !options.restart {
                 guard run.recordedConfig() == config else {
                     throw RunError("\(run.path) holds a run of a different config; use another output directory or --restart to replace it")
