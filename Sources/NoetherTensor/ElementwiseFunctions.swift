@@ -61,7 +61,7 @@ public enum Kernels {
         case .relu: for i in 0..<count { y[i] = x[i] > 0 ? x[i] : 0 }
         case .gelu:
             let invSqrt2 = T(1) / T(2).squareRoot()
-            for i in 0..<count { y[i] = x[i] * (1 + T.erf(x[i] * invSqrt2)) / 2 }
+            for i in 0..<count { y[i] = x[i] * (1 + T.activationErf(x[i] * invSqrt2)) / 2 }
         case .sin: for i in 0..<count { y[i] = T.sin(x[i]) }
         case .cos: for i in 0..<count { y[i] = T.cos(x[i]) }
         case .leakyRelu(let slope):
@@ -85,6 +85,13 @@ public enum Kernels {
         if x >= 0 { return 1 / (1 + T.exp(-x)) }
         let e = T.exp(x)
         return e / (1 + e)
+    }
+
+    /// GELU′(v) = Φ(v) + v·φ(v).
+    @inlinable @inline(__always)
+    static func geluDerivative<T: TensorScalar>(_ v: T) -> T {
+        let invSqrt2: T = 0.7071067811865476, invSqrt2Pi: T = 0.3989422804014327
+        return (1 + T.activationErf(v * invSqrt2)) / 2 + v * invSqrt2Pi * T.activationExp(-v * v / 2)
     }
 
     /// gx (+)= gy · f′(x), given x and y = f(x); `accumulate` adds into `gx` instead of writing.
@@ -129,11 +136,12 @@ public enum Kernels {
         case .sigmoid: emit { y[$0] * (1 - y[$0]) }
         case .relu: emit { x[$0] > 0 ? 1 : 0 }
         case .gelu:
-            let invSqrt2 = T(1) / T(2).squareRoot()
-            let invSqrt2Pi = T(1) / (2 * T.pi).squareRoot()
-            emit { i in
-                let v = x[i]
-                return (1 + T.erf(v * invSqrt2)) / 2 + v * invSqrt2Pi * T.exp(-v * v / 2)
+            // Written out rather than through `emit`: a closure this large is not inlined, and
+            // a call per element keeps the loop from vectorising.
+            if accumulate {
+                for i in 0..<count { gx[i] += gy[i] * geluDerivative(x[i]) }
+            } else {
+                for i in 0..<count { gx[i] = gy[i] * geluDerivative(x[i]) }
             }
         case .sin: emit { T.cos(x[$0]) }
         case .cos: emit { -T.sin(x[$0]) }

@@ -23,6 +23,11 @@ where RawSignificand: FixedWidthInteger {
         transpose: Bool, n: Int, k: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
+    /// erf and exp as activation functions use them: libm's for Double; for Float, branch-free
+    /// approximations within a few ulp that vectorise (`FastFloatMath`).
+    static func activationErf(_ x: Self) -> Self
+    static func activationExp(_ x: Self) -> Self
+
     /// LAPACK `?gesdd` on a column-major `m × n` matrix, which it overwrites. Returns `info`.
     static func gesdd(
         job: UInt8, m: Int, n: Int, a: UnsafeMutablePointer<Self>, lda: Int,
@@ -41,6 +46,12 @@ where RawSignificand: FixedWidthInteger {
 
 extension Float: TensorScalar {
     public static var dtypeName: String { "F32" }
+
+    @inlinable @inline(__always)
+    public static func activationErf(_ x: Float) -> Float { FastFloatMath.erf(x) }
+
+    @inlinable @inline(__always)
+    public static func activationExp(_ x: Float) -> Float { FastFloatMath.exp(x) }
 
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -93,6 +104,12 @@ extension Float: TensorScalar {
 
 extension Double: TensorScalar {
     public static var dtypeName: String { "F64" }
+
+    @inlinable @inline(__always)
+    public static func activationErf(_ x: Double) -> Double { Double.erf(x) }
+
+    @inlinable @inline(__always)
+    public static func activationExp(_ x: Double) -> Double { Double.exp(x) }
 
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,

@@ -66,3 +66,53 @@ struct ElementwiseTests {
         #expect(Tensor<Float>(a).scalars == [0.5, -1.25, 3])
     }
 }
+
+@Suite("Vectorisable Float32 erf and exp")
+struct FastFloatMathTests {
+    /// 0 and ± every 4099th Float32 from 10⁻³⁰ to `high` (about 2·10⁵ values, every exponent).
+    func samples(upTo high: Float) -> [Float] {
+        var values: [Float] = [0]
+        var x: Float = 1e-30
+        while x <= high {
+            values += [x, -x]
+            x = Float(bitPattern: x.bitPattern &+ 4099)
+        }
+        return values
+    }
+
+    @Test func erfIsWithinItsStatedErrorEverywhere() {
+        var worst = 0.0
+        for x in samples(upTo: 6) { worst = max(worst, abs(Double(FastFloatMath.erf(x)) - Double.erf(Double(x)))) }
+        #expect(worst <= 4e-7)
+        #expect(worst > 0, "an approximation, not libm")
+        // Odd, exact at 0 and saturating.
+        #expect(FastFloatMath.erf(0) == 0 && FastFloatMath.erf(-0.3) == -FastFloatMath.erf(0.3))
+        #expect(FastFloatMath.erf(40) == 1 && FastFloatMath.erf(-.infinity) == -1)
+        #expect(FastFloatMath.erf(.nan).isNaN)
+    }
+
+    @Test func expIsWithinTwoUlpOnItsRange() {
+        var worst = 0.0
+        for x in samples(upTo: 87) {
+            let exact = Double.exp(Double(x))
+            worst = max(worst, abs(Double(FastFloatMath.exp(x)) - exact) / Double(Float(exact).ulp))
+        }
+        #expect(worst <= 2)
+        #expect(FastFloatMath.exp(0) == 1)
+        #expect(FastFloatMath.exp(-1000) > 0 && FastFloatMath.exp(1000).isFinite, "clamped, never 0 or ∞")
+        #expect(FastFloatMath.exp(.nan).isNaN)
+    }
+
+    @Test func floatGELUAndItsDerivativeAgreeWithDouble() {
+        let xs = Tensor<Float>(shape: [4001], scalars: (0...4000).map { Float($0 - 2000) / 250 })
+        let single = xs.map(.gelu), double = Tensor<Double>(xs).map(.gelu)
+        #expect(Tensor<Double>(single).isApproximatelyEqual(to: double, absoluteTolerance: 2e-6))
+        let ones = Tensor<Float>.ones([4001]), gradient = Tensor<Float>.zeros([4001])
+        Kernels.applyDerivative(.gelu, x: xs.unsafeBaseAddress, y: single.unsafeBaseAddress, gradientOutput: ones.unsafeBaseAddress,
+                                gradientInput: gradient.storage.base, count: 4001, accumulate: false)
+        let expected = Tensor<Double>(xs).scalars.map { x in
+            (1 + Double.erf(x / 2.0.squareRoot())) / 2 + x * Double.exp(-x * x / 2) / (2 * Double.pi).squareRoot()
+        }
+        #expect(Tensor<Double>(gradient).isApproximatelyEqual(to: Tensor(expected), absoluteTolerance: 2e-6))
+    }
+}
