@@ -110,8 +110,14 @@ struct Sweep: ParsableCommand {
                 throw RunError("interrupted (signal \(signal)) with \(done) of \(total) trials complete; run the same command again to finish the rest")
             }
             let failed = report.failed + report.previouslyFailed
+            if !report.busy.isEmpty {
+                print("\(report.busy.count) trials were being run by another process (\(report.busy.map(String.init).joined(separator: ", "))); run this command again once it has finished")
+            }
             if !failed.isEmpty {
                 throw RunError("\(failed.count) of \(total) trials failed (\(failed.map { "trial \($0.index): \($0.error)" }.joined(separator: "; "))); fix the cause and rerun with --retry-failed")
+            }
+            if !report.busy.isEmpty {
+                throw RunError("\(done) of \(total) trials complete; \(report.busy.count) are running in another process")
             }
             print("\(done) of \(total) trials complete; collect them with: noether sweep collect \(directory.path)")
         }
@@ -153,9 +159,14 @@ struct RunTrial: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            switch try TrialRunner.run(trialsPath: trials, index: index, expectedHash: hash, retryFailed: retryFailed) {
-            case .alreadyComplete: print("trial \(index): already complete")
-            case .ran(let summary): print("trial \(index): \(summary.status), \(summary.steps) steps, test_loss \(summary.final["test_loss"].map { String(format: "%.6g", $0) } ?? "–")")
+            do {
+                switch try TrialRunner.run(trialsPath: trials, index: index, expectedHash: hash, retryFailed: retryFailed) {
+                case .alreadyComplete: print("trial \(index): already complete")
+                case .ran(let summary): print("trial \(index): \(summary.status), \(summary.steps) steps, test_loss \(summary.final["test_loss"].map { String(format: "%.6g", $0) } ?? "–")")
+                }
+            } catch let error as RunError where error.isRunInUse {
+                _ = failure(error.description)
+                throw ExitCode(TrialRunner.busyExitStatus)
             }
         }
     }

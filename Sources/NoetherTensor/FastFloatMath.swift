@@ -4,7 +4,7 @@
 public enum FastFloatMath {
     /// erf(x) ≈ x·P(x²)/Q(x²) on [−4, 4] (beyond, erf rounds to ±1 in Float32). Coefficients
     /// fitted by `scripts/fit_erf.py`: |error| ≤ 1.6e-9 in exact arithmetic and ≤ 4e-7 evaluated
-    /// in Float32 (libm's `erff`: ≤ 3e-8).
+    /// in Float32 (libm's `erff`: ≤ 3e-8); never beyond ±1.
     @inlinable @inline(__always)
     public static func erf(_ x: Float) -> Float {
         let c: Float = x < -4 ? -4 : (x > 4 ? 4 : x)
@@ -22,10 +22,12 @@ public enum FastFloatMath {
         q = q * z + 0.11382603287884928
         q = q * z + 0.497028659800038
         q = q * z + 1
-        return c * p / q
+        // Rounding can take the quotient a few ulp past 1 near |x| = 4.
+        let e = c * p / q
+        return e > 1 ? 1 : (e < -1 ? -1 : e)
     }
 
-    /// eˣ to within 2 ulp on [−87, 88] (clamped outside: no infinities or subnormals). x = k·ln 2
+    /// eˣ to within 2 ulp on [−87, 88]; 0 below (no subnormals) and ∞ above. x = k·ln 2
     /// + r with |r| ≤ ln 2 / 2 (Cody–Waite, ln 2 split so k·ln2High is exact), eʳ by its Taylor
     /// series to degree 7 (truncation ≤ 5e-9), 2ᵏ built in the exponent bits.
     @inlinable @inline(__always)
@@ -45,6 +47,7 @@ public enum FastFloatMath {
         p = p * r + 1
         p = p * r + 1
         let exponent = shifted.bitPattern &- magic.bitPattern &+ 127
-        return p * Float(bitPattern: exponent &<< 23)
+        let result = p * Float(bitPattern: exponent &<< 23)
+        return x < -87 ? 0 : (x > 88 ? .infinity : result)
     }
 }

@@ -117,4 +117,29 @@ extension CommandLineTests {
         let misspelt = try write("name: bad\nbase: {model: {kind: mlp, input: 2, output: 1}, data: {kind: teacher_student, dimension: 2}, training: {steps: 1}}\ngrid: {optimizer.weight_decy: [0.1]}\n", "bad.yaml")
         assertCleanFailure(try run(["sweep", "expand", misspelt]), mentioning: "weight_decy")
     }
+
+    /// A trial another process is training (its run directory's lock held) is left to it:
+    /// `run-trial` exits with EX_TEMPFAIL (75), and `sweep run` says so instead of calling it failed.
+    func testATrialRunningElsewhereIsLeftToIt() throws {
+        let file = try sweepFile(steps: 100)
+        let sweep = (file as NSString).deletingLastPathComponent + "/sweep"
+        XCTAssertEqual(try run(["sweep", "expand", file, "--out", sweep]).status, 0)
+        let first = try XCTUnwrap(try String(contentsOfFile: "\(sweep)/trials.jsonl", encoding: .utf8).split(separator: "\n").first)
+        let hash = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any])?["hash"] as? String)
+        let directory = "\(sweep)/trials/0000-\(hash.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let descriptor = open("\(directory)/.lock", O_RDWR | O_CREAT, 0o644)
+        XCTAssertGreaterThanOrEqual(descriptor, 0)
+        XCTAssertEqual(flock(descriptor, LOCK_EX | LOCK_NB), 0)
+        let busy = try run(["run-trial", "\(sweep)/trials.jsonl", "--index", "0"])
+        XCTAssertEqual(busy.status, 75, busy.stderr)
+        XCTAssertTrue(busy.stderr.contains("in use by another Noether process"), busy.stderr)
+        let sweepRun = try run(["sweep", "run", "\(sweep)/trials.jsonl", "--jobs", "2"])
+        XCTAssertEqual(sweepRun.status, 1)
+        XCTAssertTrue(sweepRun.stdout.contains("being run by another process (0)"), sweepRun.stdout)
+        XCTAssertTrue(sweepRun.stderr.contains("5 of 6 trials complete; 1 are running in another process"), sweepRun.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(directory)/error.txt"))
+        close(descriptor)
+        XCTAssertEqual(try run(["sweep", "run", "\(sweep)/trials.jsonl"]).status, 0)
+    }
 }

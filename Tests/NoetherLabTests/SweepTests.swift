@@ -67,6 +67,34 @@ struct SweepTests {
         #expect(try sweep.adoptRenumberedRuns(after) == 0)
     }
 
+    @Test func anInterruptedTrialWhoseIndexMovedResumes() throws {
+        func spec(_ widths: String) throws -> SweepSpec {
+            try ConfigLoader.decode(SweepSpec.self, from: """
+                name: moving
+                base:
+                  model: {kind: mlp, input: 6, hidden: [8], output: 1, activation: relu}
+                  data: {kind: teacher_student, dimension: 6, teacher_width: 2, train: 100, test: 50}
+                  optimizer: {kind: sgd, learning_rate: 0.05}
+                  training: {steps: 300, batch_size: 25, eval_every: 100, checkpoint_every: 100}
+                grid:
+                  model.hidden: \(widths)
+                """, format: .yaml, source: "moving.yaml")
+        }
+        let sweep = SweepDirectory(temporaryDirectory())
+        let before = try #require(try sweep.prepare(try spec("[[8]]")).first)
+        let interrupted = try Trainer(config: before.config, options: TrainingOptions(directory: sweep.runDirectory(of: before), stopAfterSteps: 150)).run()
+        #expect(interrupted.summary.status == "interrupted")
+        let after = try #require(try sweep.prepare(try spec("[[4], [8]]")).last)
+        #expect(after.hash == before.hash && after.index == 1 && after.config == before.config)
+        guard case .ran(let summary) = try TrialRunner.run(trialsPath: sweep.trialsPath, index: after.index) else {
+            Issue.record("the adopted trial did not run")
+            return
+        }
+        #expect(summary.status == "completed")
+        let uninterrupted = try Trainer(config: before.config).run()
+        #expect(try RunLoader.load(sweep.runDirectory(of: after)).1.parameters.bitwiseEquals(uninterrupted.parameters))
+    }
+
     @Test func aTrialRunningElsewhereIsNotMarkedFailed() throws {
         let sweep = SweepDirectory(temporaryDirectory())
         let trial = try #require(try sweep.prepare(try smallSweep(steps: 100)).first)

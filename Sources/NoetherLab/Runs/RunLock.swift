@@ -17,7 +17,11 @@ final class RunLock {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw RunError("cannot open \(path): \(String(cString: strerror(errno)))") }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
             close(descriptor)
+            guard code == EWOULDBLOCK else {
+                throw RunError("cannot lock \(path): \(String(cString: strerror(code))) (does this file system support flock?)")
+            }
             throw RunError("\(directory) is in use by another Noether process (it holds \(path)); wait for that run to finish or stop it", isRunInUse: true)
         }
         self.descriptor = descriptor

@@ -8,6 +8,8 @@ public struct SweepRunReport: Sendable {
     public var skipped: [Int] = []
     /// Trials that failed, with their error.
     public var failed: [(index: Int, error: String)] = []
+    /// Trials another process was running, left to it.
+    public var busy: [Int] = []
     /// Failed trials of an earlier invocation, not retried.
     public var previouslyFailed: [(index: Int, error: String)] = []
     /// The signal that interrupted the sweep, if one did.
@@ -87,6 +89,9 @@ public struct LocalExecutor: Sendable {
                 if status == 0, sweep.state(of: entry.trial) == .completed {
                     report.completed.append(entry.trial.index)
                     onProgress("trial \(entry.trial.index) completed")
+                } else if status == TrialRunner.busyExitStatus {
+                    report.busy.append(entry.trial.index)
+                    onProgress("trial \(entry.trial.index) is being run by another process; left to it")
                 } else if status == 128 + SIGINT || status == 128 + SIGTERM {
                     childInterrupted = status - 128
                 } else if monitor.receivedSignal == nil {

@@ -67,9 +67,14 @@ public struct SweepDirectory: Sendable {
         for trial in trials {
             let target = runDirectory(of: trial)
             guard !files.fileExists(atPath: target), let name = orphans.removeValue(forKey: trial.hash.prefix(8)) else { continue }
+            // A trial still running under its old name must not have its directory moved.
+            let lock = try RunLock(directory: "\(root)/\(name)")
             do { try files.moveItem(atPath: "\(root)/\(name)", toPath: target) } catch {
                 throw RunError("cannot rename \(root)/\(name) to \(target): \(error.localizedDescription)")
             }
+            withExtendedLifetime(lock) {}
+            let (oldLog, newLog) = ("\(logsPath)/\(name).log", logPath(of: trial))
+            if files.fileExists(atPath: oldLog), !files.fileExists(atPath: newLog) { try? files.moveItem(atPath: oldLog, toPath: newLog) }
             adopted += 1
         }
         return adopted

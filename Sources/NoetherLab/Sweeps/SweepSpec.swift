@@ -70,7 +70,9 @@ public struct SweepSpec: Codable, Sendable {
             config.name = name
             config.output = nil
             let hash = config.contentHash
-            config.name = "\(name)-\(index)"
+            // Named by content too, so a trial whose index moves (grid values inserted before
+            // it) keeps the config its run directory records, and resumes.
+            config.name = "\(name)-\(hash.prefix(8))"
             return Trial(index: index, hash: hash, overrides: overrides, config: config)
         }
     }

@@ -18,6 +18,9 @@ public enum TrialState: String, Codable, Sendable {
 /// `attempts.jsonl` (start, finish, skip, fail, busy), so how often a trial ran can be audited.
 public enum TrialRunner {
     static let errorFile = "error.txt"
+    /// The exit status of `noether run-trial` when another process is running the trial
+    /// (EX_TEMPFAIL: try again later).
+    public static let busyExitStatus: Int32 = 75
     static let attemptsFile = "attempts.jsonl"
 
     /// What happened when asked to run a trial.

@@ -45,7 +45,7 @@ struct NeuralCollapseAnalysis: ExperimentAnalysis {
         evidence["vanilla NC1 first → last"] = .array([.number(v.first?.y ?? .nan), .number(v.last?.y ?? .nan)])
         // Less collapse only counts if syre fits the training set about as well: a model that
         // has not fitted is trivially less collapsed.
-        let accuracyGap = (vanilla.last("train_accuracy") ?? 0) - (syre.last("train_accuracy") ?? 0)
+        let accuracyGap = (vanilla.last("train_accuracy") ?? .nan) - (syre.last("train_accuracy") ?? .nan)
         let fits = accuracyGap <= spec.parameter("accuracy_margin", default: 0.03)
         evidence["train accuracy vanilla − syre"] = .number(accuracyGap)
         var figures: [Figure] = []
