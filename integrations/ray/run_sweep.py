@@ -19,6 +19,9 @@ import os
 import subprocess
 import sys
 
+# `noether run-trial`'s exit status when another process holds the trial (EX_TEMPFAIL).
+BUSY = 75
+
 
 def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -111,6 +114,8 @@ def main():
         last_line = output.splitlines()[-1] if output else ""
         if status == 0:
             print(last_line or f"trial {index}: done", flush=True)
+        elif status == BUSY:
+            print(f"trial {index} is being run by another process; left to it", flush=True)
         else:
             failures += 1
             print(f"trial {index} failed (exit {status}): {last_line}", flush=True)

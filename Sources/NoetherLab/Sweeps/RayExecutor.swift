@@ -52,11 +52,13 @@ public struct RayExecutor: Sendable {
         for trial in runnable {
             if sweep.state(of: trial) == .completed {
                 report.completed.append(trial.index)
+            } else if TrialRunner.attempts(of: trial, in: sweep).last == "busy" {
+                report.busy.append(trial.index)
             } else {
                 report.failed.append((trial.index, sweep.error(of: trial) ?? "did not finish; see the Ray driver's output above and \(sweep.runDirectory(of: trial))/attempts.jsonl"))
             }
         }
-        if status != 0, report.failed.isEmpty {
+        if status != 0, report.failed.isEmpty, report.busy.isEmpty {
             throw RunError("the Ray driver (\(python) \(driver)) exited with status \(status); see its output above")
         }
         return report
