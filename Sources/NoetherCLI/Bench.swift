@@ -33,15 +33,9 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        // A bad weights file is an error here, not a workload that silently does not run.
-        if let weights { _ = try reportingErrors { try SafetensorsCollection(path: weights) } }
-        let records = StepBenchmarks.run(only, repeats: repeats, weights: weights)
+        let records = try reportingErrors { try StepBenchmarks.run(only, repeats: repeats, weights: weights) }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            FileHandle.standardOutput.write(try encoder.encode(records))
-            print()
-            return
+            return try printJSON(records)
         }
         print("workload            median ms   floor ms   step/floor   allocs/step   GFLOP/s   overhead")
         for r in records {

@@ -41,3 +41,12 @@ func failure(_ message: String) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(oneLine)\n".utf8))
     return ExitCode.failure
 }
+
+/// Prints `value` as pretty JSON (sorted keys; non-finite numbers as "inf", "-inf", "nan").
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    FileHandle.standardOutput.write(try encoder.encode(value))
+    print()
+}

@@ -12,14 +12,6 @@ func readMatrix(_ path: String, name: String) throws -> Tensor<Double> {
     return array.shape.count == 1 ? tensor.reshaped([array.shape[0], 1]) : tensor
 }
 
-func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    FileHandle.standardOutput.write(try encoder.encode(value))
-    print()
-}
-
 struct Collapse: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Neural-collapse metrics (NC1–NC4, CDNV) of features exported from anywhere.",

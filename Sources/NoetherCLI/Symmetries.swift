@@ -38,7 +38,7 @@ struct Symmetries: ParsableCommand {
         let entries: [Entry] = try reportingErrors {
             let runConfig = try ConfigLoader.load(RunConfig.self, from: config)
             try runConfig.validate()
-            let loss = runConfig.loss ?? Self.defaultLoss(runConfig.data)
+            let loss = try runConfig.loss ?? Self.defaultLoss(runConfig)
             let catalogue = try SymmetryCatalogue.infer(runConfig.model, loss: loss)
             var generator = RandomGenerator(seed: runConfig.seed).derived("symmetries")
             let model = try Model<Float>(runConfig.model, initializer: runConfig.initializer, generator: generator.derived("init"))
@@ -49,10 +49,7 @@ struct Symmetries: ParsableCommand {
             }
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            FileHandle.standardOutput.write(try encoder.encode(entries))
-            print()
+            try printJSON(entries)
         } else {
             print("symmetry          layer                              units   residual   parameters")
             for e in entries {
@@ -66,11 +63,15 @@ struct Symmetries: ParsableCommand {
         }
     }
 
-    /// The loss a run would use: cross-entropy for class labels.
-    static func defaultLoss(_ data: DataSpec) -> LossKind {
-        switch data.kind {
-        case .fashionMNIST, .mnist, .cifar10, .csv, .gaussianMixture: .crossEntropy
-        case .npz, .staircase, .leap, .teacherStudent, .lowRank, .attentionTeacher: .mse
+    /// The loss a run would use: cross-entropy for class labels. An npz file may hold either,
+    /// so it is read; every other kind says by itself.
+    static func defaultLoss(_ config: RunConfig) throws -> LossKind {
+        switch config.data.kind {
+        case .fashionMNIST, .mnist, .cifar10, .csv, .gaussianMixture: return .crossEntropy
+        case .staircase, .leap, .teacherStudent, .lowRank, .attentionTeacher: return .mse
+        case .npz:
+            let split = try config.data.load(using: RandomGenerator(seed: config.seed).derived("data"))
+            return try Trainer.resolveLoss(nil, for: split.train.targets)
         }
     }
 }

@@ -11,7 +11,7 @@ extension DataSpec {
         if let train { split.train = split.train.prefix(train) }
         if let test { split.test = split.test.prefix(test) }
         if normalize ?? isImageData { split = Self.standardized(split) }
-        if let rotationSeed { split = Self.rotated(split, seed: rotationSeed) }
+        if let rotationSeed { split = try Self.rotated(split, seed: rotationSeed) }
         try split.train.validate()
         try split.test.validate()
         guard split.train.featureCount == split.test.featureCount else {
@@ -123,16 +123,22 @@ extension DataSpec {
         return DataSplit(train: train, test: testSet)
     }
 
-    /// Both sets with inputs x ↦ Qx for a random orthogonal Q drawn from `seed`.
-    static func rotated(_ split: DataSplit, seed: UInt64) -> DataSplit {
+    /// Both sets with inputs x ↦ Qx for a random orthogonal Q drawn from `seed`. Every
+    /// coordinate is mixed, so the sets lose their image shape and relevant coordinates.
+    static func rotated(_ split: DataSplit, seed: UInt64) throws(DataError) -> DataSplit {
         var stream = RandomGenerator(seed: seed)
         let features = split.train.featureCount
-        let q = Tensor<Float>((try? Tensor<Double>.normal([features, features], using: &stream).svd().u) ?? .identity(features))
+        guard let u = try? Tensor<Double>.normal([features, features], using: &stream).svd().u else {
+            throw DataError("data.rotation_seed \(seed): the random rotation of \(features) features could not be computed (SVD failed); try another seed")
+        }
+        let q = Tensor<Float>(u)
         var result = split
         result.train.inputs = split.train.inputs.matmul(q, transposeOther: true)
         result.test.inputs = split.test.inputs.matmul(q, transposeOther: true)
         result.train.sampleShape = [features]
         result.test.sampleShape = [features]
+        result.train.relevantCoordinates = nil
+        result.test.relevantCoordinates = nil
         return result
     }
 

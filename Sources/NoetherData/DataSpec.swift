@@ -109,6 +109,11 @@ public struct DataSpec: Hashable, Sendable, Codable {
         }
         if let labelNoise, labelNoise < 0 { throw DataError("data.label_noise must be ≥ 0") }
         try augmentation?.validate()
+        if rotationSeed != nil, let augmentation, augmentation.flip == true || (augmentation.cropPadding ?? 0) > 0
+            || augmentation.signFlipIrrelevant == true || augmentation.permuteIrrelevant == true {
+            // A rotation mixes every coordinate: image axes and irrelevant coordinates are gone.
+            throw DataError("data.rotation_seed cannot be combined with flips, crops or irrelevant-coordinate augmentation (only noise)")
+        }
     }
 
     static func snakeCase(_ name: String) -> String {

@@ -19,11 +19,17 @@ public enum Alignment {
     }
 
     static func alignment(_ a: Tensor<Double>, _ b: Tensor<Double>) -> Double {
-        let cross = a.matmul(b, transposeSelf: true).squaredNorm()
-        let selfA = a.gramMatrix(ofRows: false).norm()
-        let selfB = b.gramMatrix(ofRows: false).norm()
-        return selfA > 0 && selfB > 0 ? cross / (selfA * selfB) : 0
+        alignment(a, b, selfA: selfSimilarity(a), selfB: selfSimilarity(b))
     }
+
+    /// ‖AᵀB‖²_F / (‖AᵀA‖_F ‖BᵀB‖_F), with the self terms given (computed once per matrix when
+    /// one is compared with many).
+    static func alignment(_ a: Tensor<Double>, _ b: Tensor<Double>, selfA: Double, selfB: Double) -> Double {
+        selfA > 0 && selfB > 0 ? a.matmul(b, transposeSelf: true).squaredNorm() / (selfA * selfB) : 0
+    }
+
+    /// ‖AᵀA‖_F = ‖K_A‖_F.
+    static func selfSimilarity(_ a: Tensor<Double>) -> Double { a.gramMatrix(ofRows: false).norm() }
 
     /// Unbiased CKA from the unbiased HSIC estimator (Song et al. 2012; Nguyen, Raghu, Kornblith
     /// 2021): HSIC₁(K, L) = [tr(K̃L̃) + 1ᵀK̃1·1ᵀL̃1/((n−1)(n−2)) − 2/(n−2)·1ᵀK̃L̃1] / (n(n−3)),
@@ -54,11 +60,14 @@ public enum Alignment {
         let (a, b) = try pair(a, b)
         let n = a.shape[0]
         guard k >= 1, k < n else { throw RepresentationError("mutual k-NN needs 1 ≤ k < samples (k = \(k), samples = \(n))") }
-        let neighboursA = nearestNeighbours(a.unitRows(), k: k)
-        let neighboursB = nearestNeighbours(b.unitRows(), k: k)
-        var overlap = 0
-        for i in 0..<n { overlap += Set(neighboursA[i]).intersection(neighboursB[i]).count }
-        return Double(overlap) / Double(n * k)
+        return overlap(nearestNeighbours(a.unitRows(), k: k), nearestNeighbours(b.unitRows(), k: k), k: k)
+    }
+
+    /// The mean of |N_A(i) ∩ N_B(i)|/k over samples, from the neighbour lists.
+    static func overlap(_ neighboursA: [[Int]], _ neighboursB: [[Int]], k: Int) -> Double {
+        var shared = 0
+        for i in neighboursA.indices { shared += Set(neighboursA[i]).intersection(neighboursB[i]).count }
+        return Double(shared) / Double(max(neighboursA.count * k, 1))
     }
 
     /// The k most similar rows of each row (by inner product of unit rows), computed in row
@@ -106,7 +115,8 @@ public enum Alignment {
     /// alignment between H, G and Z of a layer).
     public static func canonical(_ a: Tensor<Double>, _ b: Tensor<Double>) -> Double {
         let norms = a.norm() * b.norm()
-        return norms > 0 ? a.matmul(b).trace / norms : 0
+        // Tr(AB) = ⟨A, B⟩_F for symmetric A, B.
+        return norms > 0 ? a.frobenius(b) / norms : 0
     }
 }
 

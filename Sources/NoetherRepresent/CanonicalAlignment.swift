@@ -68,18 +68,22 @@ public struct AlignmentMatrix: Sendable, Codable {
     public init(_ a: CapturedRepresentations, _ b: CapturedRepresentations, k: Int = 10) throws(RepresentationError) {
         layersA = a.names
         layersB = b.names
-        var cka: [[Double]] = [], knn: [[Double]] = []
-        for x in a.layers {
-            var ckaRow: [Double] = [], knnRow: [Double] = []
-            for y in b.layers {
-                ckaRow.append(try Alignment.linearCKA(x, y))
-                knnRow.append(try Alignment.mutualKNN(x, y, k: min(k, x.shape[0] - 1)))
+        let n = a.input.shape[0]
+        let k = min(k, n - 1)
+        guard k >= 1 else { throw RepresentationError("mutual k-NN needs 1 ≤ k < samples (k = \(k), samples = \(n))") }
+        // What each layer contributes to every pair — centred columns, ‖K‖_F, neighbour lists —
+        // computed once per layer rather than once per pair.
+        func prepared(_ layers: [Tensor<Double>], _ name: String) throws(RepresentationError) -> [(centred: Tensor<Double>, norm: Double, neighbours: [[Int]])] {
+            var result: [(Tensor<Double>, Double, [[Int]])] = []
+            for layer in layers {
+                let centred = try validated(layer, name: name, rows: n).centeredColumns()
+                result.append((centred, Alignment.selfSimilarity(centred), Alignment.nearestNeighbours(layer.unitRows(), k: k)))
             }
-            cka.append(ckaRow)
-            knn.append(knnRow)
+            return result
         }
-        linearCKA = cka
-        mutualKNN = knn
+        let (x, y) = (try prepared(a.layers, "representation A"), try prepared(b.layers, "representation B"))
+        linearCKA = x.map { p in y.map { q in Alignment.alignment(p.centred, q.centred, selfA: p.norm, selfB: q.norm) } }
+        mutualKNN = x.map { p in y.map { q in Alignment.overlap(p.neighbours, q.neighbours, k: k) } }
         var baselineA: [Double] = [], baselineB: [Double] = []
         for x in a.layers { baselineA.append(try Alignment.linearCKA(a.input, x)) }
         for y in b.layers { baselineB.append(try Alignment.linearCKA(b.input, y)) }

@@ -52,10 +52,12 @@ public enum LayerwiseAnalysis {
         let all = [("input", captured.input, test?.input)]
             + captured.names.indices.map { (captured.names[$0], captured.layers[$0], test?.layers[$0]) }
         for (name, representation, heldOutRepresentation) in all {
-            let rank = try RepresentationRank(representation)
+            // Centred once, one Gram matrix for both the rank and the probe.
+            let centredGram = CentredGram(try validated(representation, name: "the representation of \(name)"))
+            let rank = try RepresentationRank(centredGram)
             var accuracy: Double?
             if let labels, let classCount, classCount >= 2 {
-                let probe = try LinearProbe(features: representation, labels: labels, classes: classCount)
+                let probe = try LinearProbe(centredGram, labels: labels, classes: classCount)
                 if let heldOut, let heldOutRepresentation {
                     accuracy = probe.accuracy(heldOutRepresentation, labels: heldOut.1)
                 } else {
@@ -79,7 +81,7 @@ public enum LayerwiseAnalysis {
     }
 
     /// The weight and bias of the model's final linear layer.
-    static func outputLayer<Scalar: TensorScalar>(_ model: Model<Scalar>) -> (weight: Tensor<Double>, bias: Tensor<Double>?)? {
+    public static func outputLayer<Scalar: TensorScalar>(_ model: Model<Scalar>) -> (weight: Tensor<Double>, bias: Tensor<Double>?)? {
         guard let last = model.architecture.layout.last(where: { $0.role == .weight }),
               let weight = model.parameters[last.name], weight.rank == 2 else { return nil }
         let prefix = String(last.name.dropLast(".weight".count))

@@ -10,20 +10,27 @@ public struct LinearProbe: Sendable {
 
     public init(features: Tensor<Double>, labels: [Int], classes: Int, regularization: Double = 1e-3) throws(RepresentationError) {
         let x = try validated(features, name: "the probe features", rows: labels.count)
+        try self.init(CentredGram(x), labels: labels, classes: classes, regularization: regularization)
+    }
+
+    /// From centred features and their Gram matrix.
+    init(_ x: CentredGram, labels: [Int], classes: Int, regularization: Double = 1e-3) throws(RepresentationError) {
+        guard x.centred.shape[0] == labels.count else {
+            throw RepresentationError("the probe features have \(x.centred.shape[0]) samples but there are \(labels.count) labels")
+        }
         guard classes >= 2 else { throw RepresentationError("a linear probe needs at least two classes") }
         if let bad = labels.first(where: { $0 < 0 || $0 >= classes }) { throw RepresentationError("label \(bad) is outside 0..<\(classes)") }
-        mean = x.mean(alongAxis: 0, keepingDimension: true)
-        let centred = x - mean
+        mean = x.mean
+        let centred = x.centred
         var targets = Tensor<Double>.zeros([labels.count, classes])
         targets.withUnsafeMutableBufferPointer { t in for (i, label) in labels.enumerated() { t[i * classes + label] = 1 } }
         // Primal (p × p) or dual (N × N) normal equations, whichever is smaller:
         // (XᵀX + λI)⁻¹Xᵀ = Xᵀ(XXᵀ + λI)⁻¹.
-        let (n, features) = (centred.shape[0], centred.shape[1])
-        let dual = n < features
-        var gram = dual ? centred.gramMatrix(ofRows: true) : centred.gramMatrix(ofRows: false)
+        let features = centred.shape[1]
+        let dual = x.ofRows
+        var gram = x.gram
         let size = gram.shape[0]
-        let trace = gram.withUnsafeBufferPointer { g in (0..<size).reduce(0.0) { $0 + g[$1 * size + $1] } }
-        let lambda = regularization * max(trace / Double(features), 1e-12)
+        let lambda = regularization * max(gram.trace / Double(features), 1e-12)
         gram.withUnsafeMutableBufferPointer { g in for i in 0..<size { g[i * size + i] += lambda } }
         do {
             let inverse = try gram.pseudoInverse()

@@ -14,6 +14,29 @@ extension Tensor where Scalar == Double {
 
     /// The Frobenius inner product ⟨A, B⟩.
     func frobenius(_ other: Tensor<Double>) -> Double { dot(other) }
+
+    /// The sum of the diagonal of a square matrix.
+    var trace: Double {
+        let n = Swift.min(shape[0], shape[1])
+        return withUnsafeBufferPointer { x in (0..<n).reduce(0.0) { $0 + x[$1 * shape[1] + $1] } }
+    }
+}
+
+/// A validated representation centred by its column means, with its smaller Gram matrix —
+/// XXᵀ when there are fewer samples than features, else XᵀX — which the rank (its
+/// eigenvalues are the squared singular values) and the ridge probe (its normal equations)
+/// both start from.
+struct CentredGram {
+    let centred: Tensor<Double>
+    let mean: Tensor<Double>
+    let gram: Tensor<Double>
+    var ofRows: Bool { centred.shape[0] < centred.shape[1] }
+
+    init(_ x: Tensor<Double>) {
+        mean = x.mean(alongAxis: 0, keepingDimension: true)
+        centred = x - mean
+        gram = centred.gramMatrix(ofRows: centred.shape[0] < centred.shape[1])
+    }
 }
 
 /// Checks a representation matrix: rank 2, finite, with the expected number of rows.

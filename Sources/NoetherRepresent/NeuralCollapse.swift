@@ -82,7 +82,8 @@ public struct NeuralCollapse: Hashable, Sendable, Codable {
         let betweenScatter = centredMeans.gramMatrix(ofRows: false) * (1 / Double(c))
         do {
             let inverse = try betweenScatter.pseudoInverse(relativeCutoff: 1e-10)
-            nc1 = withinScatter.matmul(inverse).trace / Double(c)
+            // Both symmetric, so Tr(Σ_W Σ_B⁺) = ⟨Σ_W, Σ_B⁺⟩_F: no p × p × p product.
+            nc1 = withinScatter.frobenius(inverse) / Double(c)
         } catch {
             throw RepresentationError("NC1 could not be computed: \(error.description)")
         }
@@ -151,13 +152,5 @@ public struct NeuralCollapse: Hashable, Sendable, Codable {
         let hh = (h * h).sum(alongAxis: 1, keepingDimension: true)
         let mm = (means * means).sum(alongAxis: 1).reshaped([1, means.shape[0]])
         return hh + mm - h.matmul(means, transposeOther: true) * 2
-    }
-}
-
-extension Tensor where Scalar == Double {
-    /// The sum of the diagonal of a square matrix.
-    var trace: Double {
-        let n = Swift.min(shape[0], shape[1])
-        return withUnsafeBufferPointer { x in (0..<n).reduce(0.0) { $0 + x[$1 * shape[1] + $1] } }
     }
 }

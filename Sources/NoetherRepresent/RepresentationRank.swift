@@ -24,12 +24,15 @@ public struct RepresentationRank: Hashable, Sendable, Codable {
 
     /// Measures a samples × features matrix.
     public init(_ representation: Tensor<Double>) throws(RepresentationError) {
-        let x = try validated(representation, name: "the representation").centeredColumns()
-        (samples, features) = (x.shape[0], x.shape[1])
+        try self.init(CentredGram(try validated(representation, name: "the representation")))
+    }
+
+    /// From a centred representation and its Gram matrix.
+    init(_ x: CentredGram) throws(RepresentationError) {
+        (samples, features) = (x.centred.shape[0], x.centred.shape[1])
         // The smaller Gram matrix has the squared singular values as eigenvalues.
-        let gram = samples <= features ? x.gramMatrix(ofRows: true) : x.gramMatrix(ofRows: false)
         do {
-            let eigenvalues = try gram.symmetricEigendecomposition(computeVectors: false).eigenvalues.scalars
+            let eigenvalues = try x.gram.symmetricEigendecomposition(computeVectors: false).eigenvalues.scalars
             singularValues = eigenvalues.reversed().map { Swift.max($0, 0).squareRoot() }
         } catch {
             throw RepresentationError("the spectrum could not be computed: \(error.description)")

@@ -111,8 +111,11 @@ public enum SymmetryAnalysis {
         return (Tensor.concatenate(parts, alongAxis: 1), incoming + rest.gramMatrix(ofRows: true), incoming)
     }
 
-    static func neuronLayer(_ spec: SymmetrySpec, _ parameters: Parameters<Double>, _ thresholds: SymmetryThresholds,
-                            neurons: Tensor<Double>, gram: Tensor<Double>?, incomingGram: Tensor<Double>?) -> LayerReport {
+    /// The report of one permutation-symmetric layer: neuron statistics, the spectrum of its
+    /// incoming weight and its degree of symmetry. `gram` and `incomingGram` (the neurons' and
+    /// the incoming weight's row Gram matrices) are reused when given.
+    public static func neuronLayer(_ spec: SymmetrySpec, _ parameters: Parameters<Double>, _ thresholds: SymmetryThresholds,
+                                   neurons: Tensor<Double>, gram: Tensor<Double>? = nil, incomingGram: Tensor<Double>? = nil) -> LayerReport {
         let statistics = NeuronStatistics(neurons: neurons, gram: gram, thresholds: thresholds)
         let weight = spec.incoming.first.flatMap { s in parameters[s.name].map { UnitMatrix.read($0, s, units: spec.units) } }
         let spectrum = weight.map { w in
@@ -134,9 +137,9 @@ public enum SymmetryAnalysis {
                                                 _ thresholds: SymmetryThresholds) -> LayerReport {
         let prefix = String(heads.layer.dropLast(".heads".count))
         var reports: [HeadReport] = []
+        let byLayer = Dictionary(catalogue.map { ($0.layer, $0) }, uniquingKeysWith: { first, _ in first })
         for head in 0..<heads.units {
-            guard let qk = catalogue.first(where: { $0.layer == "\(prefix).head.\(head).qk" }),
-                  let vo = catalogue.first(where: { $0.layer == "\(prefix).head.\(head).vo" }) else { continue }
+            guard let qk = byLayer["\(prefix).head.\(head).qk"], let vo = byLayer["\(prefix).head.\(head).vo"] else { continue }
             let qkSpectrum = headSpectrum(qk, parameters)
             let voSpectrum = headSpectrum(vo, parameters)
             let width = qk.units

@@ -62,18 +62,16 @@ extension MatrixProductGeometry {
 // `[N, O, P]` output by copying whole rows. The loops around the GEMMs split the batch across
 // the cores.
 extension Kernels {
-    /// For output row `oy` of kernel offset `(ky, kx)`: the input row, and the output columns
-    /// `ox` whose input column `ox·stride + kx − padding` lies inside the image.
+    /// For kernel column `kx`: the output columns `ox` whose input column `ox·stride + kx −
+    /// padding` lies inside the image (the same for every row, so computed once per `kx`).
     @inlinable
-    static func patchRun(_ g: ConvolutionGeometry, oy: Int, ky: Int, kx: Int) -> (inputRow: Int, valid: Range<Int>)? {
-        let iy = oy * g.stride + ky - g.padding
-        guard iy >= 0 && iy < g.height else { return nil }
+    static func validColumns(_ g: ConvolutionGeometry, kx: Int) -> Range<Int> {
         let shift = kx - g.padding
         // ox·stride + shift ∈ [0, width)  ⇔  ox ∈ [⌈−shift/stride⌉, ⌈(width − shift)/stride⌉).
         let first = Swift.min(g.outWidth, shift >= 0 ? 0 : (-shift + g.stride - 1) / g.stride)
         let last = Swift.min(g.outWidth, Swift.max(0, (g.width - shift + g.stride - 1) / g.stride))
-        // Both ends lie in 0...outWidth; a row that is all padding gives an empty range.
-        return (iy, first..<Swift.max(first, last))
+        // Both ends lie in 0...outWidth; a kernel column that sees only padding gives an empty range.
+        return first..<Swift.max(first, last)
     }
 
     /// Visits every run of the patch matrix — one per image, channel, kernel offset and output
@@ -95,9 +93,11 @@ extension Kernels {
                     for ky in 0..<g.kernelHeight {
                         for kx in 0..<g.kernelWidth {
                             let row = ((c * g.kernelHeight + ky) * g.kernelWidth + kx) * total + n * pixels
+                            let valid = validColumns(g, kx: kx)
                             for oy in 0..<oh {
-                                let run = patchRun(g, oy: oy, ky: ky, kx: kx)
-                                body(plane + (run?.inputRow ?? 0) * g.width + kx - g.padding, row + oy * ow, run?.valid)
+                                let iy = oy * g.stride + ky - g.padding
+                                let inside = iy >= 0 && iy < g.height
+                                body(plane + (inside ? iy : 0) * g.width + kx - g.padding, row + oy * ow, inside ? valid : nil)
                             }
                         }
                     }
@@ -230,6 +230,8 @@ public struct PoolingGeometry: Hashable, Sendable {
         guard window >= 1, stride >= 1, input[2] >= window, input[3] >= window else {
             return .failure(ShapeError("pooling window \(window) (stride \(stride)) does not fit input \(input)"))
         }
+        // Max pooling records its argmax as Int32.
+        guard input.count <= Int(Int32.max) else { return .failure(ShapeError("pooling input \(input) has more than 2³¹ − 1 elements")) }
         return .success(PoolingGeometry(batch: input[0], channels: input[1], height: input[2], width: input[3], window: window, stride: stride))
     }
 }

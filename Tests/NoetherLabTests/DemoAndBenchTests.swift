@@ -12,8 +12,8 @@ struct DemoAndBenchTests {
         #expect(points[0].rank() == 2)
     }
 
-    @Test func benchmarkRecordsCarryTheirFloorAndNoSteadyStateAllocation() {
-        let records = StepBenchmarks.run(["mlp-64"], repeats: 2)
+    @Test func benchmarkRecordsCarryTheirFloorAndNoSteadyStateAllocation() throws {
+        let records = try StepBenchmarks.run(["mlp-64"], repeats: 2)
         #expect(records.count == 1)
         let record = records[0]
         #expect(record.name == "mlp-64")

@@ -50,7 +50,7 @@ struct SweepTests {
         // Stand-ins for runs: a file in each trial's directory, named after its hash.
         for trial in before {
             try FileManager.default.createDirectory(atPath: sweep.runDirectory(of: trial), withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: "\(sweep.runDirectory(of: trial))/\(trial.hash)", contents: nil)
+            #expect(FileManager.default.createFile(atPath: "\(sweep.runDirectory(of: trial))/\(trial.hash)", contents: nil))
         }
         var wider = try smallSweep()
         wider.grid?["model.hidden"] = [[2], [4], [8]]

@@ -127,12 +127,22 @@ public final class TensorBoardWriter {
 
     deinit { try? handle.close() }
 
-    public func write(_ event: TensorBoardEvent) {
-        handle.write(Data(TFRecord.frame(event.encoded)))
+    /// Appends `events` in one write. TensorBoard files are a view of the run (metrics.jsonl is
+    /// its record), so a failed write (a full disk) is dropped rather than stopping training.
+    public func write(_ events: [TensorBoardEvent]) {
+        guard !events.isEmpty else { return }
+        try? handle.write(contentsOf: events.flatMap { TFRecord.frame($0.encoded) })
     }
 
+    public func write(_ event: TensorBoardEvent) { write([event]) }
+
     public func scalar(_ tag: String, _ value: Double, step: Int, wallTime: Double = Date().timeIntervalSince1970) {
-        write(TensorBoardEvent(wallTime: wallTime, step: Int64(step), content: .scalar(tag: tag, value: Float(value))))
+        scalars([(tag, value, step)], wallTime: wallTime)
+    }
+
+    /// Several scalars in one write.
+    public func scalars(_ values: [(tag: String, value: Double, step: Int)], wallTime: Double = Date().timeIntervalSince1970) {
+        write(values.map { TensorBoardEvent(wallTime: wallTime, step: Int64($0.step), content: .scalar(tag: $0.tag, value: Float($0.value))) })
     }
 
     public func histogram(_ tag: String, _ values: [Double], step: Int, wallTime: Double = Date().timeIntervalSince1970) {

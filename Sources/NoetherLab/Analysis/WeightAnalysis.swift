@@ -119,7 +119,7 @@ public enum WeightAnalysis {
             if let weight = layer.weight {
                 let t = try tensor(weight)
                 let matrix = t.reshaped([t.shape[0], t.count / max(t.shape[0], 1)])
-                let spectrum = Spectrum(layer.transposed ? matrix.transposed() : matrix)
+                let spectrum = Spectrum(matrix)  // singular values: the orientation does not matter
                 row.rank = spectrum.rank(thresholds)
                 row.ranks = Dictionary(uniqueKeysWithValues: SymmetryThresholds.reportedRankThresholds.map { ("\($0)", spectrum.rank(relative: $0)) })
                 row.effectiveRank = spectrum.effectiveRank
@@ -128,12 +128,11 @@ public enum WeightAnalysis {
                 row.frobeniusNorm = spectrum.frobeniusNorm
                 if let spec = inferred.symmetries.first(where: { $0.kind == .permutation && $0.incoming.first?.name == weight }) {
                     let p = try parameters(for: spec)
-                    let statistics = NeuronStatistics(neurons: spec.neuronMatrix(in: p), thresholds: thresholds)
-                    row.dead = statistics.dead
-                    row.distinct = statistics.distinct
-                    row.signPaired = statistics.signPaired
-                    let alive = statistics.units - statistics.dead
-                    row.degreeOfSymmetry = min(1, Double(statistics.dead + alive - statistics.distinct + spectrum.rankDeficit(thresholds)) / Double(max(spec.units, 1)))
+                    let report = SymmetryAnalysis.neuronLayer(spec, p, thresholds, neurons: spec.neuronMatrix(in: p))
+                    row.dead = report.neurons?.dead
+                    row.distinct = report.neurons?.distinct
+                    row.signPaired = report.neurons?.signPaired
+                    row.degreeOfSymmetry = report.degreeOfSymmetry
                 }
             } else if let block = layer.attentionBlock {
                 var heads: [WeightAnalysisReport.Head] = []

@@ -38,11 +38,14 @@ public enum StepBenchmarks {
     public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis", "weight-spectra"]
 
     /// Runs the named workloads (all when `names` is empty); `weight-spectra` runs only when
-    /// `weights` names a safetensors file.
-    public static func run(_ selected: [String] = [], repeats: Int = 30, weights: String? = nil) -> [BenchmarkRecord] {
+    /// `weights` names a safetensors file, and a file it cannot read is an error.
+    public static func run(_ selected: [String] = [], repeats: Int = 30, weights: String? = nil) throws(FileFormatError) -> [BenchmarkRecord] {
         let chosen = selected.isEmpty ? names : names.filter { selected.contains($0) }
-        return chosen.compactMap { name in
-            switch name {
+        // Opened first, so a bad file is reported before minutes of other workloads.
+        let weightsFile = try weights.map { path throws(FileFormatError) in try SafetensorsCollection(path: path) }
+        var records: [BenchmarkRecord] = []
+        for name in chosen {
+            let record: BenchmarkRecord? = switch name {
             case "mlp-64": mlp(width: 64, repeats: repeats)
             case "mlp-256": mlp(width: 256, repeats: repeats)
             case "mlp-512": mlp(width: 512, repeats: repeats)
@@ -53,10 +56,12 @@ public enum StepBenchmarks {
             case "symmetry-analysis": symmetryAnalysis(repeats: repeats)
             case "tracking-overhead": trackingOverhead(repeats: max(3, repeats / 10))
             case "representation-analysis": representationAnalysis(repeats: max(3, repeats / 10))
-            case "weight-spectra": weights.flatMap { try? weightSpectra(path: $0, repeats: max(3, repeats / 10)) }
+            case "weight-spectra": try weightsFile.map { file throws(FileFormatError) in try weightSpectra(file, repeats: max(3, repeats / 10)) }
             default: nil
             }
+            if let record { records.append(record) }
         }
+        return records
     }
 
     /// MLP 784-W-W-10, batch 128, cross-entropy.
@@ -184,8 +189,7 @@ public enum StepBenchmarks {
 
     /// The singular values (values only) and ranks at the three reported thresholds of every
     /// matrix of a safetensors file, as `noether analyze` computes them; loading excluded.
-    public static func weightSpectra(path: String, repeats: Int) throws(FileFormatError) -> BenchmarkRecord {
-        let file = try SafetensorsCollection(path: path)
+    public static func weightSpectra(_ file: SafetensorsCollection, repeats: Int) throws(FileFormatError) -> BenchmarkRecord {
         var matrices: [Tensor<Double>] = []
         for (entry, _) in file.entries where entry.shape.count == 2 && entry.shape.allSatisfy({ $0 > 1 }) {
             matrices.append(try file.tensor(entry.name, as: Double.self))

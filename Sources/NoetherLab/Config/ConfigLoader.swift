@@ -49,9 +49,12 @@ public enum ConfigLoader {
     }
 
     /// A stable 64-bit FNV-1a hash of the canonical JSON, as 16 hex digits.
-    public static func hash<Config: Encodable>(_ config: Config) -> String {
+    public static func hash<Config: Encodable>(_ config: Config) -> String { fnv1aHex(canonicalJSON(config)) }
+
+    /// The 64-bit FNV-1a hash of `bytes` as 16 hex digits: stable across runs and machines.
+    static func fnv1aHex(_ bytes: some Sequence<UInt8>) -> String {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in canonicalJSON(config) {
+        for byte in bytes {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01B3
         }

@@ -8,7 +8,8 @@ public enum RepositoryFiles {
     /// binary's folder and five of its ancestors.
     public static func locate(_ relativePath: String) -> String? {
         var candidates = [FileManager.default.currentDirectoryPath]
-        var url = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        // The binary itself, not argv[0] (a bare `noether` when it was found on PATH).
+        var url = URL(fileURLWithPath: executable).deletingLastPathComponent()
         for _ in 0..<6 {
             candidates.append(url.path)
             url = url.deletingLastPathComponent()

@@ -75,24 +75,9 @@ public enum SaddleToSaddleDemo {
     /// The plateaus of a trajectory: at least `minimumLength` evaluations within a factor 1.2,
     /// above `floor`, ended by a drop below half their lowest loss within 10 evaluations.
     public static func plateaus(_ points: [Point], minimumLength: Int = 6, floor: Double = 1e-4) -> [Plateau] {
-        let losses = points.map(\.trainLoss)
-        var result: [Plateau] = []
-        var i = 0
-        while i + minimumLength < losses.count {
-            let window = losses[i..<(i + minimumLength)]
-            guard let low = window.min(), let high = window.max(), high < 1.2 * low, low > floor else {
-                i += 1
-                continue
-            }
-            var end = i + minimumLength
-            while end < losses.count, let high = losses[i...end].max(), let low = losses[i...end].min(), high < 1.2 * low { end += 1 }
-            let level = losses[i..<end]
-            if let after = losses[end..<min(end + 10, losses.count)].min(), let lowest = level.min(), after < lowest / 2 {
-                result.append(Plateau(firstStep: points[i].step, lastStep: points[end - 1].step,
-                                      loss: level.reduce(0, +) / Double(level.count)))
-            }
-            i = end
+        LossCurves.plateauRanges(points.map(\.trainLoss), minimumLength: minimumLength, floor: floor).map { plateau in
+            Plateau(firstStep: points[plateau.evaluations.lowerBound].step, lastStep: points[plateau.evaluations.upperBound - 1].step,
+                    loss: plateau.loss)
         }
-        return result
     }
 }

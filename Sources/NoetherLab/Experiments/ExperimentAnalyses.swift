@@ -28,8 +28,16 @@ enum LossCurves {
     /// evaluation below that half).
     static func plateaus(_ points: [LineChart.Point], minimumLength: Int = 4, floor: Double = 1e-4)
         -> [(first: Double, last: Double, loss: Double, dropEnd: Double)] {
-        let losses = points.map(\.y)
-        var result: [(Double, Double, Double, Double)] = []
+        plateauRanges(points.map(\.y), minimumLength: minimumLength, floor: floor).map { plateau in
+            (points[plateau.evaluations.lowerBound].x, points[plateau.evaluations.upperBound - 1].x, plateau.loss, points[plateau.drop].x)
+        }
+    }
+
+    /// The plateaus of a loss sequence as evaluation ranges, with their mean loss and the first
+    /// evaluation below half their lowest loss (the drop that ends them).
+    static func plateauRanges(_ losses: [Double], minimumLength: Int, floor: Double)
+        -> [(evaluations: Range<Int>, loss: Double, drop: Int)] {
+        var result: [(Range<Int>, Double, Int)] = []
         var i = 0
         while i + minimumLength < losses.count {
             let window = losses[i..<(i + minimumLength)]
@@ -41,7 +49,7 @@ enum LossCurves {
             while end < losses.count, let high = losses[i...end].max(), let low = losses[i...end].min(), high < 1.2 * low { end += 1 }
             let level = losses[i..<end]
             if let lowest = level.min(), let drop = (end..<min(end + 10, losses.count)).first(where: { losses[$0] < lowest / 2 }) {
-                result.append((points[i].x, points[end - 1].x, level.reduce(0, +) / Double(level.count), points[drop].x))
+                result.append((i..<end, level.reduce(0, +) / Double(level.count), drop))
             }
             i = end
         }

@@ -97,7 +97,6 @@ public struct ExperimentRunner {
             throw RunError("experiment \(spec.id) names an unknown analysis '\(spec.analysis)'")
         }
         var runs: [ExperimentRun] = []
-        var start = clock.now
         for (run, config) in try spec.configurations(quick: quick, seed: seed) {
             let recorder = analysis.needsSnapshots ? SnapshotRecorder() : nil
             let runDirectory = "\(directory)/runs/\(run.name)"
@@ -111,7 +110,7 @@ public struct ExperimentRunner {
                                       directory: runDirectory, snapshots: recorder?.snapshots ?? [:]))
         }
         let trainingSeconds = runs.reduce(0.0) { $0 + $1.result.summary.wallTimeSeconds }
-        start = clock.now
+        let start = clock.now
         let outcome = try analysis.analyze(spec, runs, quick: quick)
         let elapsed = Duration.seconds(trainingSeconds) + start.duration(to: clock.now)
         let summary = ExperimentSummary(
@@ -132,9 +131,7 @@ public struct ExperimentRunner {
         }
         var variants: [String: JSONValue] = [:]
         for run in spec.runs where runs.contains(where: { $0.name == run.name }) {
-            var set = run.set
-            if quick { for (key, value) in spec.quick?.set ?? [:] where set[key] == nil { set[key] = value } }
-            variants[run.name] = .object(set)
+            variants[run.name] = .object(spec.overrides(of: run, quick: quick))
         }
         result["runs"] = .object(variants)
         return result

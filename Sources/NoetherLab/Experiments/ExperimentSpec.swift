@@ -62,15 +62,21 @@ public struct ExperimentSpec: Codable, Sendable {
         let selected = quick ? runs.filter { self.quick?.runs?.contains($0.name) ?? true } : runs
         var result: [(Run, RunConfig)] = []
         for run in selected {
-            var overrides = run.set.mapValues(\.foundation)
-            if quick { for (key, value) in self.quick?.set ?? [:] where overrides[key] == nil { overrides[key] = value.foundation } }
-            var config = try ConfigOverrides.apply(overrides, to: base, source: "\(id) run \(run.name)")
+            var config = try ConfigOverrides.apply(overrides(of: run, quick: quick).mapValues(\.foundation), to: base, source: "\(id) run \(run.name)")
             config.name = "\(id)-\(run.name)"
             if let seed { config.seed = seed }
             config.output = nil
             result.append((run, config))
         }
         return result
+    }
+
+    /// What a run sets on the base config: its own overrides, and in quick form the quick
+    /// overrides it does not set itself.
+    public func overrides(of run: Run, quick: Bool) -> [String: JSONValue] {
+        var set = run.set
+        if quick { for (key, value) in self.quick?.set ?? [:] where set[key] == nil { set[key] = value } }
+        return set
     }
 
     /// A number parameter of the analysis.

@@ -88,14 +88,7 @@ public final class RunStore {
 
     /// The identifier of the run at `path`.
     public static func identifier(_ path: String) -> String {
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in absolute.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        let hex = String(hash, radix: 16)
-        return String((String(repeating: "0", count: 16 - hex.count) + hex).prefix(12))
+        String(ConfigLoader.fnv1aHex(URL(fileURLWithPath: path).standardizedFileURL.path.utf8).prefix(12))
     }
 
     /// Indexes (or re-indexes) one run directory.

@@ -37,10 +37,12 @@ public struct SweepReport: Sendable {
         for trial in try sweep.trials() {
             let state = sweep.state(of: trial)
             let run = RunDirectory(sweep.runDirectory(of: trial))
-            var row = Row(trial: trial, state: state, metric: nil, testLoss: run.summary()?.final["test_loss"])
+            let summary = run.summary()
+            var row = Row(trial: trial, state: state, metric: nil, testLoss: summary?.final["test_loss"])
             if state == .completed {
-                row.metric = try MetricRecord.read(run.metricsPath).last { $0.name == manifest.metric }?.value
-                    ?? run.summary()?.final[manifest.metric]
+                // The summary holds the last evaluation; anything else (tracker metrics) is in metrics.jsonl.
+                row.metric = summary?.final[manifest.metric]
+                if row.metric == nil { row.metric = try MetricRecord.read(run.metricsPath).last { $0.name == manifest.metric }?.value }
             }
             rows.append(row)
         }

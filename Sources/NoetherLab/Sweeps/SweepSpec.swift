@@ -1,5 +1,6 @@
 import Foundation
 import NoetherTensor
+import RealModule
 
 /// A sweep (`GRID.yaml`): a base run config and the settings to vary — a grid (every
 /// combination) and/or random samples — expanded into an indexed list of trials.

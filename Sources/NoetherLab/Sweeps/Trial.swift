@@ -45,4 +45,3 @@ extension Trial {
         return trials
     }
 }
-import RealModule

@@ -111,11 +111,9 @@ public final class SymmetryTracker {
                               sink: MetricSink) {
         guard let model = try? Model<Float>(architecture.spec, parameters: parameters) else { return }
         let captured = CapturedRepresentations.capture(model, inputs: probe.inputs)
-        guard captured.layers.count >= 2, let last = architecture.layout.last(where: { $0.role == .weight }),
-              let weight = parameters[last.name] else { return }
-        let bias = parameters[String(last.name.dropLast(".weight".count)) + ".bias"]
-        guard let nc = try? NeuralCollapse(features: captured.layers[captured.layers.count - 2], labels: probe.labels,
-                                           classifier: Tensor<Double>(weight), bias: bias.map { Tensor<Double>($0) }) else { return }
+        guard captured.layers.count >= 2, let output = LayerwiseAnalysis.outputLayer(model),
+              let nc = try? NeuralCollapse(features: captured.layers[captured.layers.count - 2], labels: probe.labels,
+                                           classifier: output.weight, bias: output.bias) else { return }
         let values: [(String, Double?)] = [("nc1", nc.nc1), ("nc2_equinorm", nc.nc2Equinorm), ("nc2_equiangular", nc.nc2Equiangular),
                                           ("nc2_maxangle", nc.nc2MaxAngle), ("nc3", nc.nc3), ("nc4", nc.nc4), ("cdnv", nc.cdnv)]
         for (name, value) in values { if let value { sink.record("nc/\(name)", value) } }

@@ -92,8 +92,12 @@ public struct Trainer {
             try run.writeJSON(ConfigLoader.canonicalJSON(config), to: run.configPath)
         }
 
-        var parameters: Parameters<Float> = try config.initializer.from.map { path throws(RunError) in try Self.loadInitialWeights(path, spec: config.model) }
-            ?? config.initializer.initialize(architecture, using: generator.derived("init"))
+        // Initial weights, unless a checkpoint provides them (below).
+        var parameters = Parameters<Float>()
+        if resumeFrom == nil {
+            parameters = try config.initializer.from.map { path throws(RunError) in try Self.loadInitialWeights(path, spec: config.model) }
+                ?? config.initializer.initialize(architecture, using: generator.derived("init"))
+        }
         var optimizer = Optimizer<Float>(config.optimizer, noiseSeed: generator.derived("noise"))
         var sampler = BatchSampler(sampleCount: split.train.count, batchSize: config.training.batchSize, seed: generator.derived("batches"))
         var lossSum = 0.0, lossCount = 0, elapsedBefore = 0.0
@@ -128,7 +132,7 @@ public struct Trainer {
         if let run {
             run.removeTensorBoardFiles()
             do { tensorBoard = try TensorBoardWriter(directory: run.path) } catch { throw RunError(error.description) }
-            for record in records { tensorBoard?.scalar(record.name, record.value, step: record.step) }
+            tensorBoard?.scalars(records.map { ($0.name, $0.value, $0.step) })
         } else {
             tensorBoard = nil
         }
@@ -144,30 +148,39 @@ public struct Trainer {
         let sink = MetricSink()
         let clock = ContinuousClock()
         let started = clock.now
+        // θ + θ₀ (with syre a copy of every parameter) at most once per step; dropped before
+        // the next update, which would otherwise have to copy the parameters it shares.
+        var effectiveCache: Parameters<Float>?
+        func effective() -> Parameters<Float> {
+            if let effectiveCache { return effectiveCache }
+            let value = step.effective(parameters)
+            effectiveCache = value
+            return value
+        }
         func elapsed() -> Double {
             let d = started.duration(to: clock.now)
             return elapsedBefore + Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
         func state(_ completed: Int, batchLoss: Double, learningRate: Double) -> TrainingState {
             TrainingState(step: completed, totalSteps: training.steps, batchLoss: batchLoss, learningRate: learningRate,
-                          parameters: step.effective(parameters), architecture: architecture, metrics: sink)
+                          parameters: effective(), architecture: architecture, metrics: sink)
         }
         func flush() {
             let drained = sink.drain()
             records += drained
             metricsFile?.append(drained.map(\.jsonLine))
-            for record in drained { tensorBoard?.scalar(record.name, record.value, step: record.step) }
+            tensorBoard?.scalars(drained.map { ($0.name, $0.value, $0.step) })
         }
         func weightHistograms(_ completed: Int) {
             guard let tensorBoard else { return }
-            let current = step.effective(parameters)
+            let current = effective()
             for descriptor in architecture.layout where descriptor.role == .weight {
                 if let tensor = current[descriptor.name] { tensorBoard.histogram(descriptor.name, tensor.scalars.map(Double.init), step: completed) }
             }
         }
         func track(_ completed: Int, loss: Double) {
             guard let tracker, tracker.isDue(step: completed, totalSteps: training.steps) else { return }
-            let detected = tracker.measure(step.effective(parameters), step: completed, loss: loss, sink: sink)
+            let detected = tracker.measure(effective(), step: completed, loss: loss, sink: sink)
             events += detected
             eventsFile?.append(detected.map(SymmetryEventLog.line))
             for event in detected { options.onEvent?(event) }
@@ -176,7 +189,7 @@ public struct Trainer {
         progress?.begin(at: firstStep)
         for callback in callbacks { callback.trainingWillStart(state(firstStep, batchLoss: .nan, learningRate: config.optimizer.learningRate)) }
         if firstStep == 0, let tracker {
-            tracker.start(step.effective(parameters))
+            tracker.start(effective())
             (sink.step, sink.time) = (0, elapsed())
             track(0, loss: .nan)
             flush()
@@ -197,6 +210,7 @@ public struct Trainer {
             }
             let learningRate = config.schedule.learningRate(base: config.optimizer.learningRate, step: completed, totalSteps: training.steps)
             let targets: Targets<Float> = if case .classes = split.train.targets { .classes(batch.labels) } else { .values(batch.values) }
+            effectiveCache = nil
             let batchLoss = Double(step.step(&parameters, optimizer: &optimizer, inputs: batch.inputs, targets: targets, learningRate: learningRate))
             completed += 1
             stepsThisSession += 1
@@ -214,7 +228,7 @@ public struct Trainer {
             track(completed, loss: batchLoss)
 
             if completed % training.evalEvery == 0 || completed == training.steps {
-                lastMetrics = evaluate(step.effective(parameters), split: split, loss: loss, step: step, limit: training.evalSamples)
+                lastMetrics = evaluate(effective(), split: split, loss: loss, step: step, limit: training.evalSamples)
                 lastMetrics["batch_loss"] = lossSum / Double(max(lossCount, 1))
                 lastMetrics["learning_rate"] = learningRate
                 (lossSum, lossCount) = (0, 0)
@@ -243,7 +257,7 @@ public struct Trainer {
             name: config.name, status: finished ? "completed" : "interrupted", steps: completed, configHash: configHash,
             parameterCount: parameters.scalarCount, final: lastMetrics, wallTimeSeconds: wall,
             stepsPerSecond: Double(stepsThisSession) / max(wall - elapsedBefore, 1e-9))
-        let finalParameters = step.effective(parameters)
+        let finalParameters = effective()
         if finished {
             for callback in callbacks { callback.trainingDidFinish(state(completed, batchLoss: .nan, learningRate: .nan)) }
             flush()
@@ -305,7 +319,8 @@ public struct Trainer {
         }
     }
 
-    static func resolveLoss(_ loss: LossKind?, for targets: DatasetTargets) throws(RunError) -> LossKind {
+    /// The configured loss, or the one the targets call for (cross-entropy for class labels).
+    public static func resolveLoss(_ loss: LossKind?, for targets: DatasetTargets) throws(RunError) -> LossKind {
         switch (loss, targets) {
         case (nil, .classes): return .crossEntropy
         case (nil, .values): return .mse

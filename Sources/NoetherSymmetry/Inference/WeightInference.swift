@@ -237,7 +237,7 @@ public enum WeightInference {
 }
 
 /// Orders names with numeric components by value: layers.2 before layers.10.
-func naturalOrder(_ a: String, _ b: String) -> Bool {
+public func naturalOrder(_ a: String, _ b: String) -> Bool {
     let (x, y) = (a.split(separator: "."), b.split(separator: "."))
     for (p, q) in zip(x, y) where p != q {
         if let i = Int(p), let j = Int(q) { return i < j }

@@ -175,7 +175,7 @@ struct WidthCapacityAnalysis: ExperimentAnalysis {
 struct GateAnalysis: ExperimentAnalysis {
     func analyze(_ spec: ExperimentSpec, _ runs: [ExperimentRun], quick: Bool) throws(RunError) -> ExperimentOutcome {
         guard let run = runs.first else { throw RunError("E9 needs a run") }
-        let names = Set(run.result.metrics.map(\.name).filter { $0.hasSuffix(".gate/mean_abs") }).sorted { naturalLess($0, $1) }
+        let names = Set(run.result.metrics.map(\.name).filter { $0.hasSuffix(".gate/mean_abs") }).sorted(by: naturalOrder)
         let finals = names.map { run.last($0) ?? .nan }
         let hidden = Array(finals.dropLast())
         let largest = hidden.max() ?? 0
@@ -223,14 +223,4 @@ struct AttentionRankAnalysis: ExperimentAnalysis {
                              caption: "The double-rotation symmetry is restored in all but the needed directions as γ grows.")),
         ])
     }
-}
-
-/// Orders "layers.2.gate" before "layers.10.gate".
-func naturalLess(_ a: String, _ b: String) -> Bool {
-    let (x, y) = (a.split(separator: "."), b.split(separator: "."))
-    for (p, q) in zip(x, y) where p != q {
-        if let i = Int(p), let j = Int(q) { return i < j }
-        return p < q
-    }
-    return x.count < y.count
 }

@@ -104,7 +104,7 @@ struct TunnelAnalysis: ExperimentAnalysis {
             let hidden = Array(report.layers.dropFirst().dropLast())          // without input and logits
             let ranks = hidden.map { Double($0.ranks["\(tau)"] ?? $0.rank) }
             let catalogue: [SymmetrySpec]
-            do { catalogue = try SymmetryCatalogue.infer(run.config.model, loss: .crossEntropy) } catch { throw RunError(error.description) }
+            do { catalogue = try SymmetryCatalogue.infer(run.config.model, loss: run.config.loss ?? .crossEntropy) } catch { throw RunError(error.description) }
             // Coarser thresholds than the defaults: weight decay merges neurons and lowers ranks only
             // approximately within the run's length.
             let thresholds = SymmetryThresholds(deadRelative: spec.parameter("dead_relative", default: 0.05),
