@@ -4,6 +4,21 @@ import NoetherTensor
 
 @Suite("Synthetic tasks")
 struct SyntheticTaskTests {
+    @Test func rotatedInputsKeepNoCoordinateStructure() throws {
+        var spec = DataSpec(kind: .staircase)
+        (spec.dimension, spec.degree, spec.train, spec.test, spec.rotationSeed) = (10, 3, 200, 50, 7)
+        let split = try spec.load(using: RandomGenerator(seed: 1))
+        #expect(split.train.relevantCoordinates == nil && split.test.relevantCoordinates == nil)
+        // The rotation preserves each sample's norm (√10 on {±1}¹⁰).
+        let norms = (0..<10).map { n in (0..<10).map { Double(split.train.inputs[n, $0] * split.train.inputs[n, $0]) }.reduce(0, +) }
+        #expect(norms.allSatisfy { abs($0 - 10) < 1e-4 })
+        // Coordinate augmentation would act on mixed coordinates: refused.
+        spec.augmentation = AugmentationSpec(signFlipIrrelevant: true)
+        #expect(throws: DataError.self) { try spec.load(using: RandomGenerator(seed: 1)) }
+        spec.augmentation = AugmentationSpec(noise: 0.1)
+        #expect(throws: Never.self) { try spec.load(using: RandomGenerator(seed: 1)) }
+    }
+
     @Test func staircaseTargetIsTheSumOfItsMonomials() throws {
         var spec = DataSpec(kind: .staircase)
         (spec.dimension, spec.degree, spec.train, spec.test) = (10, 3, 200, 50)

@@ -3,6 +3,19 @@ import Testing
 
 @Suite("Convolution and pooling")
 struct ConvolutionTests {
+    @Test func poolingRefusesInputsBeyondItsInt32Indices() {
+        // Only shapes: no memory is touched.
+        guard case .failure(let error) = PoolingGeometry.of(input: [2, 1, 46_341, 46_341], window: 2, stride: 2) else {
+            Issue.record("an input of 4.3 · 10⁹ elements was accepted")
+            return
+        }
+        #expect(error.description.contains("2³¹"))
+        guard case .success = PoolingGeometry.of(input: [1, 1, 46_340, 46_340], window: 2, stride: 2) else {
+            Issue.record("an input of 2.1 · 10⁹ elements was refused")
+            return
+        }
+    }
+
     /// Direct convolution by the definition.
     func naiveConvolution(_ x: Tensor<Double>, _ w: Tensor<Double>, _ b: Tensor<Double>, stride: Int, padding: Int) -> Tensor<Double> {
         let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
