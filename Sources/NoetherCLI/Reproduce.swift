@@ -4,25 +4,47 @@ import Noether
 
 struct Reproduce: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run one of the paper's claims (E1–E10) as an experiment with a report.",
+        abstract: "Run one of the paper's claims (E1–E12) as a pre-registered experiment with a report.",
         discussion: """
-        Each experiment is a YAML file in experiments/ (a base run config, the runs derived from it, \
-        a quick form and the analysis that decides whether the claim holds). Runs go through the \
-        same trainer as `noether train` and are resumable: running the same command again continues \
-        where it stopped. Writes <out>/<ID>[-quick]/summary.json and report.html, and an index.html.
+        Each experiment is a YAML file in experiments/: a base run config, the arms derived from it, \
+        the seeds, the negative controls that remove the claim's cause, the fit a run must reach, \
+        a quick form, and the analysis that evaluates the criterion on each seed. The verdict is \
+        `holds`, `does not hold` or `inconclusive`, by the pre-registered share of seeds, and only \
+        `holds` when every control fails the criterion. Runs are the trials of a sweep (parallel \
+        with --jobs, resumable: running the same command again continues where it stopped). \
+        Writes <out>/<ID>[-quick]/summary.json and report.html, and an index.html.
         """)
 
-    @Argument(help: "The experiment (E1 … E10), or `all`.") var id: String?
+    @Argument(help: "The experiment (E1 … E12), or `all`.") var id: String?
     @Flag(help: "List the experiments.") var list = false
-    @Flag(help: "The quick form: under a minute per experiment.") var quick = false
+    @Flag(help: "The quick form: a smoke test of under a minute per experiment.") var quick = false
     @Option(help: "Where to write the experiments.") var out = "reproduce"
-    @Option(help: "Override the seed of every run.") var seed: UInt64?
+    @Option(help: "Add N to every registered seed (the same number of seeds, other draws).") var seed: UInt64?
+    @Option(name: .customLong("override"), parsing: .singleValue,
+            help: ArgumentHelp("Force KEY=VALUE (a dotted config key, a YAML value) into every run, after the experiment's own overrides; repeatable.", valueName: "KEY=VALUE"))
+    var overrides: [String] = []
+    @Option(help: "Runs trained at once (default: the number of cores).") var jobs: Int?
     @Option(help: "The folder of experiment configs (default: experiments/ of this repository).") var experiments: String?
     @Flag(help: "Discard earlier runs in the output directory instead of resuming them (e.g. after editing an experiment).") var restart = false
     @OptionGroup var store: StoreOption
 
     func validate() throws {
-        if !list && id == nil { throw ValidationError("name an experiment (E1 … E10 or all), or pass --list") }
+        if !list && id == nil { throw ValidationError("name an experiment (E1 … E12 or all), or pass --list") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        _ = try Self.parse(overrides)
+    }
+
+    /// `KEY=VALUE` pairs; a value is read as JSON/YAML flow (numbers, true, [64], {…}) or else as a string.
+    static func parse(_ pairs: [String]) throws -> [String: JSONValue] {
+        var result: [String: JSONValue] = [:]
+        for pair in pairs {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw ValidationError("--override takes KEY=VALUE (e.g. optimizer.weight_decay=0), got '\(pair)'")
+            }
+            let key = String(pair[..<equals]), text = String(pair[pair.index(after: equals)...])
+            result[key] = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
+        }
+        return result
     }
 
     func run() throws {
@@ -35,17 +57,23 @@ struct Reproduce: ParsableCommand {
                 }
                 return
             }
+            let forced = try Self.parse(overrides)
             let ids = id?.lowercased() == "all" ? ExperimentSpec.identifiers : [id ?? ""].map { $0.uppercased() }
             for identifier in ids {
                 let spec = try ExperimentSpec.load(identifier, from: directory)
                 let target = "\(out)/\(identifier)\(quick ? "-quick" : "")"
-                let count = try spec.configurations(quick: quick, seed: seed).count
-                print("\(identifier) \(spec.title)\(quick ? " (quick)" : ""): \(count) runs → \(target)")
-                let summary = try ExperimentRunner(spec: spec, quick: quick, directory: target, seed: seed, showsProgress: true, restart: restart).run()
+                var runner = ExperimentRunner(spec: spec, quick: quick, directory: target)
+                (runner.seedShift, runner.overrides, runner.restart) = (seed ?? 0, forced, restart)
+                runner.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+                runner.onProgress = { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+                print("\(identifier) \(spec.title)\(quick ? " (quick)" : ""): \(try runner.runCount()) runs → \(target)")
+                let summary = try runner.run()
                 let index = try store.open()
-                for run in summary.runs { try index.index(run: "\(target)/runs/\(run)", experiment: identifier) }
-                print("  \(summary.holds ? "✔ holds" : "✘ does not hold"): \(summary.criterion)")
-                for key in summary.evidence.keys.sorted().prefix(8) { print("    \(key): \(summary.evidence[key]?.text ?? "")") }
+                for run in summary.runs { try index.index(run: "\(target)/\(run)", experiment: identifier) }
+                print("  \(summary.verdict.rawValue): \(summary.verdictSentence)")
+                for effect in summary.effects { print("    \(effect.name): \(effect.text)") }
+                for control in summary.controls { print("    control \(control.name): \(control.verdict.rawValue)") }
+                for p in summary.predictions { print("    \(p.name): predicted \(String(format: "%.4g", p.predicted)), observed \(String(format: "%.4g", p.observed))") }
                 print(String(format: "  %.1f s; report: %@/report.html", summary.wallTimeSeconds, target))
             }
             try Report.writeIndex(out)
@@ -58,17 +86,32 @@ struct Report: ParsableCommand {
         abstract: "Rebuild report.html of an experiment directory (or of every experiment in a folder, with an index).")
 
     @Argument(help: "An experiment directory, or a folder of them.") var directory: String
+    @Flag(help: "Print the verdict table (markdown, for docs/experiments.md) instead of rebuilding the reports.") var markdown = false
 
     func run() throws {
         try reportingErrors {
+            if markdown {
+                print(ReportWriter.markdown(try Self.summaries(directory)), terminator: "")
+                return
+            }
             if FileManager.default.fileExists(atPath: "\(directory)/summary.json") {
                 let summary = try ReportWriter.rebuild(directory)
-                print("\(directory)/report.html: \(summary.experiment) \(summary.holds ? "holds" : "does not hold")")
+                print("\(directory)/report.html: \(summary.experiment) \(summary.verdict.rawValue)")
             } else {
                 try Self.writeIndex(directory, rebuild: true)
                 print("\(directory)/index.html")
             }
         }
+    }
+
+    /// The summaries of an experiment directory or of every experiment in a folder.
+    static func summaries(_ folder: String) throws -> [(directory: String, summary: ExperimentSummary)] {
+        if FileManager.default.fileExists(atPath: "\(folder)/summary.json") { return [(folder, try ReportWriter.summary(folder))] }
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let result = try entries.sorted().filter { FileManager.default.fileExists(atPath: "\(folder)/\($0)/summary.json") }
+            .map { (directory: "\(folder)/\($0)", summary: try ReportWriter.summary("\(folder)/\($0)")) }
+        guard !result.isEmpty else { throw RunError("\(folder) holds no experiment directories (with summary.json)") }
+        return result
     }
 
     /// Rebuilds (optionally) every experiment report under `folder` and writes its index.

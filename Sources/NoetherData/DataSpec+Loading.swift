@@ -67,10 +67,11 @@ extension DataSpec {
             return DataSplit(train: SyntheticTasks.gaussianMixture(count: trainCount, means: means, using: &trainStream),
                              test: SyntheticTasks.gaussianMixture(count: testCount, means: means, using: &testStream))
         case .attentionTeacher:
-            let (d, s, r) = (dimension ?? 8, sequenceLength ?? 8, rank ?? 2)
-            guard r <= d else { throw DataError("data.rank \(r) exceeds the token dimension \(d)") }
+            let (d, s, r) = (dimension ?? 8, sequenceLength ?? 8, singularValues?.count ?? rank ?? 2)
+            guard r <= d else { throw DataError("data.rank \(r) (or the number of singular_values) exceeds the token dimension \(d)") }
             var teacherStream = generator.derived("teacher")
-            let teacher = SyntheticTasks.AttentionTeacher(dimension: d, rank: r, outputs: outputs ?? 1, using: &teacherStream)
+            let teacher = SyntheticTasks.AttentionTeacher(dimension: d, rank: r, outputs: outputs ?? 1, singularValues: singularValues,
+                                                          using: &teacherStream)
             return DataSplit(train: teacher.dataset(count: trainCount, sequenceLength: s, labelNoise: labelNoise ?? 0, using: &trainStream),
                              test: teacher.dataset(count: testCount, sequenceLength: s, labelNoise: 0, using: &testStream))
         case .fashionMNIST:

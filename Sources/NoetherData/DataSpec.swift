@@ -68,7 +68,7 @@ public struct DataSpec: Hashable, Sendable, Codable {
         .fashionMNIST: ["dir"], .mnist: ["dir"], .cifar10: ["dir"],
         .csv: ["path", "testPath", "labelColumn", "classes"],
         .npz: ["path", "testPath", "inputsKey", "labelsKey"],
-        .attentionTeacher: ["dimension", "sequenceLength", "rank", "outputs", "labelNoise"],
+        .attentionTeacher: ["dimension", "sequenceLength", "rank", "singularValues", "outputs", "labelNoise"],
     ]
 
     /// The names of the optional fields that are set.

@@ -105,10 +105,16 @@ public enum SyntheticTasks {
         public let form: Tensor<Float>
         public let readout: Tensor<Float>
 
-        public init(dimension d: Int, rank r: Int, outputs: Int, using generator: inout RandomGenerator) {
-            let u = Tensor<Float>.normal([d, r], using: &generator)
-            let v = Tensor<Float>.normal([d, r], using: &generator)
-            form = u.matmul(v, transposeOther: true)
+        /// With `singularValues`, A = U diag(s) Vᵀ with random orthonormal U, V (a spectrum of
+        /// the experimenter's choosing, e.g. decaying); else A = U Vᵀ with Gaussian U, V of rank r.
+        public init(dimension d: Int, rank r: Int, outputs: Int, singularValues: [Double]? = nil, using generator: inout RandomGenerator) {
+            if let singularValues {
+                form = Tensor<Float>(SyntheticTasks.lowRankMatrix(outputs: d, dimension: d, singularValues: singularValues, using: &generator))
+            } else {
+                let u = Tensor<Float>.normal([d, r], using: &generator)
+                let v = Tensor<Float>.normal([d, r], using: &generator)
+                form = u.matmul(v, transposeOther: true)
+            }
             readout = Tensor<Float>.normal([outputs, d], standardDeviation: 1 / Double(d).squareRoot(), using: &generator)
         }
 

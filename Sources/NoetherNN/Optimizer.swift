@@ -41,7 +41,8 @@ public struct OptimizerSpec: Hashable, Sendable, Codable {
 
     /// Checks the settings, naming the first that is out of range.
     public func validate() throws(ModelSpecError) {
-        guard learningRate > 0, learningRate.isFinite else { throw ModelSpecError("optimizer.learning_rate must be positive, got \(learningRate)") }
+        // 0 freezes the weights: an untrained control.
+        guard learningRate >= 0, learningRate.isFinite else { throw ModelSpecError("optimizer.learning_rate must be positive (or 0 to freeze the weights), got \(learningRate)") }
         guard momentum >= 0, momentum < 1 else { throw ModelSpecError("optimizer.momentum must be in [0, 1), got \(momentum)") }
         guard !nesterov || momentum > 0 else { throw ModelSpecError("optimizer.nesterov needs momentum > 0") }
         guard weightDecay >= 0 else { throw ModelSpecError("optimizer.weight_decay must be ≥ 0, got \(weightDecay)") }

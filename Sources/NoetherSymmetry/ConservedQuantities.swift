@@ -6,6 +6,7 @@ import NoetherTensor
 ///
 /// - Rescaling of neuron i: Q_i = ‖w_i‖² + b_i² − ‖a_i‖² (covariant minus contravariant slices).
 /// - Rotation of a linear block: C = W₁W₁ᵀ − W₂ᵀW₂ (units × units).
+/// - Double rotation of an attention head: W_Q^h W_Q^hᵀ − W_K^h W_K^hᵀ and W_V^h W_V^hᵀ − W_O^hᵀ W_O^h.
 ///
 /// Without weight decay they stay constant (up to O(lr²) per step for gradient descent);
 /// with weight decay γ they decay as e^{−2γt}, t = learning rate × steps.
@@ -47,7 +48,9 @@ public enum ConservedQuantities {
     public static func quantity<Scalar: TensorScalar>(_ spec: SymmetrySpec, _ parameters: Parameters<Scalar>) -> [Double]? {
         switch spec.kind {
         case .rescaling: rescalingBalance(spec, parameters)
-        case .rotation: rotationMatrix(spec, parameters).scalars
+        // A head's double rotation (W_Q M, W_K M⁻ᵀ; W_V N, W_O N⁻¹) conserves the same form,
+        // W_Q^h W_Q^hᵀ − W_K^h W_K^hᵀ (and W_V^h W_V^hᵀ − W_O^hᵀ W_O^h) in the head's coordinates.
+        case .rotation, .doubleRotation: rotationMatrix(spec, parameters).scalars
         default: nil
         }
     }
@@ -59,3 +62,4 @@ public enum ConservedQuantities {
         return reference > 0 ? difference / reference : difference
     }
 }
+

@@ -67,3 +67,14 @@ public enum MirrorStability {
         return (a + b) / 2
     }
 }
+
+extension MirrorStability {
+    /// The mirror directions of the transposition of units `i` and `j` of a symmetry: for every
+    /// coordinate k of a unit, (e_{i,k} − e_{j,k})/√2. Its symmetric state is u_i = u_j.
+    public static func permutationDirections(_ spec: SymmetrySpec, units i: Int, _ j: Int, names: [String], template: [Tensor<Double>]) -> [[Tensor<Double>]] {
+        let first = neuronDirections(spec, unit: i, names: names, template: template)
+        let second = neuronDirections(spec, unit: j, names: names, template: template)
+        let scale = 1 / 2.0.squareRoot()
+        return zip(first, second).map { a, b in zip(a, b).map { ($0 - $1) * scale } }
+    }
+}

@@ -15,9 +15,12 @@ public struct SyreSpec: Hashable, Sendable, Codable {
     public var seed: UInt64?
     /// b of syre-AR (0: plain syre).
     public var arBound: Double
+    /// Start θ at the initialisation minus θ₀, so that θ + θ₀ at step 0 is exactly the init a
+    /// run without syre starts from (an init-matched comparison).
+    public var matchInit: Bool
 
-    public init(sigma: Double = 0.01, filter: String? = nil, seed: UInt64? = nil, arBound: Double = 0) {
-        (self.sigma, self.filter, self.seed, self.arBound) = (sigma, filter, seed, arBound)
+    public init(sigma: Double = 0.01, filter: String? = nil, seed: UInt64? = nil, arBound: Double = 0, matchInit: Bool = true) {
+        (self.sigma, self.filter, self.seed, self.arBound, self.matchInit) = (sigma, filter, seed, arBound, matchInit)
     }
 
     public init(from decoder: Decoder) throws {
@@ -25,7 +28,8 @@ public struct SyreSpec: Hashable, Sendable, Codable {
         self.init(sigma: try c.decodeIfPresent(Double.self, forKey: .sigma) ?? 0.01,
                   filter: try c.decodeIfPresent(String.self, forKey: .filter),
                   seed: try c.decodeIfPresent(UInt64.self, forKey: .seed),
-                  arBound: try c.decodeIfPresent(Double.self, forKey: .arBound) ?? 0)
+                  arBound: try c.decodeIfPresent(Double.self, forKey: .arBound) ?? 0,
+                  matchInit: try c.decodeIfPresent(Bool.self, forKey: .matchInit) ?? true)
     }
 
     public func validate() throws(ModelSpecError) {

@@ -6,79 +6,142 @@ import Testing
 let experimentsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("experiments").path
 
-func runQuick(_ id: String) throws -> (ExperimentSummary, String) {
+func runQuick(_ id: String, overrides: [String: JSONValue] = [:]) throws -> (ExperimentSummary, String) {
     let spec = try ExperimentSpec.load(id, from: experimentsDirectory)
     let directory = temporaryDirectory() + "/\(id)-quick"
-    return (try ExperimentRunner(spec: spec, quick: true, directory: directory).run(), directory)
+    var runner = ExperimentRunner(spec: spec, quick: true, directory: directory)
+    runner.overrides = overrides
+    return (try runner.run(), directory)
+}
+
+@Suite("Verdicts and effects")
+struct VerdictTests {
+    @Test func seedsCombineByThePreRegisteredCount() {
+        let (h, n, i) = (Verdict.holds, Verdict.doesNotHold, Verdict.inconclusive)
+        #expect(Verdict.combining([h, h, h, h, n], required: 4, minimum: 5) == .holds)
+        #expect(Verdict.combining([h, h, h, n, n], required: 4, minimum: 5) == .doesNotHold)
+        // An undecided seed that could have made the count leaves the verdict open.
+        #expect(Verdict.combining([h, h, h, i, n], required: 4, minimum: 5) == .inconclusive)
+        #expect(Verdict.combining([h, h, h, h], required: 4, minimum: 5) == .inconclusive, "too few seeds")
+        #expect(Verdict.experiment(main: .holds, controls: [.doesNotHold]) == .holds)
+        #expect(Verdict.experiment(main: .holds, controls: [.doesNotHold, .holds]) == .inconclusive)
+        #expect(Verdict.experiment(main: .holds, controls: [.inconclusive]) == .inconclusive)
+        #expect(Verdict.experiment(main: .doesNotHold, controls: [.holds]) == .doesNotHold)
+    }
+
+    @Test func effectsCarryAStudentTInterval() {
+        // mean 2, s = 1, n = 3: half-width t(0.975, 2) / √3 = 4.303 / 1.732.
+        let effect = Effect(name: "x", values: [1, 2, 3])
+        #expect(effect.mean == 2 && effect.n == 3)
+        #expect(abs(effect.ci95[1] - 2 - 4.303 / 3.0.squareRoot()) < 1e-9)
+        #expect(abs(Effect(name: "y", values: [5, 7, .nan]).ci95[0] - (6 - 12.706 * 1.4142135623730951 / 2.0.squareRoot())) < 1e-9)
+        #expect(Effect(name: "z", values: [4]).ci95[1] == .infinity, "one seed has no interval")
+        #expect(abs(Effect.tQuantile975(degreesOfFreedom: 4) - 2.776) < 1e-12)
+    }
+
+    @Test func aCriterionOnAnUnfitRunIsInconclusive() {
+        #expect(SeedEvaluation.decide(true, unfit: ["a (train loss 1 > 0.1)"], failing: "x").0 == .inconclusive)
+        #expect(SeedEvaluation.decide(false, unfit: [], failing: "x") == (.doesNotHold, "x"))
+        #expect(SeedEvaluation.decide(true, unfit: [], failing: "x").0 == .holds)
+    }
+
+    @Test func requiredSeedsFollowTheShare() throws {
+        let spec = try ExperimentSpec.load("E1", from: experimentsDirectory)
+        #expect(spec.requiredSeeds(of: 5) == 4)
+        #expect(spec.requiredSeeds(of: 2) == 2)
+        #expect(spec.requiredSeeds(of: 10) == 8)
+    }
 }
 
 @Suite("The paper's experiments")
 struct ExperimentTests {
-    @Test func everyExperimentConfigLoadsAndExpands() throws {
+    @Test func everyExperimentIsPreRegisteredWithSeedsAndControls() throws {
+        #expect(ExperimentSpec.identifiers == (1...12).map { "E\($0)" })
         for id in ExperimentSpec.identifiers {
             let spec = try ExperimentSpec.load(id, from: experimentsDirectory)
             #expect(spec.id == id)
-            #expect(!spec.ours.isEmpty && !spec.criterion.isEmpty)
+            #expect(!spec.ours.isEmpty && !spec.criterion.isEmpty && !spec.cause.isEmpty)
+            #expect(spec.seeds.count >= 5 && spec.seeds(quick: true).count >= 2, "\(id)")
+            #expect(!spec.controls(quick: true).isEmpty, "\(id) has a control in quick form")
             #expect(ExperimentAnalyses.named(spec.analysis) != nil, "\(id): analysis \(spec.analysis)")
-            let full = try spec.configurations(quick: false, seed: nil)
-            let quick = try spec.configurations(quick: true, seed: 3)
-            #expect(full.count == spec.runs.count && !quick.isEmpty)
-            #expect(quick.allSatisfy { $0.config.seed == 3 && $0.config.name.hasPrefix("\(id)-") })
-            for (_, config) in full + quick { try config.validate() }
+            for quick in [false, true] {
+                let runner = ExperimentRunner(spec: spec, quick: quick, directory: "unused")
+                let planned = try runner.plan()
+                let variants = 1 + spec.controls(quick: quick).count
+                #expect(planned.count == variants * spec.seeds(quick: quick).count * spec.arms(quick: quick).count)
+                for p in planned { try p.trial.config.validate() }
+                // Distinct runs have distinct hashes, so no two trials share a directory.
+                #expect(Set(planned.map(\.trial.hash)).count == planned.count)
+            }
         }
     }
 
-    @Test func e1SaddleToSaddleHoldsInQuickForm() throws {
+    @Test func seedOffsetsKeepArmsDistinctUnderEverySeed() throws {
+        let spec = try ExperimentSpec.load("E8", from: experimentsDirectory)
+        var runner = ExperimentRunner(spec: spec, quick: true, directory: "unused")
+        runner.seedShift = 7
+        let planned = try runner.plan().filter { $0.control == nil }
+        for seed in spec.seeds(quick: true, shift: 7) {
+            let seeds = planned.filter { $0.seed == seed }.map(\.trial.config.seed)
+            #expect(Set(seeds).count == 2 && seeds.contains(seed))
+        }
+    }
+
+    @Test func overridesAreForcedIntoEveryRunAfterTheArms() throws {
+        let spec = try ExperimentSpec.load("E3", from: experimentsDirectory)
+        var runner = ExperimentRunner(spec: spec, quick: true, directory: "unused")
+        runner.overrides = ["optimizer.weight_decay": .number(0)]
+        #expect(try runner.plan().allSatisfy { $0.trial.config.optimizer.weightDecay == 0 })
+        runner.overrides = ["optimizer.weight_decy": .number(0)]
+        #expect(throws: RunError.self) { try runner.plan() }
+    }
+
+    @Test func e3SummaryFollowsTheContractAndItsNullVariantDoesNotHold() throws {
+        let (summary, directory) = try runQuick("E3")
+        try expectContract(summary, directory: directory)
+        let data = try #require(FileManager.default.contents(atPath: "\(directory)/summary.json"))
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        for key in ["experiment", "claim", "criterion", "verdict", "holds", "seeds", "controls", "effects", "predictions", "settings", "ours"] {
+            #expect(json[key] != nil, "summary.json has \(key)")
+        }
+        // Weight decay removed by --override: the criterion cannot hold.
+        let (null, _) = try runQuick("E3", overrides: ["optimizer.weight_decay": .number(0)])
+        #expect(null.verdict != .holds)
+        #expect(null.seeds.allSatisfy { $0.verdict != .holds })
+    }
+
+    @Test func e10WithoutWeightDecayDoesNotHold() throws {
+        let (null, directory) = try runQuick("E10", overrides: ["optimizer.weight_decay": .number(0)])
+        try expectContract(null, directory: directory)
+        #expect(null.verdict != .holds)
+        #expect(null.seeds.allSatisfy { $0.verdict != .holds })
+    }
+
+    @Test func e1ResumesToTheSameSummaryAndRebuildsItsReport() throws {
         let (summary, directory) = try runQuick("E1")
-        #expect(summary.experiment == "E1" && summary.quick)
-        #expect(summary.holds)
-        #expect(try #require(summary.evidence["test loss ratio small/large init"]?.number) < 0.1)
-        for file in ["summary.json", "figures.json", "report.html"] { #expect(FileManager.default.fileExists(atPath: "\(directory)/\(file)")) }
+        try expectContract(summary, directory: directory)
         let html = try String(contentsOfFile: "\(directory)/report.html", encoding: .utf8)
-        #expect(html.contains("<svg") && html.contains("symmetry event") && html.contains("The claim holds"))
-        // Reports rebuild from their JSON; a second reproduce resumes the finished runs.
+        #expect(html.contains("<svg") && html.contains("Negative controls") && html.contains("95%"))
         try FileManager.default.removeItem(atPath: "\(directory)/report.html")
-        #expect(try ReportWriter.rebuild(directory).holds)
-        #expect(FileManager.default.fileExists(atPath: "\(directory)/report.html"))
+        #expect(try ReportWriter.rebuild(directory).verdict == summary.verdict)
+        // A second run finds every trial complete and recomputes the same verdicts.
         let again = try ExperimentRunner(spec: try ExperimentSpec.load("E1", from: experimentsDirectory), quick: true, directory: directory).run()
-        #expect(again.evidence == summary.evidence)
-    }
-
-    @Test func e4CapacityHoldsInQuickForm() throws {
-        let (summary, _) = try runQuick("E4")
-        #expect(summary.holds)
-        let values = summary.evidence["distinct neurons"]?.array ?? []
-        let distinct = values.compactMap { $0.number }
-        #expect(distinct.count == 3 && (distinct.max() ?? 0) <= 1.2 * (distinct.first ?? 0))
-    }
-
-    @Test func e6NeuralCollapseSummaryInQuickForm() throws {
-        // The vanilla model collapses; syre, fitting as well, collapses less (the quick form's
-        // ratio is about 1.4, well clear of the criterion's 1.1).
-        let (summary, directory) = try runQuick("E6")
-        let first = try #require(summary.evidence["vanilla NC1 first → last"]?.array?.first?.number)
-        let last = try #require(summary.evidence["vanilla: final nc1"]?.number)
-        #expect(last < 0.5 * first, "the vanilla model collapses")
-        let ratio = try #require(summary.evidence["NC1 syre / vanilla at the end"]?.number)
-        let gap = try #require(summary.evidence["train accuracy vanilla − syre"]?.number)
-        #expect(ratio >= 1.1 && gap <= 0.03)
-        #expect(summary.holds)
-        let html = try String(contentsOfFile: "\(directory)/report.html", encoding: .utf8)
-        #expect(html.contains("sample correlations"))
+        #expect(again.seeds == summary.seeds && again.effects == summary.effects)
+        let markdown = ReportWriter.markdown([(directory, summary)])
+        #expect(markdown.contains("| E1 Saddle-to-saddle learning (quick) | **\(summary.verdict.rawValue)** |"))
     }
 
     @Test func runStoreRebuildsTheSameIndex() throws {
-        let (_, directory) = try runQuick("E1")
+        let (summary, directory) = try runQuick("E9")
         let path = temporaryDirectory() + "/store.sqlite"
         let store = try RunStore(path: path)
-        for run in ["init-0.01", "init-1"] { try store.index(run: "\(directory)/runs/\(run)", experiment: "E1") }
+        for run in summary.runs { try store.index(run: "\(directory)/\(run)", experiment: "E9") }
         let before = try store.runs()
-        #expect(before.count == 2 && before.allSatisfy { $0.experiment == "E1" && $0.status == "completed" })
-        #expect(try store.metrics(of: before[0].id).count > 100)
+        #expect(before.count == summary.runs.count && before.allSatisfy { $0.experiment == "E9" && $0.status == "completed" })
         try FileManager.default.removeItem(atPath: path)
         let rebuilt = try RunStore(path: path)
-        #expect(try rebuilt.importDirectory((directory as NSString).deletingLastPathComponent) == 2)
-        #expect(try rebuilt.runs() == before)
+        #expect(try rebuilt.importDirectory("\(directory)/trials") == summary.runs.count)
+        #expect(try rebuilt.runs().map(\.id).sorted() == before.map(\.id).sorted())
         #expect(throws: RunError.self) { try rebuilt.run("no-such-run") }
     }
 
@@ -89,4 +152,16 @@ struct ExperimentTests {
         #expect(changed.model.inputCount == 20)
         #expect(throws: RunError.self) { try ConfigOverrides.apply(["optimizer.weight_decy": 0.5], to: base, source: "test") }
     }
+}
+
+/// The summary.json contract: a verdict of three, `holds` exactly when it holds, ≥ 2 seeds each
+/// with a verdict, ≥ 1 control with the cause it removes, effects with intervals.
+func expectContract(_ summary: ExperimentSummary, directory: String) throws {
+    #expect(summary.holds == (summary.verdict == .holds))
+    #expect(summary.seeds.count >= 2)
+    #expect(!summary.controls.isEmpty && summary.controls.allSatisfy { !$0.causeRemoved.isEmpty && $0.seeds.count == summary.seeds.count })
+    #expect(!summary.effects.isEmpty && summary.effects.allSatisfy { $0.ci95.count == 2 && $0.n <= summary.seeds.count })
+    for file in ["summary.json", "figures.json", "report.html"] { #expect(FileManager.default.fileExists(atPath: "\(directory)/\(file)")) }
+    let decoded = try ReportWriter.summary(directory)
+    #expect(decoded.verdict == summary.verdict && decoded.seeds.count == summary.seeds.count)
 }

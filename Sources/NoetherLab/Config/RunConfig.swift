@@ -75,9 +75,17 @@ public struct TrainingSpec: Hashable, Sendable, Codable {
     public var checkpointEvery: Int
     /// At most this many training samples are used to measure the training loss.
     public var evalSamples: Int
+    /// Save the weights every this many steps (at evaluations, and at step 0) under `snapshots/`.
+    public var snapshotEvery: Int?
+    /// Finish at the first evaluation whose training loss is at or below this value (training
+    /// to a stated loss rather than for a fixed time).
+    public var stopAtTrainLoss: Double?
 
-    public init(steps: Int, batchSize: Int = 128, evalEvery: Int? = nil, checkpointEvery: Int = 0, evalSamples: Int = 10_000) {
+    public init(steps: Int, batchSize: Int = 128, evalEvery: Int? = nil, checkpointEvery: Int = 0, evalSamples: Int = 10_000,
+                snapshotEvery: Int? = nil, stopAtTrainLoss: Double? = nil) {
         self.steps = steps
+        self.snapshotEvery = snapshotEvery
+        self.stopAtTrainLoss = stopAtTrainLoss
         self.batchSize = batchSize
         self.evalEvery = evalEvery ?? max(steps / 20, 1)
         self.checkpointEvery = checkpointEvery
@@ -91,7 +99,9 @@ public struct TrainingSpec: Hashable, Sendable, Codable {
             batchSize: try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? 128,
             evalEvery: try c.decodeIfPresent(Int.self, forKey: .evalEvery),
             checkpointEvery: try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 0,
-            evalSamples: try c.decodeIfPresent(Int.self, forKey: .evalSamples) ?? 10_000)
+            evalSamples: try c.decodeIfPresent(Int.self, forKey: .evalSamples) ?? 10_000,
+            snapshotEvery: try c.decodeIfPresent(Int.self, forKey: .snapshotEvery),
+            stopAtTrainLoss: try c.decodeIfPresent(Double.self, forKey: .stopAtTrainLoss))
     }
 
     public func validate() throws(RunError) {
@@ -100,6 +110,8 @@ public struct TrainingSpec: Hashable, Sendable, Codable {
         guard evalEvery > 0 else { throw RunError("training.eval_every must be positive, got \(evalEvery)") }
         guard checkpointEvery >= 0 else { throw RunError("training.checkpoint_every must be ≥ 0") }
         guard evalSamples > 0 else { throw RunError("training.eval_samples must be positive") }
+        if let snapshotEvery, snapshotEvery <= 0 { throw RunError("training.snapshot_every must be positive, got \(snapshotEvery)") }
+        if let stopAtTrainLoss, !stopAtTrainLoss.isFinite { throw RunError("training.stop_at_train_loss must be a finite number") }
     }
 }
 

@@ -1,4 +1,6 @@
+import Foundation
 import NoetherSymmetry
+import NoetherTensor
 
 /// The analyses experiments name in their `analysis:` field.
 enum ExperimentAnalyses {
@@ -6,19 +8,81 @@ enum ExperimentAnalyses {
         switch name {
         case "saddle_to_saddle": SaddleToSaddleAnalysis()
         case "deep_linear_steps": DeepLinearStepsAnalysis()
-        case "weight_decay_restoration": SweepRestorationAnalysis(parameterName: "weight decay γ", logScale: true) { $0.optimizer.weightDecay }
-        case "noise_restoration": SweepRestorationAnalysis(parameterName: "noise temperature lr/B + σ²", logScale: true) {
-            $0.optimizer.learningRate / Double($0.training.batchSize) + $0.optimizer.gradientNoise * $0.optimizer.gradientNoise
-        }
+        case "weight_decay_restoration": WeightDecayRestorationAnalysis()
+        case "noise_restoration": NoiseRestorationAnalysis()
         case "width_capacity": WidthCapacityAnalysis()
         case "neural_collapse": NeuralCollapseAnalysis()
         case "tunnel": TunnelAnalysis()
         case "universal_alignment": UniversalAlignmentAnalysis()
         case "dcs_gates": GateAnalysis()
         case "attention_low_rank": AttentionRankAnalysis()
+        case "symmetric_init": SymmetricInitAnalysis()
+        case "critical_weight_decay": CriticalWeightDecayAnalysis()
         default: nil
         }
     }
+}
+
+/// Curves and numbers across seeds.
+enum SeedBands {
+    /// The mean curve of `perSeed` with a band of one 95% t-interval either side (points where
+    /// fewer than two seeds have a value carry no band).
+    static func series(_ name: String, color: Int, dashed: Bool = false, _ perSeed: [[LineChart.Point]]) -> LineChart.Series {
+        var values: [Double: [Double]] = [:]
+        for curve in perSeed { for point in curve where point.y.isFinite { values[point.x, default: []].append(point.y) } }
+        var points: [LineChart.Point] = [], band: [LineChart.Band] = []
+        for x in values.keys.sorted() {
+            let ys = values[x] ?? []
+            let mean = ys.reduce(0, +) / Double(ys.count)
+            points.append(.init(x, mean))
+            let half = Effect.halfWidth(ys)
+            if half.isFinite { band.append(.init(x, mean - half, mean + half)) }
+        }
+        return .init(name: perSeed.count > 1 ? "\(name) (\(perSeed.count) seeds)" : name, points: points, dashed: dashed, color: color,
+                     band: band.isEmpty ? nil : band)
+    }
+
+    /// The mean of the finite values (NaN when there are none).
+    static func mean(_ values: [Double]) -> Double {
+        let finite = values.filter(\.isFinite)
+        return finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count)
+    }
+}
+
+/// The fit a run must reach before it counts (the experiment's `fit`, as parameters).
+enum FitCheck {
+    /// The arms (of `runs`) whose final training loss is above `parameters.fit_train_loss` (or
+    /// above `parameters.fit_relative_train_loss` × the variance of the training targets), or
+    /// whose training accuracy is below `parameters.fit_train_accuracy`.
+    ///
+    /// Only the experiment's own runs are held to it: a control may remove the very thing that
+    /// lets a run fit (an untrained network), and a control that fails to fit fails the criterion.
+    static func unfit(_ runs: [ExperimentRun], in context: SeedContext) -> [String] {
+        guard context.control == nil else { return [] }
+        let spec = context.spec
+        let relative = spec.parameters?["fit_relative_train_loss"]?.number
+        let accuracy = spec.parameters?["fit_train_accuracy"]?.number
+        return runs.compactMap { run in
+            var loss = spec.parameters?["fit_train_loss"]?.number
+            if let relative, let split = try? run.data(), case .values(let y) = split.train.targets {
+                let centred = Tensor<Double>(y) - Tensor<Double>(y).mean(alongAxis: 0, keepingDimension: true)
+                loss = relative * (centred * centred).mean()
+            }
+            if let loss, !((run.last("train_loss") ?? .infinity) <= loss) {
+                return "\(run.label) (train loss \(shortNumber(run.last("train_loss") ?? .nan)) > \(shortNumber(loss)))"
+            }
+            if let accuracy, !((run.last("train_accuracy") ?? 0) >= accuracy) {
+                return "\(run.label) (train accuracy \(shortNumber(run.last("train_accuracy") ?? .nan)) < \(shortNumber(accuracy)))"
+            }
+            return nil
+        }
+    }
+}
+
+/// Numbers in generated sentences.
+func shortNumber(_ value: Double) -> String {
+    guard value.isFinite else { return value.isNaN ? "–" : (value > 0 ? "∞" : "−∞") }
+    return String(format: "%.3g", value)
 }
 
 /// Shared reading of loss curves.
@@ -54,20 +118,5 @@ enum LossCurves {
             i = end
         }
         return result
-    }
-
-    /// Train (solid) and test (dashed) loss of each run, with breaking events as markers.
-    static func chart(_ runs: [ExperimentRun], title: String, caption: String, xLog: Bool = false) -> LineChart {
-        var series: [LineChart.Series] = []
-        var markers: [LineChart.Marker] = []
-        for (index, run) in runs.enumerated() {
-            series.append(.init(name: "\(run.label) train", points: run.series("train_loss"), color: index))
-            series.append(.init(name: "\(run.label) test", points: run.series("test_loss"), dashed: true, color: index))
-            for event in run.result.events where event.kind == .breaking {
-                markers.append(.init(x: Double(max(event.step, 1)), label: "\(run.label): \(event.summary)", color: index))
-            }
-        }
-        return LineChart(title: title, xLabel: "training step", yLabel: "mean squared error", xLog: xLog, yLog: true,
-                         series: series, markers: markers, caption: caption)
     }
 }

@@ -1,17 +1,17 @@
 import Foundation
+import NoetherIO
 import NoetherNN
 import NoetherSymmetry
 import NoetherTensor
 
 /// A finished run of an experiment, with what analyses read from it.
 public struct ExperimentRun: Sendable {
+    /// The arm's name.
     public let name: String
     public let label: String
     public let config: RunConfig
     public let result: TrainingResult
     public let directory: String
-    /// Effective parameters at every evaluation step (only when the analysis asks for them).
-    public let snapshots: [Int: Parameters<Float>]
 
     /// A metric's (step, value) series.
     public func series(_ name: String) -> [LineChart.Point] {
@@ -20,120 +20,238 @@ public struct ExperimentRun: Sendable {
 
     /// A metric's last value.
     public func last(_ name: String) -> Double? { result.metrics.last { $0.name == name }?.value }
-}
 
-/// What an analysis concludes.
-public struct ExperimentOutcome: Sendable {
-    public var holds: Bool
-    public var evidence: [String: JSONValue]
-    public var figures: [Figure]
-    public var notes: [String]
+    /// The steps with saved weights (`training.snapshot_every`), in order.
+    public func snapshotSteps() -> [Int] { RunDirectory(directory).snapshotSteps() }
 
-    public init(holds: Bool, evidence: [String: JSONValue], figures: [Figure], notes: [String] = []) {
-        (self.holds, self.evidence, self.figures, self.notes) = (holds, evidence, figures, notes)
+    /// The effective parameters saved at `step`.
+    public func snapshot(at step: Int) throws(RunError) -> Parameters<Float> {
+        let path = RunDirectory(directory).snapshotPath(step: step)
+        do { return Parameters(try SafetensorsFile(contentsOf: path).tensors(as: Float.self)) } catch {
+            throw RunError("cannot read the snapshot \(path): \(error)")
+        }
     }
 }
 
-/// Turns an experiment's runs into evidence, a verdict and figures.
+/// One seed of one variant (the experiment, or a control) with its finished runs.
+public struct SeedContext: Sendable {
+    public let spec: ExperimentSpec
+    public let seed: UInt64
+    /// The control this seed belongs to (nil: the experiment itself).
+    public let control: ExperimentSpec.Control?
+    public let quick: Bool
+    /// The finished arms, in the file's order.
+    public let runs: [ExperimentRun]
+    /// `--override` values, forced into every run.
+    public let forced: [String: JSONValue]
+
+    /// The arm named `name`.
+    public func run(_ name: String) -> ExperimentRun? { runs.first { $0.name == name } }
+
+    /// The base config of this variant and seed (for analyses that compute without runs).
+    public func baseConfiguration() throws(RunError) -> RunConfig {
+        try spec.baseConfiguration(seed: seed, control: control, quick: quick, forced: forced)
+    }
+}
+
+/// Every seed of the experiment and of its controls.
+public struct ExperimentStudy: Sendable {
+    public let spec: ExperimentSpec
+    public let quick: Bool
+    public let main: [SeedContext]
+    public let controls: [(control: ExperimentSpec.Control, seeds: [SeedContext])]
+}
+
+/// Turns an experiment's runs into per-seed verdicts and figures.
 protocol ExperimentAnalysis {
-    /// Whether runs should keep parameter snapshots at every evaluation.
-    var needsSnapshots: Bool { get }
-    func analyze(_ spec: ExperimentSpec, _ runs: [ExperimentRun], quick: Bool) throws(RunError) -> ExperimentOutcome
+    /// Evaluates the criterion on one seed's runs (of the experiment or of a control).
+    func evaluate(_ context: SeedContext) throws(RunError) -> SeedEvaluation
+    /// Figures over all seeds, with bands across them.
+    func figures(_ study: ExperimentStudy) throws(RunError) -> [Figure]
 }
 
-extension ExperimentAnalysis {
-    var needsSnapshots: Bool { false }
-}
-
-/// Keeps the effective parameters at the start and at every evaluation.
-final class SnapshotRecorder: TrainingCallback {
-    var snapshots: [Int: Parameters<Float>] = [:]
-    func trainingWillStart(_ state: TrainingState) { snapshots[state.step] = state.parameters }
-    func evaluationDidFinish(_ state: TrainingState, metrics: [String: Double]) { snapshots[state.step] = state.parameters }
-}
-
-/// `summary.json` of an experiment.
-public struct ExperimentSummary: Codable, Sendable {
-    public var experiment: String
-    public var title: String
-    public var claim: String
-    public var source: String?
-    public var criterion: String
-    public var holds: Bool
-    public var evidence: [String: JSONValue]
-    public var settings: [String: JSONValue]
-    public var ours: [String]
-    public var notes: [String]
-    public var quick: Bool
-    public var seed: UInt64
-    public var runs: [String]
-    public var wallTimeSeconds: Double
-
-    enum CodingKeys: String, CodingKey {
-        case experiment, title, claim, source, criterion, holds, evidence, settings, ours, notes, quick, seed, runs
-        case wallTimeSeconds = "wall_time_seconds"
-    }
-}
-
-/// Runs an experiment through the ordinary trainer (each run a normal, resumable run
-/// directory), analyses it, and writes `summary.json`, `figures.json` and `report.html`.
+/// Runs an experiment's arms over its seeds and controls as the trials of a sweep (in parallel
+/// with `jobs` > 1, resumable either way), evaluates the criterion on each seed, combines the
+/// verdicts by the pre-registered share, and writes `summary.json`, `figures.json` and
+/// `report.html`.
 public struct ExperimentRunner {
     public let spec: ExperimentSpec
     public let quick: Bool
     public let directory: String
-    public let seed: UInt64?
-    public let showsProgress: Bool
+    /// Added to every registered seed (`--seed`).
+    public var seedShift: UInt64 = 0
+    /// Forced into every run after the experiment's own overrides (`--override`).
+    public var overrides: [String: JSONValue] = [:]
+    /// Trials run at once; 1 runs them in this process.
+    public var jobs = 1
+    /// The `noether` binary that runs trials when `jobs` > 1.
+    public var binary = RepositoryFiles.executable
     /// Discard earlier runs instead of resuming them.
-    public let restart: Bool
-    public var onEvent: (@Sendable (SymmetryEvent) -> Void)?
+    public var restart = false
+    public var onProgress: @Sendable (String) -> Void = { _ in }
 
-    public init(spec: ExperimentSpec, quick: Bool, directory: String, seed: UInt64? = nil, showsProgress: Bool = false, restart: Bool = false) {
-        (self.spec, self.quick, self.directory, self.seed, self.showsProgress, self.restart) = (spec, quick, directory, seed, showsProgress, restart)
+    public init(spec: ExperimentSpec, quick: Bool, directory: String) {
+        (self.spec, self.quick, self.directory) = (quick ? spec.withQuickParameters() : spec, quick, directory)
     }
+
+    /// A trial of the experiment: which variant, arm and seed it is.
+    struct Planned {
+        var control: ExperimentSpec.Control?
+        var arm: ExperimentSpec.Run
+        var seed: UInt64
+        var trial: Trial
+    }
+
+    /// Every trial of the form: variants × seeds × arms.
+    func plan() throws(RunError) -> [Planned] {
+        var planned: [Planned] = []
+        let variants: [ExperimentSpec.Control?] = [nil] + spec.controls(quick: quick).map { $0 }
+        for control in variants {
+            for seed in spec.seeds(quick: quick, shift: seedShift) {
+                for arm in spec.arms(quick: quick) {
+                    let config = try spec.configuration(of: arm, seed: seed, control: control, quick: quick, forced: overrides)
+                    var set = spec.overrides(of: arm, quick: quick)
+                    set["seed"] = .number(Double(config.seed))
+                    let trial = Trial(index: planned.count, hash: config.contentHash, overrides: set, config: config)
+                    planned.append(Planned(control: control, arm: arm, seed: seed, trial: trial))
+                }
+            }
+        }
+        return planned
+    }
+
+    /// The number of training runs of the form.
+    public func runCount() throws(RunError) -> Int { try plan().count }
 
     public func run() throws(RunError) -> ExperimentSummary {
         let clock = ContinuousClock()
+        let started = clock.now
         guard let analysis = ExperimentAnalyses.named(spec.analysis) else {
             throw RunError("experiment \(spec.id) names an unknown analysis '\(spec.analysis)'")
         }
-        var runs: [ExperimentRun] = []
-        for (run, config) in try spec.configurations(quick: quick, seed: seed) {
-            let recorder = analysis.needsSnapshots ? SnapshotRecorder() : nil
-            let runDirectory = "\(directory)/runs/\(run.name)"
-            // A finished run has no snapshots on disk: with snapshots needed, it is retrained.
-            let restart = self.restart || (analysis.needsSnapshots && RunDirectory(runDirectory).summary()?.status == "completed")
-            let trainer = Trainer(config: config, options: TrainingOptions(directory: runDirectory, restart: restart,
-                                                                          showsProgress: showsProgress, onEvent: onEvent),
-                                  callbacks: recorder.map { [$0] } ?? [])
-            let result = try trainer.run()
-            runs.append(ExperimentRun(name: run.name, label: run.label ?? run.name, config: config, result: result,
-                                      directory: runDirectory, snapshots: recorder?.snapshots ?? [:]))
+        let planned = try plan()
+        let sweep = SweepDirectory(directory)
+        if restart { try? FileManager.default.removeItem(atPath: "\(directory)/trials") }
+        let trials = planned.map(\.trial)
+        try Trial.write(trials, to: sweep.trialsPath)
+        try sweep.adoptRenumberedRuns(trials)
+        try execute(trials, in: sweep)
+
+        // Finished runs, by trial index; a trial that did not finish leaves its seed undecided.
+        var finished: [Int: ExperimentRun] = [:]
+        var missing: [Int: String] = [:]
+        for p in planned {
+            let path = sweep.runDirectory(of: p.trial)
+            guard sweep.state(of: p.trial) == .completed else {
+                missing[p.trial.index] = sweep.error(of: p.trial) ?? "did not finish"
+                continue
+            }
+            let result = try Trainer(config: p.trial.config, options: TrainingOptions(directory: path)).run()
+            finished[p.trial.index] = ExperimentRun(name: p.arm.name, label: p.arm.label ?? p.arm.name, config: p.trial.config,
+                                                   result: result, directory: path)
         }
-        let trainingSeconds = runs.reduce(0.0) { $0 + $1.result.summary.wallTimeSeconds }
-        let start = clock.now
-        let outcome = try analysis.analyze(spec, runs, quick: quick)
-        let elapsed = Duration.seconds(trainingSeconds) + start.duration(to: clock.now)
+
+        func contexts(_ control: ExperimentSpec.Control?) -> [(SeedContext, [String])] {
+            spec.seeds(quick: quick, shift: seedShift).map { seed in
+                let mine = planned.filter { $0.seed == seed && $0.control?.name == control?.name }
+                let problems = mine.compactMap { p in missing[p.trial.index].map { "\(p.arm.name): \($0)" } }
+                let context = SeedContext(spec: spec, seed: seed, control: control, quick: quick,
+                                          runs: mine.compactMap { finished[$0.trial.index] }, forced: overrides)
+                return (context, problems)
+            }
+        }
+        func evaluate(_ control: ExperimentSpec.Control?) throws(RunError) -> ([SeedContext], [SeedEvaluation]) {
+            var seeds: [SeedContext] = [], evaluations: [SeedEvaluation] = []
+            for (context, problems) in contexts(control) {
+                seeds.append(context)
+                evaluations.append(problems.isEmpty ? try analysis.evaluate(context)
+                    : SeedEvaluation(verdict: .inconclusive, reason: "runs did not finish: \(problems.joined(separator: "; "))"))
+            }
+            return (seeds, evaluations)
+        }
+
+        let seedCount = spec.seeds(quick: quick, shift: seedShift).count
+        let required = spec.requiredSeeds(of: seedCount)
+        let minimum = quick ? ExperimentSpec.minimumSeeds.quick : ExperimentSpec.minimumSeeds.full
+        let (mainSeeds, mainEvaluations) = try evaluate(nil)
+        let mainVerdict = Verdict.combining(mainEvaluations.map(\.verdict), required: required, minimum: minimum)
+        var controlRecords: [ExperimentSummary.ControlRecord] = []
+        var controlStudies: [(control: ExperimentSpec.Control, seeds: [SeedContext])] = []
+        for control in spec.controls(quick: quick) {
+            let (seeds, evaluations) = try evaluate(control)
+            controlStudies.append((control, seeds))
+            let verdict = Verdict.combining(evaluations.map(\.verdict), required: required, minimum: minimum)
+            let effects = Effect.collect(evaluations)
+            var evidence: [String: JSONValue] = [:]
+            for effect in effects { evidence[effect.name] = .string(effect.text) }
+            evidence["seeds holding"] = .number(Double(evaluations.count { $0.verdict == .holds }))
+            controlRecords.append(.init(name: control.name, causeRemoved: control.causeRemoved, verdict: verdict, evidence: evidence,
+                                        seeds: Self.records(seeds, evaluations), effects: effects))
+        }
+        let verdict = Verdict.experiment(main: mainVerdict, controls: controlRecords.map(\.verdict))
+        let figures = try analysis.figures(ExperimentStudy(spec: spec, quick: quick, main: mainSeeds, controls: controlStudies))
+        let training = finished.values.reduce(0.0) { $0 + $1.result.summary.wallTimeSeconds }
+        let elapsed = started.duration(to: clock.now)
+        let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let summary = ExperimentSummary(
-            experiment: spec.id, title: spec.title, claim: spec.claim, source: spec.source, criterion: spec.criterion,
-            holds: outcome.holds, evidence: outcome.evidence, settings: settings(runs), ours: spec.ours, notes: outcome.notes,
-            quick: quick, seed: seed ?? spec.base.seed, runs: runs.map(\.name),
-            wallTimeSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-        try ReportWriter.write(summary: summary, figures: outcome.figures, to: directory)
+            experiment: spec.id, title: spec.title, claim: spec.claim, source: spec.source, cause: spec.cause,
+            criterion: spec.criterion, fit: spec.fit, verdict: verdict, holds: verdict == .holds, requiredSeeds: required,
+            seeds: Self.records(mainSeeds, mainEvaluations), controls: controlRecords, effects: Effect.collect(mainEvaluations),
+            predictions: Prediction.collect(mainEvaluations), settings: settings(), ours: spec.ours, notes: [],
+            quick: quick, runs: planned.map { String(sweep.runDirectory(of: $0.trial).dropFirst(directory.count + 1)) },
+            wallTimeSeconds: max(wall, training / Double(max(jobs, 1))))
+        try ReportWriter.write(summary: summary, figures: figures, to: directory)
         return summary
     }
 
-    /// The base config and each run's overrides, as reported.
-    func settings(_ runs: [ExperimentRun]) -> [String: JSONValue] {
+    /// Runs the trials that are not complete: in this process, or as `noether run-trial`
+    /// children `jobs` at a time.
+    func execute(_ trials: [Trial], in sweep: SweepDirectory) throws(RunError) {
+        let runnable = sweep.runnable(trials, retryFailed: false)
+        guard !runnable.isEmpty else { return }
+        onProgress("\(runnable.count) of \(trials.count) runs to train\(jobs > 1 ? ", \(jobs) at a time" : "")")
+        if jobs > 1 {
+            let report = try LocalExecutor(jobs: jobs, binary: binary, onProgress: onProgress).run(sweep)
+            if let signal = report.interruptedBy { throw RunError("interrupted by signal \(signal); run the same command again to continue") }
+            return
+        }
+        for (number, trial) in runnable.enumerated() {
+            do {
+                _ = try TrialRunner.run(trialsPath: sweep.trialsPath, index: trial.index, expectedHash: String(trial.hash.prefix(8)))
+                onProgress("[\(number + 1)/\(runnable.count)] \(trial.config.name) done")
+            } catch where error.isRunInUse {
+                throw error
+            } catch {
+                onProgress("[\(number + 1)/\(runnable.count)] \(trial.config.name) failed: \(error.description)")
+            }
+        }
+    }
+
+    static func records(_ seeds: [SeedContext], _ evaluations: [SeedEvaluation]) -> [ExperimentSummary.SeedRecord] {
+        zip(seeds, evaluations).map { context, evaluation in
+            var evidence = evaluation.evidence
+            for (name, value) in evaluation.effects { evidence[name] = .number(value) }
+            for p in evaluation.predictions {
+                evidence["\(p.name): predicted"] = .number(p.predicted)
+                evidence["\(p.name): observed"] = .number(p.observed)
+            }
+            return .init(seed: context.seed, verdict: evaluation.verdict, reason: evaluation.reason, evidence: evidence)
+        }
+    }
+
+    /// The base config, each arm's and control's overrides, the seeds and the forced overrides.
+    func settings() -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
         if let data = try? JSONSerialization.data(withJSONObject: ConfigLoader.encodeTree(spec.base)),
            let base = try? JSONDecoder().decode(JSONValue.self, from: data) {
             result["base"] = base
         }
-        var variants: [String: JSONValue] = [:]
-        for run in spec.runs where runs.contains(where: { $0.name == run.name }) {
-            variants[run.name] = .object(spec.overrides(of: run, quick: quick))
-        }
-        result["runs"] = .object(variants)
+        result["runs"] = .object(Dictionary(uniqueKeysWithValues: spec.arms(quick: quick).map { ($0.name, JSONValue.object(spec.overrides(of: $0, quick: quick))) }))
+        result["controls"] = .object(Dictionary(uniqueKeysWithValues: spec.controls(quick: quick).map { control in
+            (control.name, JSONValue.object(["set": .object(control.set), "arms": .object((control.arms ?? [:]).mapValues { .object($0) })]))
+        }))
+        result["seeds"] = .array(spec.seeds(quick: quick, shift: seedShift).map { .number(Double($0)) })
+        if !overrides.isEmpty { result["forced overrides (--override)"] = .object(overrides) }
         return result
     }
 }

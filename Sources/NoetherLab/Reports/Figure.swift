@@ -14,10 +14,18 @@ public struct LineChart: Sendable, Codable {
         public var dashed: Bool
         /// Index into the palette; series with the same colour belong together.
         public var color: Int
+        /// A shaded band around the curve (the spread across seeds), drawn under it.
+        public var band: [Band]?
 
-        public init(name: String, points: [Point], dashed: Bool = false, color: Int) {
-            (self.name, self.points, self.dashed, self.color) = (name, points, dashed, color)
+        public init(name: String, points: [Point], dashed: Bool = false, color: Int, band: [Band]? = nil) {
+            (self.name, self.points, self.dashed, self.color, self.band) = (name, points, dashed, color, band)
         }
+    }
+
+    /// The extent of a band at x.
+    public struct Band: Sendable, Codable {
+        public var x: Double, low: Double, high: Double
+        public init(_ x: Double, _ low: Double, _ high: Double) { (self.x, self.low, self.high) = (x, low, high) }
     }
 
     public struct Point: Sendable, Codable {

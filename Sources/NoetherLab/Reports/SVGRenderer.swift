@@ -70,6 +70,7 @@ public enum SVGRenderer {
         func ty(_ y: Double) -> Double? { chart.yLog ? (y > 0 ? log10(y) : nil) : (y.isFinite ? y : nil) }
         let xs = chart.series.flatMap { $0.points.compactMap { tx($0.x) } } + chart.markers.compactMap { tx($0.x) }
         let ys = chart.series.flatMap { $0.points.compactMap { ty($0.y) } }
+            + chart.series.flatMap { ($0.band ?? []).flatMap { [ty($0.low), ty($0.high)].compactMap { $0 } } }
         guard var x0 = xs.min(), var x1 = xs.max(), var y0 = ys.min(), var y1 = ys.max() else {
             return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"60\"><text x=\"10\" y=\"30\" font-family=\"sans-serif\">\(escape(chart.title)): no data</text></svg>"
         }
@@ -102,6 +103,17 @@ public enum SVGRenderer {
             guard let v = tx(marker.x) else { continue }
             let x = px(v)
             svg += "<line x1=\"\(x)\" y1=\"\(top)\" x2=\"\(x)\" y2=\"\(top + plotH)\" stroke=\"\(color(marker.color))\" stroke-width=\"1\" stroke-dasharray=\"2,3\" opacity=\"0.8\"><title>\(escape(marker.label))</title></line>"
+        }
+        // Bands (spread across seeds), under every curve.
+        for series in chart.series {
+            let edges = (series.band ?? []).compactMap { b -> (Double, Double, Double)? in
+                guard let x = tx(b.x), let low = ty(b.low), let high = ty(b.high) else { return nil }
+                return (px(x), py(low), py(high))
+            }
+            guard edges.count >= 2 else { continue }
+            let outline = (edges.map { ($0.0, $0.2) } + edges.reversed().map { ($0.0, $0.1) })
+                .map { String(format: "%.1f,%.1f", $0.0, $0.1) }.joined(separator: " ")
+            svg += "<polygon points=\"\(outline)\" fill=\"\(color(series.color))\" opacity=\"0.15\" stroke=\"none\"/>"
         }
         // Series.
         for series in chart.series {

@@ -14,6 +14,20 @@ public struct RunDirectory: Sendable {
     public var summaryPath: String { "\(path)/summary.json" }
     public var weightsPath: String { "\(path)/weights.safetensors" }
     public var checkpointsPath: String { "\(path)/checkpoints" }
+    /// Weights saved during training (`training.snapshot_every`).
+    public var snapshotsPath: String { "\(path)/snapshots" }
+
+    /// The weights file of the snapshot at `step`.
+    public func snapshotPath(step: Int) -> String { "\(snapshotsPath)/step-\(String(format: "%08d", step)).safetensors" }
+
+    /// The steps that have a snapshot, in order.
+    public func snapshotSteps() -> [Int] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: snapshotsPath)) ?? []
+        return files.compactMap { name in
+            guard name.hasPrefix("step-"), name.hasSuffix(".safetensors") else { return nil }
+            return Int(name.dropFirst("step-".count).dropLast(".safetensors".count))
+        }.sorted()
+    }
 
     /// Creates the directory (and its parents).
     public func create() throws(RunError) {
@@ -29,7 +43,7 @@ public struct RunDirectory: Sendable {
 
     /// Removes every file a run writes, leaving other files alone.
     public func clear() throws(RunError) {
-        for item in [configPath, metricsPath, eventsPath, summaryPath, weightsPath, checkpointsPath] {
+        for item in [configPath, metricsPath, eventsPath, summaryPath, weightsPath, checkpointsPath, snapshotsPath] {
             if FileManager.default.fileExists(atPath: item) {
                 do { try FileManager.default.removeItem(atPath: item) } catch { throw RunError("cannot remove \(item): \(error.localizedDescription)") }
             }

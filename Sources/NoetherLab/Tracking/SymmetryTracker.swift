@@ -22,6 +22,8 @@ public final class SymmetryTracker {
 
     /// Training inputs and labels for neural-collapse tracking, and the architecture.
     var probe: (inputs: Tensor<Float>, labels: [Int])?
+    /// Training inputs for function-level unit statistics.
+    var functionalProbe: Tensor<Float>?
     var architecture: Architecture?
 
     public init(catalogue: [SymmetrySpec], spec: TrackSpec, interval: Int) {
@@ -42,9 +44,12 @@ public final class SymmetryTracker {
     /// Whether `step` is a measurement step.
     func isDue(step: Int, totalSteps: Int) -> Bool { step % interval == 0 || step == totalSteps }
 
-    /// Measures `parameters`, recording metrics into `sink`; returns confirmed events.
-    func measure(_ parameters: Parameters<Float>, step: Int, loss: Double, sink: MetricSink) -> [SymmetryEvent] {
-        let report = SymmetryAnalysis.analyze(parameters, catalogue: catalogue, thresholds: spec.thresholds)
+    /// Measures the model, recording metrics into `sink`; returns confirmed events. Weight-level
+    /// symmetry is measured on the `learned` part of the parameters (θ, without syre's frozen
+    /// offset θ₀); function-level quantities on the `parameters` the model computes with.
+    func measure(_ parameters: Parameters<Float>, learned: Parameters<Float>? = nil, step: Int, loss: Double, sink: MetricSink) -> [SymmetryEvent] {
+        let learned = learned ?? parameters
+        let report = SymmetryAnalysis.analyze(learned, catalogue: catalogue, thresholds: spec.thresholds)
         var series: [(EventDetector.Series, Int)] = []
         for layer in report.layers {
             let kinds = Set(catalogue.filter { $0.layer == layer.layer }.map(\.kind))
@@ -77,13 +82,19 @@ public final class SymmetryTracker {
             sink.record("\(distance.layer)/\(distance.kind.rawValue)/delta", distance.relativeNearestMirror)
             sink.record("\(distance.layer)/\(distance.kind.rawValue)/delta_group", distance.relativeGroup)
         }
-        recordGates(parameters, sink: sink)
+        recordGates(learned, sink: sink)
         if spec.product > 0 { recordProductSpectrum(parameters, sink: sink) }
+        if let functionalProbe, let architecture, let model = try? Model<Float>(architecture.spec, parameters: parameters),
+           let units = FunctionalUnits.measure(model, inputs: functionalProbe, deadRelative: spec.functionalDead,
+                                               distinctTolerance: spec.thresholds.distinctTolerance) {
+            sink.record("\(units.layer)/functional_dead", Double(units.dead))
+            sink.record("\(units.layer)/functional_distinct", Double(units.distinct))
+        }
         if let probe, let architecture, spec.neuralCollapse > 0 { recordNeuralCollapse(parameters, architecture, probe, sink: sink) }
         if spec.conserved {
             for symmetry in catalogue {
                 let key = "\(symmetry.layer)/\(symmetry.kind.rawValue)"
-                guard let start = state.initialConserved[key], let now = ConservedQuantities.quantity(symmetry, parameters) else { continue }
+                guard let start = state.initialConserved[key], let now = ConservedQuantities.quantity(symmetry, learned) else { continue }
                 sink.record("\(key)/conserved_drift", ConservedQuantities.drift(from: start, to: now))
             }
         }

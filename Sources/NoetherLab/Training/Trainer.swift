@@ -112,6 +112,9 @@ public struct Trainer {
             let n = min(config.track.neuralCollapse, split.train.count)
             tracker.probe = (split.train.inputs.slice(alongAxis: 0, 0..<n), labels.prefix(n).map { Int($0) })
         }
+        if let tracker, config.track.functional > 0 {
+            tracker.functionalProbe = split.train.inputs.slice(alongAxis: 0, 0..<min(config.track.functional, split.train.count))
+        }
         if let resumeFrom, let run {
             let (p, o, state) = try Checkpoint.load(resumeFrom, architecture: architecture, optimizer: config.optimizer)
             (parameters, optimizer, sampler) = (p, o, state.sampler)
@@ -144,6 +147,11 @@ public struct Trainer {
                 generator: syre.seed.map { RandomGenerator(seed: $0) } ?? generator.derived("syre"))
             step.anchors = anchors
             optimizer.decayFactors = factors
+            if syre.matchInit, resumeFrom == nil {
+                for position in 0..<min(parameters.count, anchors.count) {
+                    if let anchor = anchors[position] { parameters[position: position] = parameters[position: position] - anchor }
+                }
+            }
         }
         let sink = MetricSink()
         let clock = ContinuousClock()
@@ -178,9 +186,16 @@ public struct Trainer {
                 if let tensor = current[descriptor.name] { tensorBoard.histogram(descriptor.name, tensor.scalars.map(Double.init), step: completed) }
             }
         }
+        func snapshot(_ completed: Int) throws(RunError) {
+            guard let run, let every = training.snapshotEvery, completed % every == 0 else { return }
+            do {
+                try FileManager.default.createDirectory(atPath: run.snapshotsPath, withIntermediateDirectories: true)
+                try SafetensorsFile.write(effective().tensors, metadata: ["format": "pt", "step": String(completed)], to: run.snapshotPath(step: completed))
+            } catch { throw RunError("cannot save the snapshot of step \(completed) in \(run.snapshotsPath): \(error)") }
+        }
         func track(_ completed: Int, loss: Double) {
             guard let tracker, tracker.isDue(step: completed, totalSteps: training.steps) else { return }
-            let detected = tracker.measure(effective(), step: completed, loss: loss, sink: sink)
+            let detected = tracker.measure(effective(), learned: parameters, step: completed, loss: loss, sink: sink)
             events += detected
             eventsFile?.append(detected.map(SymmetryEventLog.line))
             for event in detected { options.onEvent?(event) }
@@ -188,8 +203,9 @@ public struct Trainer {
         let progress = options.showsProgress ? ProgressReporter(label: config.name) : nil
         progress?.begin(at: firstStep)
         for callback in callbacks { callback.trainingWillStart(state(firstStep, batchLoss: .nan, learningRate: config.optimizer.learningRate)) }
+        if firstStep == 0 { try snapshot(0) }
         if firstStep == 0, let tracker {
-            tracker.start(effective())
+            tracker.start(parameters)
             (sink.step, sink.time) = (0, elapsed())
             track(0, loss: .nan)
             flush()
@@ -199,7 +215,9 @@ public struct Trainer {
         var lastMetrics: [String: Double] = [:]
         var stepsThisSession = 0
         var completed = firstStep
-        while completed < training.steps {
+        // Training to a stated loss: a resumed run that had reached it is finished.
+        var reachedTarget = firstStep > 0 && stopsAt(records.last { $0.name == "train_loss" && $0.step == firstStep }?.value)
+        while completed < training.steps && !reachedTarget {
             if let stop = options.stopAfterSteps, stepsThisSession >= stop { break }
             let indices = sampler.next()
             batch.fill(from: split.train, indices: indices)
@@ -234,13 +252,15 @@ public struct Trainer {
                 (lossSum, lossCount) = (0, 0)
                 for name in lastMetrics.keys.sorted() { sink.record(name, lastMetrics[name] ?? .nan) }
                 weightHistograms(completed)
+                try snapshot(completed)
+                reachedTarget = stopsAt(lastMetrics["train_loss"])
                 if !callbacks.isEmpty {
                     let current = state(completed, batchLoss: batchLoss, learningRate: learningRate)
                     for callback in callbacks { callback.evaluationDidFinish(current, metrics: lastMetrics) }
                 }
                 flush()
             }
-            if let run, training.checkpointEvery > 0, completed % training.checkpointEvery == 0, completed < training.steps {
+            if let run, training.checkpointEvery > 0, completed % training.checkpointEvery == 0, completed < training.steps, !reachedTarget {
                 flush()
                 try Checkpoint.save(in: run, parameters: parameters, optimizer: optimizer, state: CheckpointState(
                     step: completed, model: config.model, optimizer: config.optimizer, optimizerStep: optimizer.step, noise: optimizer.noise, sampler: sampler,
@@ -251,7 +271,7 @@ public struct Trainer {
         progress?.finish()
         flush()
 
-        let finished = completed >= training.steps
+        let finished = completed >= training.steps || reachedTarget
         let wall = elapsed()
         let summary = RunSummary(
             name: config.name, status: finished ? "completed" : "interrupted", steps: completed, configHash: configHash,
@@ -270,6 +290,12 @@ public struct Trainer {
         }
         return TrainingResult(summary: summary, parameters: finalParameters, architecture: architecture, metrics: records,
                               events: events, wasAlreadyComplete: false)
+    }
+
+    /// Whether a training loss meets `training.stop_at_train_loss`.
+    private func stopsAt(_ trainLoss: Double?) -> Bool {
+        guard let target = config.training.stopAtTrainLoss, let trainLoss else { return false }
+        return trainLoss <= target
     }
 
     private func evaluate(_ parameters: Parameters<Float>, split: DataSplit, loss: LossKind, step: TrainingStep<Float>, limit: Int) -> [String: Double] {
