@@ -117,18 +117,18 @@ struct ExperimentTests {
         #expect(null.seeds.allSatisfy { $0.verdict != .holds })
     }
 
-    @Test func e1ResumesToTheSameSummaryAndRebuildsItsReport() throws {
-        let (summary, directory) = try runQuick("E1")
+    @Test func e9ResumesToTheSameSummaryAndRebuildsItsReport() throws {
+        let (summary, directory) = try runQuick("E9")
         try expectContract(summary, directory: directory)
         let html = try String(contentsOfFile: "\(directory)/report.html", encoding: .utf8)
         #expect(html.contains("<svg") && html.contains("Negative controls") && html.contains("95%"))
         try FileManager.default.removeItem(atPath: "\(directory)/report.html")
         #expect(try ReportWriter.rebuild(directory).verdict == summary.verdict)
         // A second run finds every trial complete and recomputes the same verdicts.
-        let again = try ExperimentRunner(spec: try ExperimentSpec.load("E1", from: experimentsDirectory), quick: true, directory: directory).run()
+        let again = try ExperimentRunner(spec: try ExperimentSpec.load("E9", from: experimentsDirectory), quick: true, directory: directory).run()
         #expect(again.seeds == summary.seeds && again.effects == summary.effects)
         let markdown = ReportWriter.markdown([(directory, summary)])
-        #expect(markdown.contains("| E1 Saddle-to-saddle learning (quick) | **\(summary.verdict.rawValue)** |"))
+        #expect(markdown.contains("| E9 DCS gates prune layers the task does not need (quick) | **\(summary.verdict.rawValue)** |"))
     }
 
     @Test func runStoreRebuildsTheSameIndex() throws {
