@@ -128,7 +128,8 @@ public enum WeightAnalysis {
                 row.frobeniusNorm = spectrum.frobeniusNorm
                 if let spec = inferred.symmetries.first(where: { $0.kind == .permutation && $0.incoming.first?.name == weight }) {
                     let p = try parameters(for: spec)
-                    let report = SymmetryAnalysis.neuronLayer(spec, p, thresholds, neurons: spec.neuronMatrix(in: p))
+                    let isLinearBlock = inferred.symmetries.contains { $0.kind == .rotation && $0.layer == spec.layer }
+                    let report = SymmetryAnalysis.neuronLayer(spec, p, thresholds, neurons: spec.neuronMatrix(in: p), isLinearBlock: isLinearBlock)
                     row.dead = report.neurons?.dead
                     row.distinct = report.neurons?.distinct
                     row.signPaired = report.neurons?.signPaired
@@ -143,7 +144,7 @@ public enum WeightAnalysis {
                     let voRank = SymmetryAnalysis.headSpectrum(vo, try parameters(for: vo)).rank(thresholds)
                     let width = spec.units
                     heads.append(.init(head: index, qkRank: qkRank, voRank: voRank,
-                                       degreeOfSymmetry: Double(2 * width - qkRank - voRank) / Double(2 * max(width, 1))))
+                                       degreeOfSymmetry: HeadReport.degree(width: width, qkRank: qkRank, voRank: voRank)))
                 }
                 row.heads = heads
                 row.degreeOfSymmetry = heads.isEmpty ? nil : heads.map(\.degreeOfSymmetry).reduce(0, +) / Double(heads.count)

@@ -20,6 +20,9 @@ public final class SymmetryTracker {
         var initialConserved: [String: [Double]]
     }
 
+    /// The last measurement and its step.
+    private(set) var lastReport: (step: Int, report: ModelSymmetryReport)?
+
     /// Training inputs and labels for neural-collapse tracking, and the architecture.
     var probe: (inputs: Tensor<Float>, labels: [Int])?
     var architecture: Architecture?
@@ -45,6 +48,7 @@ public final class SymmetryTracker {
     /// Measures `parameters`, recording metrics into `sink`; returns confirmed events.
     func measure(_ parameters: Parameters<Float>, step: Int, loss: Double, sink: MetricSink) -> [SymmetryEvent] {
         let report = SymmetryAnalysis.analyze(parameters, catalogue: catalogue, thresholds: spec.thresholds)
+        lastReport = (step, report)
         var series: [(EventDetector.Series, Int)] = []
         for layer in report.layers {
             let kinds = Set(catalogue.filter { $0.layer == layer.layer }.map(\.kind))
@@ -60,7 +64,9 @@ public final class SymmetryTracker {
             }
             if let rank = layer.rank {
                 sink.record("\(layer.layer)/rank", Double(rank))
-                let symmetry: SymmetryKind = kinds.contains(.rotation) ? .rotation : .permutation
+                // The rank of a linear block is its rotation symmetry's state; that of a nonlinear
+                // layer is no parameter symmetry's (its distinct and dead units are).
+                let symmetry: SymmetryKind? = kinds.contains(.rotation) ? .rotation : nil
                 series.append((.init(layer: layer.layer, quantity: "rank", symmetry: symmetry, riseBreaks: true), rank))
             }
             if let effective = layer.effectiveRank { sink.record("\(layer.layer)/effective_rank", effective) }
@@ -88,6 +94,12 @@ public final class SymmetryTracker {
             }
         }
         return state.detector.observe(step: step, loss: loss, values: series)
+    }
+
+    /// The symmetry report of `parameters` at `step`: the measurement taken there, or a new one.
+    func report(of parameters: Parameters<Float>, at step: Int) -> ModelSymmetryReport {
+        if let lastReport, lastReport.step == step { return lastReport.report }
+        return SymmetryAnalysis.analyze(parameters, catalogue: catalogue, thresholds: spec.thresholds)
     }
 
     /// Mean |v| of every DCS gate (`<layer>.gate/mean_abs`).
