@@ -78,8 +78,10 @@ public enum WeightAnalysis {
     /// - Parameters:
     ///   - heads: attention heads, overriding the model's config.
     ///   - layers: only rows whose name matches this regular expression.
+    ///   - thresholds: nil for the run's own tracking thresholds when `path` is a Noether run
+    ///     (so that its numbers match the run's metrics), else the defaults.
     public static func analyze(_ path: String, heads: Int? = nil, layers pattern: String? = nil,
-                               thresholds: SymmetryThresholds = SymmetryThresholds()) throws(RunError) -> WeightAnalysisReport {
+                               thresholds: SymmetryThresholds? = nil) throws(RunError) -> WeightAnalysisReport {
         let clock = ContinuousClock()
         let start = clock.now
         let filter: Regex<AnyRegexOutput>?
@@ -88,7 +90,9 @@ public enum WeightAnalysis {
         do { collection = try SafetensorsCollection(path: path) } catch { throw RunError(error.description) }
         let infos = collection.entries.map { WeightInference.TensorInfo(name: $0.entry.name, shape: $0.entry.shape, isFloatingPoint: !$0.entry.encoding.isInteger) }
         let inferred: InferredModel
-        if let run = noetherRun(path), heads == nil {
+        let run = noetherRun(path)
+        let thresholds = thresholds ?? run?.thresholds ?? SymmetryThresholds()
+        if let run, heads == nil {
             inferred = WeightInference.infer(run.model, tensors: infos, loss: run.loss)
         } else {
             inferred = WeightInference.infer(infos, heads: heads ?? configuredHeads(near: path))
@@ -166,13 +170,13 @@ public enum WeightAnalysis {
             thresholds: thresholds, layers: rows, summary: summary)
     }
 
-    /// The model spec and loss of a Noether run directory at `path` (or the one holding it).
-    static func noetherRun(_ path: String) -> (model: ModelSpec, loss: LossKind?)? {
+    /// The model spec, loss and tracking thresholds of a Noether run directory at `path` (or the one holding it).
+    static func noetherRun(_ path: String) -> (model: ModelSpec, loss: LossKind?, thresholds: SymmetryThresholds)? {
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         let directory = isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent
         guard let config = RunDirectory(directory).recordedConfig() else { return nil }
-        return (config.model, config.loss)
+        return (config.model, config.loss, config.track.thresholds)
     }
 
     /// The head count of a Hugging Face `config.json` beside the weights.
