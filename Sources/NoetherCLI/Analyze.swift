@@ -36,9 +36,10 @@ struct Analyze: ParsableCommand {
     static func number(_ value: Double?, _ format: String = "%.3g") -> String { value.map { String(format: format, $0) } ?? "" }
 
     static func csv(_ report: WeightAnalysisReport) -> String {
-        var lines = ["name,kind,shape,status,rank,rank_1e-2,rank_1e-4,effective_rank,stable_rank,spectral_norm,frobenius_norm,dead,distinct,sign_paired,degree_of_symmetry,heads_qk_rank,heads_vo_rank"]
-        for row in report.layers {
-            let fields: [String] = [
+        let header = ["name", "kind", "shape", "status", "rank", "rank_1e-2", "rank_1e-4", "effective_rank", "stable_rank", "spectral_norm",
+                      "frobenius_norm", "dead", "distinct", "sign_paired", "degree_of_symmetry", "heads_qk_rank", "heads_vo_rank"]
+        return CSVWriter.table(header: header, rows: report.layers.map { row -> [String] in
+            [
                 row.name, row.kind, row.shape.map(String.init).joined(separator: "x"), row.status,
                 row.rank.map(String.init) ?? "", row.ranks?["0.01"].map(String.init) ?? "", row.ranks?["0.0001"].map(String.init) ?? "",
                 number(row.effectiveRank, "%.6g"), number(row.stableRank, "%.6g"), number(row.spectralNorm, "%.6g"), number(row.frobeniusNorm, "%.6g"),
@@ -47,9 +48,7 @@ struct Analyze: ParsableCommand {
                 row.heads.map { $0.map { String($0.qkRank) }.joined(separator: " ") } ?? "",
                 row.heads.map { $0.map { String($0.voRank) }.joined(separator: " ") } ?? "",
             ]
-            lines.append(fields.map { $0.contains(",") || $0.contains("\"") ? "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"" : $0 }.joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
+        })
     }
 
     static func table(_ report: WeightAnalysisReport) -> String {

@@ -78,6 +78,11 @@ struct Represent: ParsableCommand {
     @Option(help: "Probe samples (default: 4 × the widest layer, at least 1000, at most 10000).") var samples: Int?
     @Flag(help: "Print JSON.") var json = false
 
+    func validate() throws {
+        // A centred rank and a probe need at least two samples.
+        if let samples, samples < 2 { throw ValidationError("--samples must be at least 2, got \(samples)") }
+    }
+
     func run() throws {
         let report: LayerwiseReport = try reportingErrors {
             let (config, model) = try RunLoader.load(runDirectory)

@@ -53,21 +53,17 @@ struct Runs: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Export a run's metrics as CSV (step,name,value).")
+        static let configuration = CommandConfiguration(
+            abstract: "Export a run's metrics as CSV (RFC 4180: step,name,value; non-finite values empty).")
         @OptionGroup var options: StoreOption
         @Argument(help: "A run id, name or path.") var key: String
-        @Flag(help: "CSV output (the only format).") var csv = false
 
         func run() throws {
             try reportingErrors {
                 let store = try options.open()
                 let record = try store.run(key)
-                var lines = ["step,name,value"]
-                for m in try store.metrics(of: record.id) {
-                    let name = m.name.contains(",") ? "\"\(m.name)\"" : m.name
-                    lines.append("\(m.step),\(name),\(m.value.map { "\($0)" } ?? "")")
-                }
-                print(lines.joined(separator: "\n"))
+                let rows = try store.metrics(of: record.id).map { m in [String(m.step), m.name, m.value.map { "\($0)" } ?? ""] }
+                print(CSVWriter.table(header: ["step", "name", "value"], rows: rows), terminator: "")
             }
         }
     }

@@ -18,8 +18,13 @@ struct Symmetries: ParsableCommand {
     @Flag(help: "Print a JSON array of {symmetry, layer, parameters, residual}.")
     var json = false
 
-    @Option(help: "Residuals above this are reported as failures.")
+    @Option(help: "Residuals above this are reported as failures (a positive number).")
     var tolerance = 1e-5
+
+    func validate() throws {
+        // NaN would pass every residual (every comparison with it is false); ≤ 0 would fail all.
+        guard tolerance.isFinite, tolerance > 0 else { throw ValidationError("--tolerance must be a positive number, got \(tolerance)") }
+    }
 
     struct Entry: Encodable {
         let symmetry: String

@@ -46,7 +46,7 @@ struct Train: ParsableCommand {
                 directory: runConfig.directory, restart: restart, showsProgress: !json,
                 onEvent: { event in
                     // Events go to stderr so that stdout holds only the result.
-                    if printsEvents { FileHandle.standardError.write(Data("\r\u{1B}[K\(event.summary)\n".utf8)) }
+                    if printsEvents { ProgressReporter.writeLine(event.summary) }
                 }))
             let result = try trainer.run()
             try store.open().index(run: runConfig.directory)
@@ -65,9 +65,14 @@ struct Train: ParsableCommand {
         for name in ["train_loss", "test_loss", "train_accuracy", "test_accuracy"] {
             if let value = s.final[name] { lines.append("  \(name): \(String(format: "%.6g", value))") }
         }
-        let breaking = result.events.filter { $0.kind == .breaking }.count
+        // Events of a parameter symmetry, and apart from them the rank changes of nonlinear
+        // layers, which move none (DESIGN.md §3).
+        let symmetric = result.events.filter { $0.symmetry != nil }
+        let breaking = symmetric.filter { $0.kind == .breaking }.count
+        let rankChanges = result.events.count - symmetric.count
         if !result.events.isEmpty {
-            lines.append("  symmetry events: \(breaking) breaking, \(result.events.count - breaking) restoration (events.jsonl)")
+            lines.append("  symmetry events: \(breaking) breaking, \(symmetric.count - breaking) restoration"
+                         + (rankChanges > 0 ? "; \(rankChanges) rank changes of nonlinear layers" : "") + " (events.jsonl)")
         }
         lines.append("  run directory: \(directory)")
         return lines.joined(separator: "\n")

@@ -2,6 +2,11 @@ import Foundation
 
 /// A symmetry breaking or restoration: a tracked count (distinct neurons, rank, dead neurons)
 /// moved by at least one and stayed moved for `persistence` consecutive measurements.
+///
+/// Labelled by the count that moved and the parameter symmetry whose state it measures:
+/// `distinct` → permutation, `dead` → rescaling or sign flip, `rank` of a linear block →
+/// rotation, head ranks → double rotation. The rank of a nonlinear layer's weight measures no
+/// parameter symmetry (DESIGN.md §3), so its events carry no symmetry.
 public struct SymmetryEvent: Hashable, Sendable, Codable {
     public enum Kind: String, Codable, Sendable { case breaking, restoration }
 
@@ -10,8 +15,9 @@ public struct SymmetryEvent: Hashable, Sendable, Codable {
     /// The step at which the change was confirmed.
     public let detectedAt: Int
     public let layer: String
-    /// The symmetry whose state changed.
-    public let symmetry: SymmetryKind
+    /// The symmetry whose state changed; nil when the count is not the state of a parameter
+    /// symmetry (the rank of a nonlinear layer's weight).
+    public let symmetry: SymmetryKind?
     /// The count that moved: `distinct`, `rank` or `dead`.
     public let quantity: String
     public let kind: Kind
@@ -25,7 +31,8 @@ public struct SymmetryEvent: Hashable, Sendable, Codable {
     }
 
     public var summary: String {
-        "step \(step): \(layer) \(symmetry.rawValue) \(kind.rawValue) (\(quantity) \(before) → \(after), loss \(String(format: "%.4g", loss)))"
+        let what = symmetry.map { "\($0.rawValue) \(kind.rawValue)" } ?? "\(quantity) \(before < after ? "rise" : "drop") (no parameter symmetry)"
+        return "step \(step): \(layer) \(what) (\(quantity) \(before) → \(after), loss \(String(format: "%.4g", loss)))"
     }
 }
 
@@ -36,11 +43,12 @@ public struct EventDetector: Sendable, Codable, Equatable {
     public struct Series: Hashable, Sendable, Codable {
         public let layer: String
         public let quantity: String
-        public let symmetry: SymmetryKind
+        /// nil for a count that measures no parameter symmetry.
+        public let symmetry: SymmetryKind?
         /// Whether a rise of the count is a breaking (distinct, rank) or a restoration (dead).
         public let riseBreaks: Bool
 
-        public init(layer: String, quantity: String, symmetry: SymmetryKind, riseBreaks: Bool) {
+        public init(layer: String, quantity: String, symmetry: SymmetryKind?, riseBreaks: Bool) {
             (self.layer, self.quantity, self.symmetry, self.riseBreaks) = (layer, quantity, symmetry, riseBreaks)
         }
 

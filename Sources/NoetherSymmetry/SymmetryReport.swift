@@ -10,8 +10,13 @@ public struct HeadReport: Hashable, Sendable, Codable {
     public let voRank: Int
     public let qkEffectiveRank: Double
     public let voEffectiveRank: Double
-    /// ((d_h − qkRank) + (d_h − voRank)) / 2d_h: the head's double-rotation symmetry.
+    /// 1 − (qkRank + voRank) / 2d_h: the head's double-rotation symmetry (DESIGN.md §3).
     public let degreeOfSymmetry: Double
+
+    /// The degree of symmetry of a head of width `width` with these ranks.
+    public static func degree(width: Int, qkRank: Int, voRank: Int) -> Double {
+        1 - Double(qkRank + voRank) / Double(2 * max(width, 1))
+    }
 }
 
 /// The symmetry state of one layer of neurons, channels or heads.
@@ -27,8 +32,14 @@ public struct LayerReport: Hashable, Sendable, Codable {
     public let effectiveRank: Double?
     public let stableRank: Double?
     public let heads: [HeadReport]?
-    /// (dead + (alive − distinct) + rank deficit) / units, at most 1; for attention the mean
-    /// of the heads' degrees.
+    /// The mirror reflections the degree of symmetry counts over: the units of a layer of
+    /// neurons, min(dims) of a linear block's weight, 2·d_head per attention head.
+    public let mirrors: Int
+    /// The share of those mirrors that are restored, each counted once (DESIGN.md §3): for
+    /// neurons or channels 1 − distinct alive units / units (a dead unit and a merged copy
+    /// are each one restored mirror; a rank deficit among distinct nonlinear units is no
+    /// symmetry); for linear blocks with rotation symmetry 1 − rank / min(dims); for attention
+    /// 1 − (rank W_Q W_Kᵀ + rank W_V W_O) / 2d_h, averaged over the heads.
     public let degreeOfSymmetry: Double
     public var degreeOfSymmetryBreaking: Double { 1 - degreeOfSymmetry }
 }
@@ -39,8 +50,8 @@ public struct ModelSymmetryReport: Sendable, Codable {
     public let thresholds: SymmetryThresholds
     public let layers: [LayerReport]
     public let distances: [BreakingDistance]
-    /// Σ_layers (dead + alive − distinct + rank deficit) / Σ units (attention layers count
-    /// their heads' double-rotation deficits).
+    /// Restored mirrors over all mirrors, summed over the layers (each layer's
+    /// ``LayerReport/degreeOfSymmetry`` weighted by its ``LayerReport/mirrors``).
     public let degreeOfSymmetry: Double
 }
 
@@ -78,24 +89,20 @@ public enum SymmetryAnalysis {
             }
         }
         var layers: [LayerReport] = []
-        var symmetric = 0.0, units = 0.0
+        let rotating = Set(catalogue.filter { $0.kind == .rotation }.map(\.layer))
         for (index, spec) in catalogue.enumerated() where spec.kind == .permutation && spec.layer != "residual_stream" {
             if spec.layer.hasSuffix(".heads") {
-                let report = attention(spec, catalogue: catalogue, parameters, thresholds)
-                layers.append(report)
-                symmetric += report.degreeOfSymmetry * Double(report.units)
-                units += Double(report.units)
+                layers.append(attention(spec, catalogue: catalogue, parameters, thresholds))
             } else {
-                let report = neuronLayer(spec, parameters, thresholds, neurons: neurons[index], gram: grams[index],
-                                         incomingGram: incomingGrams[index])
-                layers.append(report)
-                symmetric += report.degreeOfSymmetry * Double(report.units)
-                units += Double(report.units)
+                layers.append(neuronLayer(spec, parameters, thresholds, neurons: neurons[index], gram: grams[index],
+                                          incomingGram: incomingGrams[index], isLinearBlock: rotating.contains(spec.layer)))
             }
         }
         let distances = catalogue.indices.map { BreakingDistance(catalogue[$0], neurons: neurons[$0], gram: grams[$0]) }
+        let restored = layers.reduce(0.0) { $0 + $1.degreeOfSymmetry * Double($1.mirrors) }
+        let mirrors = layers.reduce(0) { $0 + $1.mirrors }
         return ModelSymmetryReport(thresholds: thresholds, layers: layers, distances: distances,
-                                   degreeOfSymmetry: units > 0 ? symmetric / units : 0)
+                                   degreeOfSymmetry: mirrors > 0 ? restored / Double(mirrors) : 0)
     }
 
     /// A symmetry's unit matrix U, its Gram matrix U Uᵀ, and the Gram matrix W Wᵀ of its
@@ -113,9 +120,12 @@ public enum SymmetryAnalysis {
 
     /// The report of one permutation-symmetric layer: neuron statistics, the spectrum of its
     /// incoming weight and its degree of symmetry. `gram` and `incomingGram` (the neurons' and
-    /// the incoming weight's row Gram matrices) are reused when given.
+    /// the incoming weight's row Gram matrices) are reused when given. `isLinearBlock`: the
+    /// layer has rotation symmetry (no nonlinearity between its factors), so its degree of
+    /// symmetry is rank-based.
     public static func neuronLayer(_ spec: SymmetrySpec, _ parameters: Parameters<Double>, _ thresholds: SymmetryThresholds,
-                                   neurons: Tensor<Double>, gram: Tensor<Double>? = nil, incomingGram: Tensor<Double>? = nil) -> LayerReport {
+                                   neurons: Tensor<Double>, gram: Tensor<Double>? = nil, incomingGram: Tensor<Double>? = nil,
+                                   isLinearBlock: Bool = false) -> LayerReport {
         let statistics = NeuronStatistics(neurons: neurons, gram: gram, thresholds: thresholds)
         let weight = spec.incoming.first.flatMap { s in parameters[s.name].map { UnitMatrix.read($0, s, units: spec.units) } }
         let spectrum = weight.map { w in
@@ -124,13 +134,21 @@ public enum SymmetryAnalysis {
             return Spectrum(w)
         }
         let deficit = spectrum.map { $0.rankDeficit(thresholds) } ?? 0
-        let alive = statistics.units - statistics.dead
-        let degree = min(1, Double(statistics.dead + (alive - statistics.distinct) + deficit) / Double(max(spec.units, 1)))
+        // Each restored mirror once: in a linear block a dead or merged unit lowers the rank,
+        // so the rank alone counts them; among nonlinear units only dead and merged ones do.
+        let restored: Int, mirrors: Int
+        if isLinearBlock, let weight {
+            restored = deficit
+            mirrors = min(weight.shape[0], weight.shape[1])
+        } else {
+            restored = spec.units - statistics.distinct
+            mirrors = spec.units
+        }
         return LayerReport(
             layer: spec.layer, units: spec.units, neurons: statistics, rank: spectrum.map { $0.rank(thresholds) },
             ranks: spectrum.map { s in Dictionary(uniqueKeysWithValues: SymmetryThresholds.reportedRankThresholds.map { ("\($0)", s.rank(relative: $0)) }) },
             rankDeficit: spectrum == nil ? nil : deficit, effectiveRank: spectrum?.effectiveRank, stableRank: spectrum?.stableRank,
-            heads: nil, degreeOfSymmetry: degree)
+            heads: nil, mirrors: mirrors, degreeOfSymmetry: mirrors > 0 ? Double(restored) / Double(mirrors) : 0)
     }
 
     static func attention(_ heads: SymmetrySpec, catalogue: [SymmetrySpec], _ parameters: Parameters<Double>,
@@ -146,11 +164,12 @@ public enum SymmetryAnalysis {
             let (qkRank, voRank) = (qkSpectrum.rank(thresholds), voSpectrum.rank(thresholds))
             reports.append(HeadReport(head: head, headWidth: width, qkRank: qkRank, voRank: voRank,
                                       qkEffectiveRank: qkSpectrum.effectiveRank, voEffectiveRank: voSpectrum.effectiveRank,
-                                      degreeOfSymmetry: Double(2 * width - qkRank - voRank) / Double(2 * max(width, 1))))
+                                      degreeOfSymmetry: HeadReport.degree(width: width, qkRank: qkRank, voRank: voRank)))
         }
         let degree = reports.isEmpty ? 0 : reports.map(\.degreeOfSymmetry).reduce(0, +) / Double(reports.count)
+        let mirrors = reports.reduce(0) { $0 + 2 * $1.headWidth }
         return LayerReport(layer: prefix, units: heads.units, neurons: nil, rank: nil, ranks: nil, rankDeficit: nil,
-                           effectiveRank: nil, stableRank: nil, heads: reports, degreeOfSymmetry: degree)
+                           effectiveRank: nil, stableRank: nil, heads: reports, mirrors: mirrors, degreeOfSymmetry: degree)
     }
 
     /// The spectrum of a double rotation's d × d product of weight slices: W_Q^h W_K^hᵀ = A_hᵀ B_h

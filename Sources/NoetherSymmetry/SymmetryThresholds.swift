@@ -32,6 +32,21 @@ public struct SymmetryThresholds: Hashable, Sendable, Codable {
             rankAbsolute: try c.decodeIfPresent(Double.self, forKey: .rankAbsolute))
     }
 
+    /// Init scales below this start near θ = 0, where relative thresholds mislead.
+    public static let smallInitScale = 0.1
+
+    /// The default thresholds for a model initialised at `initScale` × the standard init:
+    /// relative ones, or for a small scale absolute ones at 10 × the scale (0.1 at scale 0.01,
+    /// as E1 and the demo use). Near θ = 0 every neuron is small and random, so relative
+    /// thresholds call each of them alive and distinct — a fully broken state — and a run
+    /// that breaks its symmetry step by step would report only restorations; an absolute
+    /// threshold well above the initial norms (about the scale) counts the neurons and
+    /// directions that have grown away from θ = 0.
+    public static func defaults(initScale: Double) -> SymmetryThresholds {
+        guard initScale > 0, initScale < smallInitScale else { return SymmetryThresholds() }
+        return SymmetryThresholds(deadAbsolute: 10 * initScale, rankAbsolute: 10 * initScale)
+    }
+
     /// The thresholds at which ranks are also reported.
     public static let reportedRankThresholds = [1e-2, 1e-3, 1e-4]
 }

@@ -3,6 +3,7 @@ import Testing
 @testable import NoetherLab
 import NoetherData
 import NoetherNN
+import NoetherSymmetry
 
 let minimalYAML = """
 name: t
@@ -69,5 +70,21 @@ struct ConfigTests {
         config.training.steps = 10
         config.optimizer.learningRate = -1
         #expect(throws: RunError.self) { try config.validate() }
+    }
+
+    @Test func smallInitGetsAbsoluteThresholdsUnlessTheConfigSetsThem() throws {
+        let base = "model: {kind: mlp, input: 4, hidden: [3], output: 1}\ndata: {kind: staircase, dimension: 4}\ntraining: {steps: 5}\n"
+        let small = try config(base + "init: {scale: 0.01}\n").track.thresholds
+        #expect(small.deadAbsolute.map { abs($0 - 0.1) < 1e-15 } == true)
+        #expect(small.rankAbsolute.map { abs($0 - 0.1) < 1e-15 } == true)
+        // The standard scale keeps the relative defaults; thresholds in the file are kept.
+        #expect(try config(base).track.thresholds == SymmetryThresholds())
+        let explicit = try config(base + "init: {scale: 0.01}\ntrack: {thresholds: {rank_relative: 0.01}}\n").track.thresholds
+        #expect(explicit == SymmetryThresholds(rankRelative: 0.01))
+        // The resolved thresholds are written out, so the recorded config reads back the same.
+        let resolved = try config(base + "init: {scale: 0.01}\n")
+        let recorded = try ConfigLoader.decode(RunConfig.self, from: String(decoding: ConfigLoader.canonicalJSON(resolved), as: UTF8.self),
+                                               format: .json, source: "config.json")
+        #expect(recorded == resolved)
     }
 }

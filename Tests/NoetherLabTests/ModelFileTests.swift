@@ -3,6 +3,7 @@ import Testing
 @testable import NoetherLab
 import NoetherIO
 import NoetherNN
+import NoetherSymmetry
 import NoetherTensor
 
 @Suite("Model files from training runs")
@@ -50,5 +51,21 @@ struct ModelFileTests {
         let filtered = try WeightAnalysis.analyze(directory, layers: "layers\\.1")
         #expect(filtered.layers.map(\.name) == ["layers.1"])
         #expect(throws: RunError.self) { try WeightAnalysis.analyze(directory, layers: "(") }
+    }
+
+    @Test func analyzeARunDirectoryWithItsOwnThresholdsMatchesItsMetrics() throws {
+        // A small-init run tracks with absolute thresholds; analysing its directory must give
+        // the degree of symmetry its metrics end with, not a relative-threshold one.
+        var config = try staircaseConfig(steps: 200)
+        config.initializer.scale = 0.01
+        config.track.thresholds = SymmetryThresholds.defaults(initScale: 0.01)
+        let directory = temporaryDirectory()
+        let result = try Trainer(config: config, options: TrainingOptions(directory: directory)).run()
+        let report = try WeightAnalysis.analyze(directory)
+        #expect(report.thresholds == config.track.thresholds)
+        let row = try #require(report.layers.first { $0.name == "layers.0" })
+        let tracked = try #require(result.symmetryReport?.layers.first { $0.layer == "layers.0" })
+        #expect(row.degreeOfSymmetry == tracked.degreeOfSymmetry && row.dead == tracked.neurons?.dead)
+        #expect(try WeightAnalysis.analyze(directory, thresholds: SymmetryThresholds()).thresholds == SymmetryThresholds())
     }
 }

@@ -120,4 +120,21 @@ struct SymmetryTrackingTests {
         #expect(!result.metrics.contains { $0.name.contains("/") })
         #expect(result.events.isEmpty)
     }
+
+    @Test func theResultCarriesTheCatalogueAndTheFinalReport() throws {
+        let run = try staircaseConfig(steps: 100)
+        let result = try Trainer(config: run).run()
+        let catalogue = try SymmetryCatalogue.infer(run.model, loss: .mse)
+        #expect(result.catalogue == catalogue)
+        let report = try #require(result.symmetryReport)
+        let fresh = SymmetryAnalysis.analyze(result.parameters, catalogue: catalogue, thresholds: run.track.thresholds)
+        #expect(report.layers == fresh.layers && report.degreeOfSymmetry == fresh.degreeOfSymmetry)
+        #expect(last("model/degree_of_symmetry", result) == report.degreeOfSymmetry)
+        // A finished run found again returns them as well.
+        let directory = temporaryDirectory()
+        _ = try Trainer(config: run, options: TrainingOptions(directory: directory)).run()
+        let again = try Trainer(config: run, options: TrainingOptions(directory: directory)).run()
+        #expect(again.wasAlreadyComplete && again.catalogue == catalogue)
+        #expect(again.symmetryReport?.layers == report.layers)
+    }
 }

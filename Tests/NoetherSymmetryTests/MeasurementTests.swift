@@ -103,17 +103,48 @@ struct MeasurementTests {
         #expect(nearMiss.ranks?["0.01"] == 3)
     }
 
-    @Test func degreeOfSymmetryByHand() throws {
+    @Test func degreeOfSymmetryCountsEachRestoredMirrorOnce() throws {
         var (p, catalogue) = try plantedModel()
-        // 2 dead, 3 copies of neuron 0 (alive 14, distinct 11), rank of W: 10 − 0 deficit… then
-        // the copies do not lower the rank below 10 (16 rows span 10 columns).
+        // Incoming weights in an 8-dimensional subspace of the 10 inputs (rank deficit 2), then
+        // 2 dead neurons and 3 copies of neuron 0: alive 14, distinct 11.
+        var generator = RandomGenerator(seed: 9)
+        let basis = Tensor<Double>.normal([8, 10], using: &generator)
+        p["layers.0.weight"] = Tensor<Double>.normal([16, 8], using: &generator).matmul(basis)
         for target in [7, 8] { setNeuron(&p, target, from: 0, scale: 0) }
         for target in 1...3 { setNeuron(&p, target, from: 0) }
         let report = layer0(p, catalogue)
         #expect(report.neurons?.dead == 2 && report.neurons?.distinct == 11)
-        #expect(report.rankDeficit == 0)
-        #expect(abs(report.degreeOfSymmetry - Double(2 + (14 - 11) + 0) / 16) < 1e-12)
+        #expect(report.rankDeficit == 2)
+        // 1 − distinct alive / m: the dead and the merged are the restored mirrors; the rank
+        // deficit among distinct ReLU neurons is no symmetry. (The withdrawn form added all
+        // three: (2 + 3 + 2) / 16.)
+        #expect(report.mirrors == 16)
+        #expect(abs(report.degreeOfSymmetry - 5.0 / 16) < 1e-12)
         #expect(abs(report.degreeOfSymmetryBreaking - 11.0 / 16) < 1e-12)
+        #expect(abs(SymmetryAnalysis.analyze(p, catalogue: catalogue).degreeOfSymmetry - 5.0 / 16) < 1e-12)
+    }
+
+    @Test func degreeOfSymmetryOfALinearBlockIsRankBased() throws {
+        // Deep linear 6-8-8-4: W₀ (8 × 6) of rank 3 with a dead row and a duplicated row (which
+        // the rank already counts), W₁ (8 × 8) of full rank.
+        let spec = ModelSpec.deepLinear(DeepLinearSpec(input: 6, hidden: [8, 8], output: 4))
+        let catalogue = try SymmetryCatalogue.infer(spec)
+        var p = try Model<Double>(spec, generator: RandomGenerator(seed: 3)).parameters
+        var generator = RandomGenerator(seed: 5)
+        var w = Tensor<Double>.normal([8, 3], using: &generator).matmul(Tensor<Double>.normal([3, 6], using: &generator))
+        for j in 0..<6 {
+            w[7, j] = 0
+            w[6, j] = w[5, j]
+        }
+        p["layers.0.weight"] = w
+        let report = SymmetryAnalysis.analyze(p, catalogue: catalogue)
+        let first = try #require(report.layers.first { $0.layer == "layers.0" })
+        let second = try #require(report.layers.first { $0.layer == "layers.1" })
+        #expect(first.rank == 3 && first.mirrors == 6)
+        #expect(abs(first.degreeOfSymmetry - 0.5) < 1e-12)  // 1 − 3/6
+        #expect(second.rank == 8 && second.degreeOfSymmetry == 0)
+        // The model: (3 + 0) restored of (6 + 8) mirrors.
+        #expect(abs(report.degreeOfSymmetry - 3.0 / 14) < 1e-12)
     }
 
     @Test func lowRankAttentionHead() throws {
@@ -131,6 +162,7 @@ struct MeasurementTests {
         #expect(heads.map(\.qkRank) == [8, 2])
         #expect(heads.map(\.voRank) == [8, 8])
         #expect(abs(heads[1].degreeOfSymmetry - 6.0 / 16) < 1e-12)
+        #expect(attention.mirrors == 2 * 2 * 8)
         // A third direction at 2e-3 of the largest singular value of W_Q W_Kᵀ counts at τ = 1e-3.
         let keys = p["blocks.0.attn.k_proj.weight"]!.slice(alongAxis: 0, 8..<16)
         let product = lowRank.matmul(keys, transposeSelf: true)

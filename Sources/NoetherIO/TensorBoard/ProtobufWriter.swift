@@ -1,6 +1,8 @@
 /// Just enough protocol-buffer encoding for TensorBoard's `Event` and `Summary` messages.
 /// Fields are written in field-number order and proto3 defaults (0, empty) are omitted, as
-/// the reference serialiser does.
+/// the reference serialiser does — except for members of a `oneof` (`presence: .always`),
+/// whose presence is itself information: `Summary.Value.simple_value = 0` must be written,
+/// or TensorBoard sees a value of no kind and drops it.
 struct ProtobufWriter {
     private(set) var bytes: [UInt8] = []
 
@@ -21,8 +23,11 @@ struct ProtobufWriter {
         withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    mutating func float(_ field: Int, _ value: Float) {
-        guard value != 0 || value.sign == .minus else { return }
+    /// Whether a field is written when it holds its default value.
+    enum Presence { case implicit, always }
+
+    mutating func float(_ field: Int, _ value: Float, presence: Presence = .implicit) {
+        guard presence == .always || value != 0 || value.sign == .minus else { return }
         tag(field, 5)
         withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
     }

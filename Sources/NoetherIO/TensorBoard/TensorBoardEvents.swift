@@ -54,7 +54,7 @@ public struct TensorBoardEvent: Equatable, Sendable {
         case .scalar(let tag, let value):
             var item = ProtobufWriter()
             item.string(1, tag)
-            item.float(2, value)
+            item.float(2, value, presence: .always)  // simple_value is a member of Summary.Value's oneof
             var summary = ProtobufWriter()
             summary.lengthDelimited(1, item.bytes)
             event.lengthDelimited(5, summary.bytes)

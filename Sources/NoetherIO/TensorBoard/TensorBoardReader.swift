@@ -31,7 +31,9 @@ public enum TensorBoardReader {
                         default: break
                         }
                     }
-                    if let histogram { contents.append(.histogram(tag: tag, histogram)) } else { contents.append(.scalar(tag: tag, value: scalar ?? 0)) }
+                    // A value of another kind (image, tensor, …) or of no kind is not shown as a
+                    // scalar: TensorBoard does not show it either.
+                    if let histogram { contents.append(.histogram(tag: tag, histogram)) } else if let scalar { contents.append(.scalar(tag: tag, value: scalar)) }
                 }
             default: break
             }

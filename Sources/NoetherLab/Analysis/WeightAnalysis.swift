@@ -78,8 +78,10 @@ public enum WeightAnalysis {
     /// - Parameters:
     ///   - heads: attention heads, overriding the model's config.
     ///   - layers: only rows whose name matches this regular expression.
+    ///   - thresholds: nil for the run's own tracking thresholds when `path` is a Noether run
+    ///     (so that its numbers match the run's metrics), else the defaults.
     public static func analyze(_ path: String, heads: Int? = nil, layers pattern: String? = nil,
-                               thresholds: SymmetryThresholds = SymmetryThresholds()) throws(RunError) -> WeightAnalysisReport {
+                               thresholds: SymmetryThresholds? = nil) throws(RunError) -> WeightAnalysisReport {
         let clock = ContinuousClock()
         let start = clock.now
         let filter: Regex<AnyRegexOutput>?
@@ -88,7 +90,9 @@ public enum WeightAnalysis {
         do { collection = try SafetensorsCollection(path: path) } catch { throw RunError(error.description) }
         let infos = collection.entries.map { WeightInference.TensorInfo(name: $0.entry.name, shape: $0.entry.shape, isFloatingPoint: !$0.entry.encoding.isInteger) }
         let inferred: InferredModel
-        if let run = noetherRun(path), heads == nil {
+        let run = noetherRun(path)
+        let thresholds = thresholds ?? run?.thresholds ?? SymmetryThresholds()
+        if let run, heads == nil {
             inferred = WeightInference.infer(run.model, tensors: infos, loss: run.loss)
         } else {
             inferred = WeightInference.infer(infos, heads: heads ?? configuredHeads(near: path))
@@ -128,7 +132,8 @@ public enum WeightAnalysis {
                 row.frobeniusNorm = spectrum.frobeniusNorm
                 if let spec = inferred.symmetries.first(where: { $0.kind == .permutation && $0.incoming.first?.name == weight }) {
                     let p = try parameters(for: spec)
-                    let report = SymmetryAnalysis.neuronLayer(spec, p, thresholds, neurons: spec.neuronMatrix(in: p))
+                    let isLinearBlock = inferred.symmetries.contains { $0.kind == .rotation && $0.layer == spec.layer }
+                    let report = SymmetryAnalysis.neuronLayer(spec, p, thresholds, neurons: spec.neuronMatrix(in: p), isLinearBlock: isLinearBlock)
                     row.dead = report.neurons?.dead
                     row.distinct = report.neurons?.distinct
                     row.signPaired = report.neurons?.signPaired
@@ -143,7 +148,7 @@ public enum WeightAnalysis {
                     let voRank = SymmetryAnalysis.headSpectrum(vo, try parameters(for: vo)).rank(thresholds)
                     let width = spec.units
                     heads.append(.init(head: index, qkRank: qkRank, voRank: voRank,
-                                       degreeOfSymmetry: Double(2 * width - qkRank - voRank) / Double(2 * max(width, 1))))
+                                       degreeOfSymmetry: HeadReport.degree(width: width, qkRank: qkRank, voRank: voRank)))
                 }
                 row.heads = heads
                 row.degreeOfSymmetry = heads.isEmpty ? nil : heads.map(\.degreeOfSymmetry).reduce(0, +) / Double(heads.count)
@@ -165,13 +170,13 @@ public enum WeightAnalysis {
             thresholds: thresholds, layers: rows, summary: summary)
     }
 
-    /// The model spec and loss of a Noether run directory at `path` (or the one holding it).
-    static func noetherRun(_ path: String) -> (model: ModelSpec, loss: LossKind?)? {
+    /// The model spec, loss and tracking thresholds of a Noether run directory at `path` (or the one holding it).
+    static func noetherRun(_ path: String) -> (model: ModelSpec, loss: LossKind?, thresholds: SymmetryThresholds)? {
         var isDirectory: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         let directory = isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent
         guard let config = RunDirectory(directory).recordedConfig() else { return nil }
-        return (config.model, config.loss)
+        return (config.model, config.loss, config.track.thresholds)
     }
 
     /// The head count of a Hugging Face `config.json` beside the weights.

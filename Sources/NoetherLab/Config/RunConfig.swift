@@ -37,8 +37,26 @@ public struct RunConfig: Hashable, Sendable, Codable {
         (self.track, self.control) = (track, control)
     }
 
+    /// A key of a nested section, to ask whether the file sets it.
+    private struct SectionKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(decodedFrom: c)
+        // Thresholds the file leaves out follow the init scale (small init: absolute ones);
+        // written out in the resolved config.json, so a resumed run reads the same ones.
+        let track = try? c.nestedContainer(keyedBy: SectionKey.self, forKey: .track)
+        if track?.contains(SectionKey(stringValue: "thresholds")) != true, initializer.from == nil {
+            self.track.thresholds = SymmetryThresholds.defaults(initScale: initializer.scale)
+        }
+    }
+
+    private init(decodedFrom c: KeyedDecodingContainer<CodingKeys>) throws {
         self.init(
             name: try c.decodeIfPresent(String.self, forKey: .name) ?? "run",
             seed: try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0,

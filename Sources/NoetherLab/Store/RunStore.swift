@@ -78,6 +78,25 @@ public final class RunStore {
                     t.column("loss", .double)
                 }
             }
+            // v2: an event's symmetry may be NULL (a rank change of a nonlinear layer moves no
+            // parameter symmetry). SQLite cannot drop NOT NULL in place: copy the table.
+            migrator.registerMigration("v2-event-symmetry-optional") { db in
+                try db.create(table: "events_v2") { t in
+                    t.column("run_id", .text).notNull().references("runs", onDelete: .cascade)
+                    t.column("step", .integer).notNull()
+                    t.column("detected_at", .integer).notNull()
+                    t.column("layer", .text).notNull()
+                    t.column("symmetry", .text)
+                    t.column("quantity", .text).notNull()
+                    t.column("kind", .text).notNull()
+                    t.column("before", .integer).notNull()
+                    t.column("after", .integer).notNull()
+                    t.column("loss", .double)
+                }
+                try db.execute(sql: "INSERT INTO events_v2 SELECT * FROM events")
+                try db.drop(table: "events")
+                try db.rename(table: "events_v2", to: "events")
+            }
             try migrator.migrate(queue)
         } catch let error as RunError {
             throw error
@@ -121,7 +140,7 @@ public final class RunStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
                 for e in events {
-                    try eventInsert.execute(arguments: [record.id, e.step, e.detectedAt, e.layer, e.symmetry.rawValue, e.quantity,
+                    try eventInsert.execute(arguments: [record.id, e.step, e.detectedAt, e.layer, e.symmetry?.rawValue, e.quantity,
                                                         e.kind.rawValue, e.before, e.after, e.loss.isFinite ? e.loss : nil])
                 }
             }

@@ -20,6 +20,9 @@ public final class SymmetryTracker {
         var initialConserved: [String: [Double]]
     }
 
+    /// The last measurement and its step.
+    private(set) var lastReport: (step: Int, report: ModelSymmetryReport)?
+
     /// Training inputs and labels for neural-collapse tracking, and the architecture.
     var probe: (inputs: Tensor<Float>, labels: [Int])?
     /// Training inputs for function-level unit statistics.
@@ -50,6 +53,7 @@ public final class SymmetryTracker {
     func measure(_ parameters: Parameters<Float>, learned: Parameters<Float>? = nil, step: Int, loss: Double, sink: MetricSink) -> [SymmetryEvent] {
         let learned = learned ?? parameters
         let report = SymmetryAnalysis.analyze(learned, catalogue: catalogue, thresholds: spec.thresholds)
+        lastReport = (step, report)
         var series: [(EventDetector.Series, Int)] = []
         for layer in report.layers {
             let kinds = Set(catalogue.filter { $0.layer == layer.layer }.map(\.kind))
@@ -65,7 +69,9 @@ public final class SymmetryTracker {
             }
             if let rank = layer.rank {
                 sink.record("\(layer.layer)/rank", Double(rank))
-                let symmetry: SymmetryKind = kinds.contains(.rotation) ? .rotation : .permutation
+                // The rank of a linear block is its rotation symmetry's state; that of a nonlinear
+                // layer is no parameter symmetry's (its distinct and dead units are).
+                let symmetry: SymmetryKind? = kinds.contains(.rotation) ? .rotation : nil
                 series.append((.init(layer: layer.layer, quantity: "rank", symmetry: symmetry, riseBreaks: true), rank))
             }
             if let effective = layer.effectiveRank { sink.record("\(layer.layer)/effective_rank", effective) }
@@ -99,6 +105,12 @@ public final class SymmetryTracker {
             }
         }
         return state.detector.observe(step: step, loss: loss, values: series)
+    }
+
+    /// The symmetry report of `parameters` at `step`: the measurement taken there, or a new one.
+    func report(of parameters: Parameters<Float>, at step: Int) -> ModelSymmetryReport {
+        if let lastReport, lastReport.step == step { return lastReport.report }
+        return SymmetryAnalysis.analyze(parameters, catalogue: catalogue, thresholds: spec.thresholds)
     }
 
     /// Mean |v| of every DCS gate (`<layer>.gate/mean_abs`).

@@ -34,6 +34,15 @@ public final class ProgressReporter {
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
 
+    /// Writes `text` as a line of its own on stderr. On a terminal the progress line is cleared
+    /// first (`\r`, erase line), so the text does not run into it; piped or logged stderr
+    /// gets the plain line, without control characters.
+    public static func writeLine(_ text: String, terminal: Bool = isatty(STDERR_FILENO) == 1) {
+        FileHandle.standardError.write(Data(line(text, terminal: terminal).utf8))
+    }
+
+    static func line(_ text: String, terminal: Bool) -> String { (terminal ? "\r\u{1B}[K" : "") + text + "\n" }
+
     static func duration(_ seconds: Double) -> String {
         if seconds < 60 { return String(format: "%.0fs", seconds) }
         if seconds < 3600 { return String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60) }

@@ -34,6 +34,10 @@ public struct TrainingResult: Sendable {
     public let metrics: [MetricRecord]
     /// Symmetry breaking and restoration events (likewise).
     public let events: [SymmetryEvent]
+    /// The symmetries the tracker measured (empty when `track.enabled` is false).
+    public let catalogue: [SymmetrySpec]
+    /// The symmetry state of `parameters` under the run's thresholds (nil without tracking).
+    public let symmetryReport: ModelSymmetryReport?
     /// Whether an earlier, already finished run was found and returned unchanged.
     public let wasAlreadyComplete: Bool
 }
@@ -82,7 +86,7 @@ public struct Trainer {
                     throw RunError("\(run.path) holds a run of a different config; use another output directory or --restart to replace it")
                 }
                 if let summary = run.summary(), summary.status == "completed" {
-                    return try finishedResult(run, summary: summary, architecture: architecture)
+                    return try finishedResult(run, summary: summary, architecture: architecture, catalogue: catalogue)
                 }
                 resumeFrom = Checkpoint.all(in: run).last?.path
             } else if options.restart {
@@ -289,7 +293,8 @@ public struct Trainer {
             }
         }
         return TrainingResult(summary: summary, parameters: finalParameters, architecture: architecture, metrics: records,
-                              events: events, wasAlreadyComplete: false)
+                              events: events, catalogue: catalogue, symmetryReport: tracker?.report(of: parameters, at: completed),
+                              wasAlreadyComplete: false)
     }
 
     /// Whether a training loss meets `training.stop_at_train_loss`.
@@ -308,12 +313,14 @@ public struct Trainer {
         return metrics
     }
 
-    private func finishedResult(_ run: RunDirectory, summary: RunSummary, architecture: Architecture) throws(RunError) -> TrainingResult {
+    private func finishedResult(_ run: RunDirectory, summary: RunSummary, architecture: Architecture,
+                                catalogue: [SymmetrySpec]) throws(RunError) -> TrainingResult {
         do {
-            let weights = try SafetensorsFile(contentsOf: run.weightsPath).tensors(as: Float.self)
-            return TrainingResult(summary: summary, parameters: Parameters(weights), architecture: architecture,
+            let parameters = Parameters(try SafetensorsFile(contentsOf: run.weightsPath).tensors(as: Float.self))
+            let report = config.track.enabled ? SymmetryAnalysis.analyze(parameters, catalogue: catalogue, thresholds: config.track.thresholds) : nil
+            return TrainingResult(summary: summary, parameters: parameters, architecture: architecture,
                                   metrics: try MetricRecord.read(run.metricsPath), events: try SymmetryEventLog.read(run.eventsPath),
-                                  wasAlreadyComplete: true)
+                                  catalogue: catalogue, symmetryReport: report, wasAlreadyComplete: true)
         } catch let error as RunError {
             throw error
         } catch {
