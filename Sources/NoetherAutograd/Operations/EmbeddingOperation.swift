@@ -29,9 +29,10 @@ extension Tape {
         return record(result, .embedding(table: table.index, ids: slot), needsGradient: needsGradient[table.index])
     }
 
-    /// The row an id names, or −1 when it names none: ids are integers stored as scalars, so a
-    /// value that is not finite, not within ½ of an integer in `0..<vocabulary`, is rejected.
-    /// Datasets reject such ids when they are loaded; this keeps a stray one from trapping.
+    /// The row an id names, or −1 when it names none: ids are integers stored as scalars, read
+    /// to the nearest integer; a value that is not finite or rounds outside `0..<vocabulary`
+    /// names no row. Datasets reject such ids when they are loaded; this keeps a stray one
+    /// from trapping.
     @inline(__always)
     static func tokenIndex(_ value: Scalar, vocabulary: Int) -> Int {
         guard value.isFinite else { return -1 }
