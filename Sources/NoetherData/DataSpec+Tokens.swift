@@ -10,8 +10,12 @@ extension DataSpec {
         if let trainFraction, !(trainFraction > 0 && trainFraction < 1) {
             throw DataError("data.train_fraction must lie strictly between 0 and 1, got \(trainFraction)")
         }
-        if let modulus, modulus < 2 { throw DataError("data.modulus must be at least 2, got \(modulus)") }
-        if let vocabulary, vocabulary < 2 { throw DataError("data.vocabulary must be at least 2, got \(vocabulary)") }
+        // p² pairs are generated up front: p ≤ 1000 keeps them to a million.
+        if let modulus, !(2...1000).contains(modulus) { throw DataError("data.modulus must lie in 2…1000, got \(modulus)") }
+        // Ids are stored as Float32, exact up to 2²⁴.
+        if let vocabulary, !(2...(1 << 24 - 1)).contains(vocabulary) {
+            throw DataError("data.vocabulary must lie in 2…\(1 << 24 - 1) (ids are stored exactly as Float32), got \(vocabulary)")
+        }
         if kind == .copying || kind == .induction, let s = sequenceLength {
             let least = kind == .copying ? 2 : 4
             guard s % 2 == 0, s >= least else {

@@ -106,6 +106,8 @@ struct TokenTaskTests {
         }
         #expect(rejects(.modularAddition) { $0.trainFraction = 1 })
         #expect(rejects(.modularAddition) { $0.modulus = 1 })
+        #expect(rejects(.modularAddition) { $0.modulus = 100_000 }, "10¹⁰ pairs")
+        #expect(rejects(.copying) { $0.vocabulary = 1 << 25 }, "ids beyond exact Float32 integers")
         #expect(rejects(.modularAddition) { $0.vocabulary = 4 }, "a field of another kind")
         #expect(rejects(.copying) { $0.sequenceLength = 7 })
         #expect(rejects(.induction) { $0.sequenceLength = 2 })
