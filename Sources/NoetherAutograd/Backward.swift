@@ -50,6 +50,16 @@ extension Tape {
         case .meanSquaredError(let p, let t): backwardMeanSquaredError(prediction: p, target: t, gradient: g)
         case .crossEntropy(let logits, let labels, let probabilities):
             backwardCrossEntropy(logits: logits, labels: labels, probabilities: probabilities, gradient: g)
+        case .rmsNorm(let x, let gain, let statistics): backwardRMSNorm(input: x, gain: gain, statistics: statistics, gradient: g)
+        case .batchNorm(let x, let gain, let bias, let statistics, let training):
+            backwardBatchNorm(input: x, gain: gain, bias: bias, statistics: statistics, training: training, gradient: g)
+        case .embedding(let table, let ids): backwardEmbedding(table: table, ids: ids, output: output, gradient: g)
+        case .rotaryEmbedding(let x, let table): backwardRotaryEmbedding(input: x, table: table, gradient: g)
+        case .attention(let q, let k, let v, let probabilities):
+            backwardAttention(query: q, key: k, value: v, probabilities: probabilities, output: output, gradient: g)
+        case .gatedActivation(let gate, let up, let kind, let activation):
+            backwardGatedActivation(gate: gate, up: up, kind, activation: activation, gradient: g)
+        case .dropout(let x, let mask): backwardDropout(input: x, mask: mask, gradient: g)
         }
     }
 }

@@ -28,4 +28,19 @@ enum Operation<Scalar: TensorScalar> {
     /// `labels` is an index buffer; `probabilities` an auxiliary tensor.
     case crossEntropy(logits: Int, labels: Int, probabilities: Int)
 
+    // Layer kinds of the open model world (issue 13).
+    /// `statistics` holds each row's reciprocal root mean square.
+    case rmsNorm(input: Int, gain: Int?, statistics: Int)
+    /// `statistics` holds each channel's mean then reciprocal deviation (batch or running ones).
+    case batchNorm(input: Int, gain: Int?, bias: Int?, statistics: Int, training: Bool)
+    /// `ids` is the index buffer of token ids (−1 where an id was invalid).
+    case embedding(table: Int, ids: Int)
+    /// `table` holds the cosines then sines of every (position, frequency).
+    case rotaryEmbedding(input: Int, table: Int)
+    /// `probabilities` holds the attention weights `[N, H, S, T]`.
+    case attention(query: Int, key: Int, value: Int, probabilities: Int)
+    /// `activation` holds σ(gate).
+    case gatedActivation(gate: Int, up: Int, GatedActivation, activation: Int)
+    /// `mask` holds 0 or 1/(1 − p) per element.
+    case dropout(input: Int, mask: Int)
 }

@@ -73,6 +73,7 @@ struct Symmetries: ParsableCommand {
     static func defaultLoss(_ config: RunConfig) throws -> LossKind {
         switch config.data.kind {
         case .fashionMNIST, .mnist, .cifar10, .csv, .gaussianMixture: return .crossEntropy
+        case .modularAddition, .copying, .induction, .sparseParity, .text: return .crossEntropy
         case .staircase, .leap, .teacherStudent, .lowRank, .attentionTeacher: return .mse
         case .npz:
             let split = try config.data.load(using: RandomGenerator(seed: config.seed).derived("data"))

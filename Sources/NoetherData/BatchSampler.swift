@@ -76,7 +76,8 @@ public struct Batch: Sendable {
         switch dataset.targets {
         case .classes(let all, _):
             labels.removeAll(keepingCapacity: true)
-            for index in indices { labels.append(all[index]) }
+            let per = dataset.targetsPerSample
+            for index in indices { labels.append(contentsOf: all[(index * per)..<((index + 1) * per)]) }
         case .values(let all):
             let width = all.shape.last
             if values.shape != [indices.count, width] { values = Tensor(uninitializedShape: [indices.count, width]) }

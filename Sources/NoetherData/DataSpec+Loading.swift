@@ -27,6 +27,8 @@ extension DataSpec {
         var testStream = generator.derived("test")
         let (trainCount, testCount) = (train ?? 1000, test ?? 1000)
         switch kind {
+        case .modularAddition, .copying, .induction, .sparseParity, .text:
+            return try makeTokenSplit(generator, train: trainCount, test: testCount)
         case .staircase, .leap:
             let d = dimension ?? 30
             let terms = kind == .staircase ? SyntheticTasks.staircaseMonomials(degree: degree ?? 4) : (monomials ?? [])
@@ -117,7 +119,7 @@ extension DataSpec {
         var testSet = all
         testSet.inputs = all.inputs.slice(alongAxis: 0, (all.count - held)..<all.count)
         switch all.targets {
-        case .classes(let labels, let classes): testSet.targets = .classes(Array(labels.suffix(held)), classes: classes)
+        case .classes(let labels, let classes): testSet.targets = .classes(Array(labels.suffix(held * all.targetsPerSample)), classes: classes)
         case .values(let values): testSet.targets = .values(values.slice(alongAxis: 0, (all.count - held)..<all.count))
         }
         train.name = all.name

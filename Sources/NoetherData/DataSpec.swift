@@ -2,7 +2,9 @@
 ///
 /// Synthetic kinds (`staircase`, `leap`, `teacher_student`, `low_rank`, `gaussian_mixture`) are
 /// generated from the run's seed; file kinds (`fashion_mnist`, `mnist`, `cifar10`, `csv`, `npz`)
-/// read from `dir`/`path`. Fields that do not apply to a kind are rejected.
+/// read from `dir`/`path`. Token kinds (`modular_addition`, `copying`, `induction`,
+/// `sparse_parity`, and `text` from a file) hold token ids as ``TokenSequenceLayout`` describes.
+/// Fields that do not apply to a kind are rejected.
 public struct DataSpec: Hashable, Sendable, Codable {
     public enum Kind: String, Codable, Sendable, CaseIterable {
         case staircase, leap
@@ -12,6 +14,13 @@ public struct DataSpec: Hashable, Sendable, Codable {
         case fashionMNIST = "fashion_mnist"
         case mnist, cifar10, csv, npz
         case attentionTeacher = "attention_teacher"
+        case modularAddition = "modular_addition"
+        case copying, induction
+        case sparseParity = "sparse_parity"
+        case text
+
+        /// Kinds whose inputs are token ids.
+        public var isTokenSequence: Bool { [.modularAddition, .copying, .induction, .sparseParity, .text].contains(self) }
     }
 
     public var kind: Kind
@@ -55,6 +64,12 @@ public struct DataSpec: Hashable, Sendable, Codable {
     /// Attention teacher: tokens per sample and the rank of the teacher's query–key form.
     public var sequenceLength: Int?
     public var rank: Int?
+    /// Modular addition: the modulus p.
+    public var modulus: Int?
+    /// Modular addition and text: the share of the pairs (windows) used for training.
+    public var trainFraction: Double?
+    /// Copying and induction: the number of distinct content tokens.
+    public var vocabulary: Int?
 
     public init(kind: Kind) { self.kind = kind }
 
@@ -69,6 +84,10 @@ public struct DataSpec: Hashable, Sendable, Codable {
         .csv: ["path", "testPath", "labelColumn", "classes"],
         .npz: ["path", "testPath", "inputsKey", "labelsKey"],
         .attentionTeacher: ["dimension", "sequenceLength", "rank", "singularValues", "outputs", "labelNoise"],
+        .modularAddition: ["modulus", "trainFraction"],
+        .copying: ["vocabulary", "sequenceLength"], .induction: ["vocabulary", "sequenceLength"],
+        .sparseParity: ["dimension", "degree"],
+        .text: ["path", "testPath", "sequenceLength", "trainFraction"],
     ]
 
     /// The names of the optional fields that are set.
@@ -92,6 +111,9 @@ public struct DataSpec: Hashable, Sendable, Codable {
         if labelsKey != nil { names.append("labelsKey") }
         if sequenceLength != nil { names.append("sequenceLength") }
         if rank != nil { names.append("rank") }
+        if modulus != nil { names.append("modulus") }
+        if trainFraction != nil { names.append("trainFraction") }
+        if vocabulary != nil { names.append("vocabulary") }
         return names
     }
 
@@ -104,10 +126,11 @@ public struct DataSpec: Hashable, Sendable, Codable {
         }
         for (name, value) in [("train", train), ("test", test), ("dimension", dimension), ("degree", degree),
                               ("teacher_width", teacherWidth), ("outputs", outputs), ("classes", classes),
-                              ("sequence_length", sequenceLength), ("rank", rank)] {
+                              ("sequence_length", sequenceLength), ("rank", rank), ("modulus", modulus), ("vocabulary", vocabulary)] {
             if let value, value <= 0 { throw DataError("data.\(name) must be positive, got \(value)") }
         }
         if let labelNoise, labelNoise < 0 { throw DataError("data.label_noise must be ≥ 0") }
+        if kind.isTokenSequence { try validateTokenSettings() }
         try augmentation?.validate()
         if rotationSeed != nil, let augmentation, augmentation.flip == true || (augmentation.cropPadding ?? 0) > 0
             || augmentation.signFlipIrrelevant == true || augmentation.permuteIrrelevant == true {

@@ -5,6 +5,8 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
     case relu
     case leakyRelu = "leaky_relu"
     case tanh, gelu, identity, sin
+    /// x·σ(x), PyTorch's `nn.SiLU` (LLaMA's gate activation).
+    case silu
 
     /// The element-wise function, with `slope` for leaky ReLU.
     public func function(leakySlope slope: Double) -> UnaryFunction {
@@ -15,6 +17,7 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
         case .gelu: .gelu
         case .identity: .identity
         case .sin: .sin
+        case .silu: .silu
         }
     }
 

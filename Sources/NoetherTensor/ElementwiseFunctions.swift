@@ -5,6 +5,8 @@ import RealModule
 public enum UnaryFunction: Hashable, Sendable, Codable {
     case identity, negate, exp, log, sqrt, square, abs, reciprocal
     case tanh, sigmoid, relu, gelu, sin, cos
+    /// x ↦ x·σ(x) (SiLU, PyTorch's `nn.SiLU`; the gate of SwiGLU).
+    case silu
     case leakyRelu(slope: Double)
     /// x ↦ x · c.
     case scale(Double)
@@ -20,7 +22,7 @@ extension UnaryFunction {
     public var cost: Int {
         switch self {
         case .identity, .negate, .square, .abs, .reciprocal, .relu, .leakyRelu, .scale, .shift, .sqrt: 1
-        case .exp, .log, .tanh, .sigmoid, .gelu, .sin, .cos, .power: 16
+        case .exp, .log, .tanh, .sigmoid, .gelu, .silu, .sin, .cos, .power: 16
         }
     }
 }
@@ -62,6 +64,7 @@ public enum Kernels {
         case .gelu:
             let invSqrt2 = T(1) / T(2).squareRoot()
             for i in 0..<count { y[i] = x[i] * (1 + T.activationErf(x[i] * invSqrt2)) / 2 }
+        case .silu: for i in 0..<count { y[i] = x[i] * sigmoid(x[i]) }
         case .sin: for i in 0..<count { y[i] = T.sin(x[i]) }
         case .cos: for i in 0..<count { y[i] = T.cos(x[i]) }
         case .leakyRelu(let slope):
@@ -92,6 +95,13 @@ public enum Kernels {
     static func geluDerivative<T: TensorScalar>(_ v: T) -> T {
         let invSqrt2: T = 0.7071067811865476, invSqrt2Pi: T = 0.3989422804014327
         return (1 + T.activationErf(v * invSqrt2)) / 2 + v * invSqrt2Pi * T.activationExp(-v * v / 2)
+    }
+
+    /// SiLU′(v) = σ(v)·(1 + v·(1 − σ(v))).
+    @inlinable @inline(__always)
+    static func siluDerivative<T: TensorScalar>(_ v: T) -> T {
+        let s = sigmoid(v)
+        return s * (1 + v * (1 - s))
     }
 
     /// gx (+)= gy · f′(x), given x and y = f(x); `accumulate` adds into `gx` instead of writing.
@@ -143,6 +153,7 @@ public enum Kernels {
             } else {
                 for i in 0..<count { gx[i] = gy[i] * geluDerivative(x[i]) }
             }
+        case .silu: emit { siluDerivative(x[$0]) }
         case .sin: emit { T.cos(x[$0]) }
         case .cos: emit { -T.sin(x[$0]) }
         case .leakyRelu(let slope):

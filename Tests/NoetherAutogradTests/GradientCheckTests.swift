@@ -16,7 +16,7 @@ let tolerance = 1e-6
 @Suite("Every operation's gradient matches central differences (Float64)")
 struct GradientCheckTests {
     static let unaryFunctions: [UnaryFunction] = [
-        .identity, .negate, .exp, .square, .abs, .tanh, .sigmoid, .relu, .gelu, .sin, .cos,
+        .identity, .negate, .exp, .square, .abs, .tanh, .sigmoid, .relu, .gelu, .silu, .sin, .cos,
         .leakyRelu(slope: 0.1), .scale(-2.5), .shift(3),
     ]
 

@@ -49,6 +49,7 @@ extension Variable {
     public func leakyRelu(slope: Double = 0.01) -> Variable { map(.leakyRelu(slope: slope)) }
     public func tanh() -> Variable { map(.tanh) }
     public func gelu() -> Variable { map(.gelu) }
+    public func silu() -> Variable { map(.silu) }
     public func sigmoid() -> Variable { map(.sigmoid) }
     public func sin() -> Variable { map(.sin) }
     public func exp() -> Variable { map(.exp) }

@@ -364,6 +364,9 @@ public struct Trainer {
     }
 
     static func checkCompatibility(_ model: ModelSpec, _ data: Dataset) throws(RunError) {
+        if let tokens = data.tokens, tokens.targetsPerSample != 1 {
+            throw RunError("data '\(data.name)' is scored at \(tokens.targetsPerSample) positions per sequence, but the model predicts one output per sample; sequence models arrive with the layer graph (issue 13)")
+        }
         guard model.inputCount == data.featureCount else {
             throw RunError("the model takes \(model.inputCount) input features but the data has \(data.featureCount); set the model's input size to \(data.featureCount)")
         }
