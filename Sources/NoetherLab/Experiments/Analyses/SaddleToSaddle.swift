@@ -18,13 +18,13 @@ struct SaddleToSaddleAnalysis: ExperimentAnalysis {
         for run in sorted {
             let plateaus = LossCurves.plateaus(run.series("train_loss"), minimumLength: minimum)
             evidence["\(run.label): plateaus"] = .number(Double(plateaus.count))
-            evidence["\(run.label): breaking events"] = .number(Double(run.result.events.count { $0.kind == .breaking }))
+            evidence["\(run.label): symmetry-breaking events"] = .number(Double(run.result.events.count(where: Self.isSymmetryBreaking)))
             evidence["\(run.label): final train loss"] = .number(run.last("train_loss") ?? .nan)
             evidence["\(run.label): final test loss"] = .number(run.last("test_loss") ?? .nan)
             evidence["\(run.label): steps trained"] = .number(Double(run.result.summary.steps))
         }
         let plateaus = LossCurves.plateaus(small.series("train_loss"), minimumLength: minimum)
-        let breaking = small.result.events.filter { $0.kind == .breaking }.map { Double($0.step) }
+        let breaking = small.result.events.filter(Self.isSymmetryBreaking).map { Double($0.step) }
         let interval = Double(small.config.track.every ?? small.config.training.evalEvery)
         let matched = Self.matched(plateaus, events: breaking, interval: interval)
         // Events at shuffled times: the same number of events placed uniformly over the
@@ -60,6 +60,9 @@ struct SaddleToSaddleAnalysis: ExperimentAnalysis {
             ("test loss smallest / largest init", testRatio),
         ])
     }
+
+    /// A breaking event of a parameter symmetry (a rank rise in a nonlinear layer carries none).
+    static func isSymmetryBreaking(_ event: SymmetryEvent) -> Bool { event.kind == .breaking && event.symmetry != nil }
 
     /// How many plateaus a breaking event ends: one between one interval before the plateau's
     /// last step and the end of the drop that follows.
@@ -118,7 +121,7 @@ struct SaddleToSaddleAnalysis: ExperimentAnalysis {
             loss.append(SeedBands.series("\(label) test", color: color, dashed: true, runs.map { $0.series("test_loss") }))
             rank.append(SeedBands.series(label, color: color, runs.map { $0.series("layers.0/rank") }))
             // Events of the first seed, as markers.
-            for event in runs.first?.result.events ?? [] where event.kind == .breaking {
+            for event in runs.first?.result.events ?? [] where Self.isSymmetryBreaking(event) {
                 markers.append(.init(x: Double(max(event.step, 1)), label: "\(label), seed \(first.seed): \(event.summary)", color: color))
             }
         }
