@@ -93,7 +93,19 @@ struct MirrorProblem {
 /// machine precision and follows the reduced model; from an ε-perturbed symmetric stationary
 /// point it escapes in a time ≈ ln(1/ε)/|λ_O|, λ_O the lowest curvature along the mirror.
 struct SymmetricInitAnalysis: ExperimentAnalysis {
+    /// Evaluations computed for the verdicts, reused by the figure (keyed by variant and seed).
+    final class Memo { var evaluations: [String: SeedEvaluation] = [:] }
+    let memo = Memo()
+
     func evaluate(_ context: SeedContext) throws(RunError) -> SeedEvaluation {
+        let key = "\(context.control?.name ?? "")/\(context.seed)"
+        if let known = memo.evaluations[key] { return known }
+        let evaluation = try compute(context)
+        memo.evaluations[key] = evaluation
+        return evaluation
+    }
+
+    func compute(_ context: SeedContext) throws(RunError) -> SeedEvaluation {
         let spec = context.spec
         let problem = try MirrorProblem(try context.baseConfiguration())
         let pairs = [(0, 1), (2, 3)].filter { $0.1 < problem.permutation.units }

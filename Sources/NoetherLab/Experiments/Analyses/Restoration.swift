@@ -19,7 +19,8 @@ enum RestorationReading {
 
     /// The last value of a metric of the last hidden layer (`<layer>/<name>`), whatever the layer is called.
     static func last(_ run: ExperimentRun, _ name: String) -> Double {
-        guard let metric = run.result.metrics.last(where: { $0.name.hasSuffix("/\(name)") && $0.name.split(separator: "/").count == 2 }) else { return .nan }
+        let depth = name.split(separator: "/").count + 1
+        guard let metric = run.result.metrics.last(where: { $0.name.hasSuffix("/\(name)") && $0.name.split(separator: "/").count == depth }) else { return .nan }
         return run.last(metric.name) ?? .nan
     }
 

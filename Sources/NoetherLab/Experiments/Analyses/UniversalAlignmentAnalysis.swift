@@ -7,6 +7,10 @@ import NoetherTensor
 /// rotated coordinates — learn aligned representations: by linear CKA and mutual k-NN their last
 /// hidden layers end above the input baseline, and CKA has risen since initialisation.
 struct UniversalAlignmentAnalysis: ExperimentAnalysis {
+    /// Trajectories computed for the verdicts, reused by the figures (keyed by A's run directory).
+    final class Memo { var trajectories: [String: Trajectory] = [:] }
+    let memo = Memo()
+
     /// Alignment of A's and B's last hidden layers at every common snapshot.
     struct Trajectory {
         var cka: [LineChart.Point] = []
@@ -18,6 +22,13 @@ struct UniversalAlignmentAnalysis: ExperimentAnalysis {
 
     func trajectory(_ context: SeedContext) throws(RunError) -> Trajectory {
         guard context.runs.count >= 2 else { throw RunError("E8 needs two networks") }
+        if let known = memo.trajectories[context.runs[0].directory] { return known }
+        let computed = try computeTrajectory(context)
+        memo.trajectories[context.runs[0].directory] = computed
+        return computed
+    }
+
+    func computeTrajectory(_ context: SeedContext) throws(RunError) -> Trajectory {
         let (a, b) = (context.runs[0], context.runs[1])
         let n = Int(context.spec.parameter("probe_samples", default: 1000))
         let k = Int(context.spec.parameter("k", default: 10))
