@@ -66,8 +66,7 @@ struct Sweep: ParsableCommand {
         }
 
         func run() throws {
-            // Progress reaches a log file or pipe as each line is printed, not when a buffer fills.
-            setvbuf(stdout, nil, _IOLBF, 0)
+            lineBufferStandardOutput()
             try reportingErrors {
                 let directory: SweepDirectory
                 if sweep.hasSuffix(".jsonl") {
