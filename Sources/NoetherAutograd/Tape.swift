@@ -131,7 +131,7 @@ public final class Tape<Scalar: TensorScalar> {
     @inline(__always)
     func auxiliaryPointer(_ index: Int) -> UnsafeMutablePointer<Scalar> { auxiliary[index].unsafeBaseAddress }
 
-    /// `C (+)= op(A) · op(B)` through BLAS, noted when products are being recorded.
+    /// `C (+)= op(A) · op(B)` through BLAS (in blocks independent of the thread count), noted when products are being recorded.
     func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, _ c: UnsafeMutablePointer<Scalar>,
@@ -140,9 +140,7 @@ public final class Tape<Scalar: TensorScalar> {
         if recordsMatrixProducts {
             matrixProducts.append(.unchecked(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB))
         }
-        Scalar.gemm(
-            transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-            alpha: 1, a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n,
-            beta: accumulate ? 1 : 0, c: c, ldc: n)
+        Kernels.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                     a, lda: transposeA ? m : k, b, ldb: transposeB ? k : n, c, ldc: n, accumulate: accumulate)
     }
 }

@@ -44,7 +44,7 @@ struct Sweep: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a sweep's missing trials: in local processes, as Ray tasks, or as a SLURM job array.",
             discussion: """
-            local: --jobs trials at once, the cores divided among them for BLAS; Ctrl-C stops them \
+            local: --jobs trials at once, the cores divided among them (the results do not depend on it); Ctrl-C stops them \
             and the same command resumes. ray: one task per trial through integrations/ray/run_sweep.py \
             against --address (or a new local cluster on 127.0.0.1). slurm: writes <sweep>/sweep.sbatch \
             (one array task per trial, at most --jobs at once) and prints how to submit it.
@@ -66,6 +66,7 @@ struct Sweep: ParsableCommand {
         }
 
         func run() throws {
+            lineBufferStandardOutput()
             try reportingErrors {
                 let directory: SweepDirectory
                 if sweep.hasSuffix(".jsonl") {
@@ -77,19 +78,35 @@ struct Sweep: ParsableCommand {
                 switch executor {
                 case .slurm:
                     let runnable = directory.runnable(trials, retryFailed: retryFailed)
-                    guard !runnable.isEmpty else { return print("every trial of \(directory.path) is complete (or failed: use --retry-failed)") }
+                    // Nothing to submit: the same conclusion as any executor that found nothing to run.
+                    guard !runnable.isEmpty else {
+                        return try finish(SweepRunReport(before: trials, in: directory, retryFailed: retryFailed), directory: directory, total: trials.count)
+                    }
                     var script = SlurmScript(name: try directory.manifest().name, sweep: directory, binary: RepositoryFiles.executable,
                                              indices: runnable.map(\.index), concurrency: jobs, cpusPerTrial: cpusPerTrial, options: slurmOption)
                     script.retryFailed = retryFailed
                     script.hashes = Dictionary(uniqueKeysWithValues: runnable.map { ($0.index, String($0.hash.prefix(8))) })
-                    try script.write()
-                    print("\(runnable.count) of \(trials.count) trials in a SLURM job array: \(script.path)")
-                    print("submit it with:   sbatch \(script.path)")
-                    print("when it is done:  noether sweep collect \(directory.path)")
+                    let scripts = script.chunks()
+                    for chunk in scripts { try chunk.write() }
+                    for (index, error) in SweepRunReport(before: trials, in: directory, retryFailed: retryFailed).previouslyFailed {
+                        print("trial \(index) failed earlier (not retried; use --retry-failed): \(error)")
+                    }
+                    if scripts.count == 1 {
+                        print("\(runnable.count) of \(trials.count) trials in a SLURM job array: \(script.path)")
+                        print("submit it with:   sbatch \(shellQuoted(script.path))")
+                    } else {
+                        // Chained, so that --jobs bounds the whole sweep rather than each array.
+                        print("\(runnable.count) of \(trials.count) trials in \(scripts.count) SLURM job arrays of at most \(SlurmScript.arrayLimit) tasks (SLURM's default MaxArraySize is 1001)")
+                        let chain = scripts.enumerated().map { position, chunk in
+                            "j=$(sbatch --parsable\(position == 0 ? "" : " --dependency=afterany:${j%%;*}") \(shellQuoted(chunk.path)))"
+                        }.joined(separator: " && ")
+                        print("submit them with: \(chain)")
+                    }
+                    print("when it is done:  noether sweep collect \(shellQuoted(directory.path))")
                     return
                 case .local:
                     let jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
-                    print("\(trials.count) trials → \(directory.path) (local, \(jobs) at once, \(LocalExecutor.threadsPerTrial(jobs: jobs)) BLAS threads each)")
+                    print("\(trials.count) trials → \(directory.path) (local, \(jobs) at once, \(LocalExecutor.threadsPerTrial(jobs: jobs)) threads each)")
                     let executor = LocalExecutor(jobs: jobs, retryFailed: retryFailed) { print($0) }
                     try finish(try executor.run(directory), directory: directory, total: trials.count)
                 case .ray:
@@ -103,23 +120,9 @@ struct Sweep: ParsableCommand {
         }
 
         func finish(_ report: SweepRunReport, directory: SweepDirectory, total: Int) throws {
-            if !report.skipped.isEmpty { print("\(report.skipped.count) trials were already complete") }
-            for (index, error) in report.previouslyFailed { print("trial \(index) failed earlier (not retried): \(error)") }
-            let done = report.skipped.count + report.completed.count
-            if let signal = report.interruptedBy {
-                throw RunError("interrupted (signal \(signal)) with \(done) of \(total) trials complete; run the same command again to finish the rest")
-            }
-            let failed = report.failed + report.previouslyFailed
-            if !report.busy.isEmpty {
-                print("\(report.busy.count) trials were being run by another process (\(report.busy.map(String.init).joined(separator: ", "))); run this command again once it has finished")
-            }
-            if !failed.isEmpty {
-                throw RunError("\(failed.count) of \(total) trials failed (\(failed.map { "trial \($0.index): \($0.error)" }.joined(separator: "; "))); fix the cause and rerun with --retry-failed")
-            }
-            if !report.busy.isEmpty {
-                throw RunError("\(done) of \(total) trials complete; \(report.busy.count) are running in another process")
-            }
-            print("\(done) of \(total) trials complete; collect them with: noether sweep collect \(directory.path)")
+            let (lines, error) = report.conclusion(total: total, directory: directory.path)
+            for line in lines { print(line) }
+            if let error { throw error }
         }
     }
 

@@ -42,7 +42,7 @@ public struct ShapeError: Error, CustomStringConvertible, Equatable {
 }
 
 extension Kernels {
-    /// out (+)= op(A) · op(B) for each batch entry through BLAS.
+    /// out (+)= op(A) · op(B) for each batch entry through BLAS, in blocks fixed by the shape.
     @inlinable
     public static func matmul<T: TensorScalar>(
         _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ geometry: MatrixProductGeometry,
@@ -55,11 +55,9 @@ extension Kernels {
         let lda = geometry.transposeA ? m : k
         let ldb = geometry.transposeB ? k : n
         for index in 0..<geometry.batch {
-            T.gemm(
-                transposeA: geometry.transposeA, transposeB: geometry.transposeB, m: m, n: n, k: k,
-                alpha: 1, a: a + index * m * k, lda: lda,
-                b: geometry.sharedRight ? b : b + index * k * n, ldb: ldb,
-                beta: accumulate ? 1 : 0, c: out + index * m * n, ldc: n)
+            gemm(transposeA: geometry.transposeA, transposeB: geometry.transposeB, m: m, n: n, k: k,
+                 a + index * m * k, lda: lda, geometry.sharedRight ? b : b + index * k * n, ldb: ldb,
+                 out + index * m * n, ldc: n, accumulate: accumulate)
         }
     }
 }

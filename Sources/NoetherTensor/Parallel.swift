@@ -2,7 +2,9 @@ import Dispatch
 import Foundation
 
 /// Splits independent work across the machine's cores. Each part must touch memory no other part
-/// touches, so the result does not depend on the split (runs stay bit-for-bit reproducible).
+/// touches, and a reduction must combine fixed chunks in a fixed order (never per-part partial
+/// results), so the result does not depend on the split: a run gives the same bits on any
+/// number of threads.
 public enum Parallel {
     /// The number of parts large work is split into: the cores, at most 8, and no more than
     /// `OPENBLAS_NUM_THREADS` when it is set — the share of the machine a sweep executor gives
@@ -13,12 +15,17 @@ public enum Parallel {
         return Swift.min(cores, limit)
     }()
 
+    /// The number of parts for work started inside `Parallel.$partsOverride.withValue(n) { … }`
+    /// instead of ``parts`` — how tests check that results do not depend on the thread count.
+    @TaskLocal public static var partsOverride: Int?
+
     /// Calls `body` on contiguous ranges covering `0..<count` — in parallel when `work` (a rough
     /// count of elements touched) is large enough to pay for the threads, else on this thread.
     @inlinable
     public static func forEachRange(_ count: Int, work: Int, minimumWork: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
-        let threads = Swift.min(parts, count)
-        guard threads > 1, work >= minimumWork else {
+        // The task-local is read only for work large enough to split.
+        let threads = work >= minimumWork && count > 1 ? Swift.min(Swift.max(1, partsOverride ?? parts), count) : 1
+        guard threads > 1 else {
             if count > 0 { body(0..<count) }
             return
         }

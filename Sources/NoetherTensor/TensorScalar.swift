@@ -59,6 +59,7 @@ extension Float: TensorScalar {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        BLASThreading.pinToCallingThread()
         cblas_sgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
             transposeB ? CblasTrans : CblasNoTrans,
@@ -69,6 +70,7 @@ extension Float: TensorScalar {
         transpose: Bool, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        BLASThreading.pinToCallingThread()
         cblas_ssyrk(CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans,
                     Int32(n), Int32(k), alpha, a, Int32(lda), beta, c, Int32(ldc))
     }
@@ -79,6 +81,7 @@ extension Float: TensorScalar {
         vt: UnsafeMutablePointer<Float>?, ldvt: Int,
         work: UnsafeMutablePointer<Float>, lwork: Int, iwork: UnsafeMutablePointer<Int32>
     ) -> Int {
+        BLASThreading.pinToCallingThread()
         var jobz = CChar(bitPattern: job)
         var (m32, n32, lda32, ldu32, ldvt32, lwork32) =
             (Int32(m), Int32(n), Int32(lda), Int32(ldu), Int32(ldvt), Int32(lwork))
@@ -93,6 +96,7 @@ extension Float: TensorScalar {
         work: UnsafeMutablePointer<Float>, lwork: Int,
         iwork: UnsafeMutablePointer<Int32>, liwork: Int
     ) -> Int {
+        BLASThreading.pinToCallingThread()
         var jobz = CChar(bitPattern: vectors ? UInt8(ascii: "V") : UInt8(ascii: "N"))
         var uplo = CChar(bitPattern: UInt8(ascii: "L"))
         var (n32, lda32, lwork32, liwork32) = (Int32(n), Int32(lda), Int32(lwork), Int32(liwork))
@@ -117,6 +121,7 @@ extension Double: TensorScalar {
         b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
+        BLASThreading.pinToCallingThread()
         cblas_dgemm(
             CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
             transposeB ? CblasTrans : CblasNoTrans,
@@ -127,6 +132,7 @@ extension Double: TensorScalar {
         transpose: Bool, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
+        BLASThreading.pinToCallingThread()
         cblas_dsyrk(CblasRowMajor, CblasUpper, transpose ? CblasTrans : CblasNoTrans,
                     Int32(n), Int32(k), alpha, a, Int32(lda), beta, c, Int32(ldc))
     }
@@ -137,6 +143,7 @@ extension Double: TensorScalar {
         vt: UnsafeMutablePointer<Double>?, ldvt: Int,
         work: UnsafeMutablePointer<Double>, lwork: Int, iwork: UnsafeMutablePointer<Int32>
     ) -> Int {
+        BLASThreading.pinToCallingThread()
         var jobz = CChar(bitPattern: job)
         var (m32, n32, lda32, ldu32, ldvt32, lwork32) =
             (Int32(m), Int32(n), Int32(lda), Int32(ldu), Int32(ldvt), Int32(lwork))
@@ -151,6 +158,7 @@ extension Double: TensorScalar {
         work: UnsafeMutablePointer<Double>, lwork: Int,
         iwork: UnsafeMutablePointer<Int32>, liwork: Int
     ) -> Int {
+        BLASThreading.pinToCallingThread()
         var jobz = CChar(bitPattern: vectors ? UInt8(ascii: "V") : UInt8(ascii: "N"))
         var uplo = CChar(bitPattern: UInt8(ascii: "L"))
         var (n32, lda32, lwork32, liwork32) = (Int32(n), Int32(lda), Int32(lwork), Int32(liwork))

@@ -89,6 +89,53 @@ extension CommandLineTests {
             }
             XCTAssertEqual(weights[0].0, weights[0].1, "weights of \(b) differ from the local run's")
             XCTAssertEqual(try metricValues(a), try metricValues(b), "metrics of \(b) differ from the local run's")
+            // Each Ray trial keeps its log where the local executor keeps it.
+            let log = "\(folder)/ray/logs/\((b as NSString).lastPathComponent).log"
+            XCTAssertTrue((try? String(contentsOfFile: log, encoding: .utf8))?.contains("completed") ?? false, log)
+        }
+
+        // One or two CPUs per trial give the local run's weights bit for bit.
+        let threads = try threadSensitiveSweepFile()
+        let threadsFolder = (threads as NSString).deletingLastPathComponent
+        XCTAssertEqual(try run(["sweep", "run", threads, "--out", "\(threadsFolder)/local", "--jobs", "2"]).status, 0)
+        for cpus in ["1", "2"] {
+            let outcome = try run(environment: loopbackOnly, ["sweep", "run", threads, "--out", "\(threadsFolder)/ray\(cpus)", "--executor", "ray", "--address", "127.0.0.1:6380",
+                                      "--python", python, "--cpus-per-trial", cpus])
+            XCTAssertEqual(outcome.status, 0, outcome.stderr)
+            try assertSameWeights("\(threadsFolder)/local", "\(threadsFolder)/ray\(cpus)")
+        }
+
+        // More CPUs per trial than any node has: an error at once, with the cluster's capacity.
+        let infeasible = try run(environment: loopbackOnly, ["sweep", "run", threads, "--out", "\(threadsFolder)/big", "--executor", "ray", "--address", "127.0.0.1:6380",
+                                     "--python", python, "--cpus-per-trial", "64"])
+        assertCleanFailure(infeasible, mentioning: "no node of the Ray cluster has 64 CPUs")
+        XCTAssertTrue(infeasible.stderr.contains("its 1 node has 2 CPUs; use --cpus-per-trial 2 or less"), infeasible.stderr)
+
+        // Ctrl-C on the driver: the local executor's message, no Python traceback, trials stopped.
+        let long = try sweepFile(steps: 400_000)
+        let longSweep = (long as NSString).deletingLastPathComponent + "/interrupted"
+        let interrupted = Process()
+        interrupted.executableURL = binary
+        interrupted.arguments = ["sweep", "run", long, "--out", longSweep, "--executor", "ray", "--address", "127.0.0.1:6380", "--python", python]
+        interrupted.environment = ProcessInfo.processInfo.environment.merging(loopbackOnly) { $1 }
+        let (stdout, stderr) = (Pipe(), Pipe())
+        (interrupted.standardOutput, interrupted.standardError) = (stdout, stderr)
+        try interrupted.run()
+        while interrupted.isRunning, !((try? trialDirectories(longSweep)) ?? []).contains(where: { attempts($0, "start") > 0 }) {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        interrupted.interrupt()
+        let printed = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        interrupted.waitUntilExit()
+        XCTAssertEqual(interrupted.terminationReason, .exit, "noether died by a signal")
+        assertCleanFailure(Outcome(status: interrupted.terminationStatus, stdout: printed, stderr: message), mentioning: "run the same command again")
+        XCTAssertFalse((printed + message).contains("Traceback") || (printed + message).contains("KeyboardInterrupt"), printed + message)
+        // The trials' processes were stopped: nobody holds a trial's lock.
+        for trial in try trialDirectories(longSweep) {
+            let descriptor = open("\(trial)/.lock", O_RDWR | O_CREAT, 0o644)
+            XCTAssertEqual(flock(descriptor, LOCK_EX | LOCK_NB), 0, "\(trial) is still being run")
+            close(descriptor)
         }
     }
 

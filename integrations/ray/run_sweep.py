@@ -2,9 +2,14 @@
 """Run trials of a Noether sweep as Ray tasks.
 
 One Ray task per trial; each runs `noether run-trial TRIALS --index I` with `num_cpus` and
-OPENBLAS_NUM_THREADS set to the CPUs per trial. Ray does the scheduling; each trial writes its
+OPENBLAS_NUM_THREADS set to the CPUs per trial (a trial's numbers do not depend on it), its
+output in the sweep's logs/<index>-<hash8>.log. Ray does the scheduling; each trial writes its
 own run directory in the sweep folder, so the trials file, the sweep folder and the noether
 binary must be at the same paths on every node (a shared file system).
+
+A request no node can satisfy (more CPUs per trial than any node has) is an error at once
+rather than a silent wait. Ctrl-C (SIGINT) or SIGTERM cancels the trials, stops their
+processes (each resumes from its last checkpoint when the sweep is run again) and exits 130.
 
 `noether sweep run SWEEP --executor ray` calls this script; it can also be run by hand:
 
@@ -16,11 +21,35 @@ Without --address a new local Ray instance is started, bound to 127.0.0.1.
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 
 # `noether run-trial`'s exit status when another process holds the trial (EX_TEMPFAIL).
 BUSY = 75
+# Our exit status after an interruption, as a shell reports SIGINT.
+INTERRUPTED = 130
+# Seconds to wait for cancelled tasks to end.
+STOP_GRACE = 20
+
+
+class Report:
+    """What happened, one JSON object a line, for `noether sweep run` (which prints the one
+    message per situation that every executor prints); without a file, errors go to stderr."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def write(self, entry):
+        if self.path:
+            with open(self.path, "a") as report:
+                report.write(json.dumps(entry) + "\n")
+
+    def fail(self, message):
+        self.write({"error": message})
+        if not self.path:
+            print(f"error: {message}", file=sys.stderr, flush=True)
+        sys.exit(2)
 
 
 def parse_arguments():
@@ -33,10 +62,11 @@ def parse_arguments():
     parser.add_argument("--retry-failed", action="store_true", help="rerun trials that failed before")
     parser.add_argument("--cwd", default=os.getcwd(),
                         help="the working directory of every trial, for relative paths in its config (default: this one)")
+    parser.add_argument("--report", help="append what happened (exits, errors) to this file as JSON lines")
     return parser.parse_args()
 
 
-def trial_hashes(arguments):
+def trial_hashes(arguments, report):
     """The trials to run, index → hash prefix (passed to run-trial, which refuses to run if
     trials.jsonl has been rewritten since and the index names another trial)."""
     with open(arguments.trials) as trials:
@@ -45,7 +75,7 @@ def trial_hashes(arguments):
         wanted = [int(index) for index in arguments.indices.split(",") if index]
         missing = [index for index in wanted if index not in hashes]
         if missing:
-            sys.exit(f"error: {arguments.trials} has no trials {missing}")
+            report.fail(f"{arguments.trials} has no trials {missing}")
         return {index: hashes[index] for index in wanted}
     return hashes
 
@@ -56,22 +86,73 @@ def token_available():
     return os.path.exists(os.path.expanduser("~/.ray/auth_token"))
 
 
-def connect(ray, arguments):
-    if arguments.address:
-        ray.init(address=arguments.address, logging_level="warning", log_to_driver=False)
-    else:
-        # A private single-node instance on loopback only.
-        ray.init(address="local", _node_ip_address="127.0.0.1", include_dashboard=False,
-                 logging_level="warning", log_to_driver=False)
+def connect(ray, arguments, report):
+    try:
+        if arguments.address:
+            ray.init(address=arguments.address, logging_level="warning", log_to_driver=False)
+        else:
+            # A private single-node instance on loopback only.
+            ray.init(address="local", _node_ip_address="127.0.0.1", include_dashboard=False,
+                     logging_level="warning", log_to_driver=False)
+    except Exception as error:  # Ray raises several kinds (ConnectionError, RuntimeError, …)
+        where = f"the Ray cluster at {arguments.address}" if arguments.address else "a new local Ray instance"
+        report.fail(f"cannot connect to {where}: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}")
+
+
+def check_capacity(ray, cpus_per_trial, report):
+    """Fails at once when no node has the CPUs a trial asks for: Ray would wait for such a node
+    forever, with only a warning in its own logs."""
+    nodes = [node for node in ray.nodes() if node.get("Alive")]
+    sizes = sorted((int(node.get("Resources", {}).get("CPU", 0)) for node in nodes), reverse=True)
+    largest = sizes[0] if sizes else 0
+    if cpus_per_trial > largest:
+        report.fail(f"no node of the Ray cluster has {cpus_per_trial} CPUs for a trial (--cpus-per-trial {cpus_per_trial}): "
+                    f"its {len(nodes)} node{'s' if len(nodes) != 1 else ''} {'have' if len(nodes) != 1 else 'has'} "
+                    f"{', '.join(map(str, sizes)) or 'no'} CPU{'s' if largest != 1 else ''}; "
+                    f"use --cpus-per-trial {max(largest, 1)} or less, or add a node with {cpus_per_trial} CPUs")
+
+
+def log_path(trials, index, trial_hash):
+    """Named like the run directory, as the local executor names its logs."""
+    return os.path.join(os.path.dirname(trials), "logs", f"{index:04d}-{trial_hash}.log")
+
+
+def last_line(path):
+    try:
+        with open(path, errors="replace") as log:
+            lines = [line.strip() for line in log if line.strip()]
+        return lines[-1] if lines else ""
+    except OSError:
+        return ""
+
+
+def stop_with_parent():
+    """In the trial's process before it starts noether: SIGTERM when the Ray worker that runs
+    it dies, as it does when the driver cancels the task (Linux; elsewhere Ray's own clean-up
+    of a worker's children applies)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def interrupt_once(number, frame):
+    """The first SIGINT or SIGTERM interrupts; later ones (Ctrl-C reaches us from the terminal
+    and again from noether) must not break the clean-up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def main():
     arguments = parse_arguments()
+    report = Report(arguments.report)
     trials = os.path.abspath(arguments.trials)
     noether = os.path.abspath(arguments.noether)
     for path, what in ((trials, "trials file"), (noether, "noether binary")):
         if not os.path.exists(path):
-            sys.exit(f"error: the {what} {path} does not exist")
+            report.fail(f"the {what} {path} does not exist")
     # Without this variable Ray on Linux replaces 127.0.0.1 by the host's external address.
     os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -83,8 +164,9 @@ def main():
     try:
         import ray
     except ImportError:
-        sys.exit(f"error: Ray is not installed for {sys.executable}; install it with "
-                 f"`{sys.executable} -m pip install ray`, or pass noether --python PATH")
+        report.fail(f"Ray is not installed for {sys.executable}; install it in a virtual environment "
+                    f"(python3 -m venv ~/ray-venv && ~/ray-venv/bin/pip install ray) and pass noether "
+                    f"--python ~/ray-venv/bin/python (or set NOETHER_PYTHON)")
 
     @ray.remote
     def run_trial(index, trial_hash):
@@ -92,33 +174,53 @@ def main():
         command = [noether, "run-trial", trials, "--index", str(index), "--hash", trial_hash]
         if arguments.retry_failed:
             command.append("--retry-failed")
+        log = log_path(trials, index, trial_hash)
         try:
-            finished = subprocess.run(command, env=environment, cwd=arguments.cwd, capture_output=True, text=True)
-        except OSError as error:  # e.g. the binary is not at this path on this node
-            return index, 127, f"trial {index}: cannot run {noether}: {error}"
-        return index, finished.returncode, (finished.stdout + finished.stderr).strip()
+            os.makedirs(os.path.dirname(log), exist_ok=True)
+            with open(log, "a") as output:
+                process = subprocess.Popen(command, env=environment, cwd=arguments.cwd, stdout=output, stderr=subprocess.STDOUT,
+                                           preexec_fn=stop_with_parent)
+        except OSError as error:  # e.g. the binary or the sweep is not at this path on this node
+            return index, 127, f"cannot run {noether} with its log {log}: {error}"
+        status = process.wait()
+        # A shell's convention, as noether's local executor reports it: 128 + n for signal n.
+        return index, 128 - status if status < 0 else status, last_line(log)
 
-    hashes = trial_hashes(arguments)
-    connect(ray, arguments)
-    print(f"{len(hashes)} trials as Ray tasks ({arguments.cpus_per_trial} CPU each)", flush=True)
-    tasks = {run_trial.options(num_cpus=arguments.cpus_per_trial).remote(index, trial_hash): index
-             for index, trial_hash in hashes.items()}
-    pending = list(tasks)
-    failures = 0
-    while pending:
-        done, pending = ray.wait(pending, num_returns=1)
-        try:
-            index, status, output = ray.get(done[0])
-        except Exception as error:  # the task itself died (worker crash, out of memory, …)
-            index, status, output = tasks[done[0]], 1, f"trial {tasks[done[0]]}: the Ray task failed: {error}"
-        last_line = output.splitlines()[-1] if output else ""
-        if status == 0:
-            print(last_line or f"trial {index}: done", flush=True)
-        elif status == BUSY:
-            print(f"trial {index} is being run by another process; left to it", flush=True)
-        else:
-            failures += 1
-            print(f"trial {index} failed (exit {status}): {last_line}", flush=True)
+    hashes = trial_hashes(arguments, report)
+    signal.signal(signal.SIGINT, interrupt_once)
+    signal.signal(signal.SIGTERM, interrupt_once)
+    tasks = {}
+    try:
+        connect(ray, arguments, report)
+        check_capacity(ray, arguments.cpus_per_trial, report)
+        print(f"{len(hashes)} trials as Ray tasks ({arguments.cpus_per_trial} CPU each)", flush=True)
+        tasks = {run_trial.options(num_cpus=arguments.cpus_per_trial).remote(index, trial_hash): index
+                 for index, trial_hash in hashes.items()}
+        pending = list(tasks)
+        failures = 0
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            try:
+                index, status, line = ray.get(done[0])
+            except Exception as error:  # the task itself died (worker crash, out of memory, …)
+                index, status, line = tasks[done[0]], None, f"the Ray task failed: {error}"
+            report.write({"index": index, "exit": status, "detail": line})
+            if status == 0:
+                print(line or f"trial {index}: done", flush=True)
+            elif status == BUSY:
+                print(f"trial {index} is being run by another process; left to it", flush=True)
+            else:
+                failures += 1
+                print(f"trial {index} ended with exit status {status}: {line}", flush=True)
+    except KeyboardInterrupt:
+        # Killing a task's worker stops its trial (SIGTERM from stop_with_parent); the trial
+        # resumes from its last checkpoint when the sweep is run again.
+        for reference in tasks:
+            ray.cancel(reference, force=True)
+        ray.wait(list(tasks), num_returns=len(tasks), timeout=STOP_GRACE)
+        report.write({"interrupted": True})
+        ray.shutdown()
+        sys.exit(INTERRUPTED)
     ray.shutdown()
     sys.exit(1 if failures else 0)
 

@@ -1,33 +1,5 @@
 import Foundation
 
-/// What an executor did with a sweep's trials.
-public struct SweepRunReport: Sendable {
-    /// Trials completed by this invocation.
-    public var completed: [Int] = []
-    /// Trials that were already complete and were skipped.
-    public var skipped: [Int] = []
-    /// Trials that failed, with their error.
-    public var failed: [(index: Int, error: String)] = []
-    /// Trials another process was running, left to it.
-    public var busy: [Int] = []
-    /// Failed trials of an earlier invocation, not retried.
-    public var previouslyFailed: [(index: Int, error: String)] = []
-    /// The signal that interrupted the sweep, if one did.
-    public var interruptedBy: Int32?
-
-    /// A report that starts from the trials' states: completed ones are skipped, failed ones
-    /// noted unless they will be retried.
-    init(before trials: [Trial], in sweep: SweepDirectory, retryFailed: Bool) {
-        for trial in trials {
-            switch sweep.state(of: trial) {
-            case .completed: skipped.append(trial.index)
-            case .failed where !retryFailed: previouslyFailed.append((trial.index, sweep.error(of: trial) ?? "no error recorded"))
-            case .failed, .pending, .started: break
-            }
-        }
-    }
-}
-
 /// Runs a sweep's trials as `noether run-trial` child processes on this machine, `jobs` at a
 /// time, dividing the cores among them for BLAS. SIGINT or SIGTERM stops the children (an
 /// interrupted trial resumes from its checkpoint when the sweep is run again).
@@ -86,18 +58,10 @@ public struct LocalExecutor: Sendable {
             var stillRunning: [(trial: Trial, process: ChildProcess)] = []
             for entry in running {
                 guard let status = entry.process.poll() else { stillRunning.append(entry); continue }
-                if status == 0, sweep.state(of: entry.trial) == .completed {
-                    report.completed.append(entry.trial.index)
-                    onProgress("trial \(entry.trial.index) completed")
-                } else if status == TrialRunner.busyExitStatus {
-                    report.busy.append(entry.trial.index)
-                    onProgress("trial \(entry.trial.index) is being run by another process; left to it")
-                } else if status == 128 + SIGINT || status == 128 + SIGTERM {
+                if status == 128 + SIGINT || status == 128 + SIGTERM, sweep.state(of: entry.trial) != .completed {
                     childInterrupted = status - 128
                 } else if monitor.receivedSignal == nil {
-                    let error = sweep.error(of: entry.trial) ?? "exit status \(status); see \(sweep.logPath(of: entry.trial))"
-                    report.failed.append((entry.trial.index, error))
-                    onProgress("trial \(entry.trial.index) failed: \(error)")
+                    onProgress(report.record(entry.trial, exit: .shell(status), in: sweep))
                 }
             }
             running = stillRunning
@@ -108,6 +72,7 @@ public struct LocalExecutor: Sendable {
             }
             if !running.isEmpty { usleep(20_000) }
         }
+        report.recheckBusy(trials, in: sweep)
         return report
     }
 }

@@ -110,12 +110,14 @@ public struct SweepReport: Sendable {
         } catch { throw RunError(error.description) }
     }
 
-    /// One line per trial: index, hash, state, each swept key, the metric and the test loss.
+    /// One line per trial: index, hash, state, each swept key, the metric and the test loss
+    /// (once, when it is the metric).
     public var csv: String {
-        var lines = [(["index", "hash", "state"] + manifest.sweptKeys + [manifest.metric, "test_loss"]).joined(separator: ",")]
+        let metricIsTestLoss = manifest.metric == "test_loss"
+        var lines = [(["index", "hash", "state"] + manifest.sweptKeys + [manifest.metric] + (metricIsTestLoss ? [] : ["test_loss"])).joined(separator: ",")]
         for row in rows {
             let keys = manifest.sweptKeys.map { (row.trial.overrides[$0]?.text ?? "").replacingOccurrences(of: ",", with: ";") }
-            let numbers = [row.metric, row.testLoss].map { $0.map { String($0) } ?? "" }
+            let numbers = ([row.metric] + (metricIsTestLoss ? [] : [row.testLoss])).map { $0.map { String($0) } ?? "" }
             lines.append(([String(row.trial.index), row.trial.hash, row.state.rawValue] + keys + numbers).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"

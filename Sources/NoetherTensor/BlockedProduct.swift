@@ -1,0 +1,79 @@
+import COpenBLAS
+
+// OpenBLAS splits a product among its own threads by their number, and for many shapes the
+// split decides which kernel (full tile or edge tile) computes an entry, and so its rounding:
+// on OpenBLAS 0.3.21, `sgemm` of 512×10×128 differs between 1 and 2 threads in 17 % of its
+// entries, 100×300×50 in 4 %. A run's numbers would then depend on the threads a sweep
+// executor gives it. So BLAS itself always runs on one thread, and a product large enough to
+// share is cut by us into blocks whose shape depends only on the product's shape — never on
+// the number of threads — each block one single-threaded BLAS call on `Parallel`'s threads.
+// Every entry is then computed by the same call on every machine share.
+
+/// OpenBLAS's own threading, switched off once per process before the first BLAS or LAPACK call.
+public enum BLASThreading {
+    private static let pinned: Void = openblas_set_num_threads(1)
+
+    /// Makes OpenBLAS run every call on the calling thread (idempotent, cheap after the first).
+    public static func pinToCallingThread() { pinned }
+}
+
+extension Kernels {
+    /// Multiply-adds below which a product is one call on this thread (OpenBLAS's own threshold
+    /// for using threads is the same order: 65536 × 4).
+    public static let blockedProductMinimumWork = 1 << 18
+    /// Blocks are multiples of this many rows or columns, so every block but the last fills the
+    /// BLAS kernels' tiles (sgemm and dgemm tiles are at most 32 wide).
+    public static let productBlockGranularity = 32
+    /// The number of blocks a large product is cut into — `Parallel`'s largest split — so that
+    /// up to that many threads share it evenly.
+    public static let productBlocks = 8
+
+    /// The block length along a side of `length`: about `productBlocks` blocks, each a multiple
+    /// of the granularity. A function of the shape only.
+    @inlinable
+    public static func productBlockLength(_ length: Int) -> Int {
+        let granularity = productBlockGranularity
+        let share = (length + productBlocks - 1) / productBlocks
+        return Swift.max(granularity, (share + granularity - 1) / granularity * granularity)
+    }
+
+    /// `C (+)= op(A) · op(B)` on row-major matrices (`C` is `m × n` with row stride `ldc`), cut
+    /// along the longer side of `C` into blocks fixed by the shape, the blocks spread over the
+    /// cores. The result is bit-identical for any number of threads.
+    public static func gemm<T: TensorScalar>(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int,
+        _ c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool
+    ) {
+        let beta: T = accumulate ? 1 : 0
+        let work = m * n * k
+        let splitRows = m >= n
+        let side = splitRows ? m : n
+        let length = productBlockLength(side)
+        guard work >= blockedProductMinimumWork, side > length else {
+            T.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                   alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+            return
+        }
+        let blocks = (side + length - 1) / length
+        // Each block writes its own rows or columns of C.
+        nonisolated(unsafe) let c = c
+        Parallel.forEachRange(blocks, work: work, minimumWork: blockedProductMinimumWork) { range in
+            for block in range {
+                let start = block * length
+                let size = Swift.min(length, side - start)
+                if splitRows {
+                    // Rows of op(A): rows of A, or columns of a transposed A.
+                    T.gemm(transposeA: transposeA, transposeB: transposeB, m: size, n: n, k: k,
+                           alpha: 1, a: a + (transposeA ? start : start * lda), lda: lda, b: b, ldb: ldb,
+                           beta: beta, c: c + start * ldc, ldc: ldc)
+                } else {
+                    // Columns of op(B): columns of B, or rows of a transposed B.
+                    T.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: size, k: k,
+                           alpha: 1, a: a, lda: lda, b: b + (transposeB ? start * ldb : start), ldb: ldb,
+                           beta: beta, c: c + start, ldc: ldc)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import NoetherLab
+
+/// How executors file the end of each trial, and what they tell the user, checked with a
+/// stand-in for `noether run-trial` whose behaviour per trial is scripted.
+@Suite("Sweep execution outcomes")
+struct SweepExecutionTests {
+    /// A bash script taking run-trial's arguments (`run-trial TRIALS --index I --hash H`) that
+    /// does, for trial I, what `behaviour[I]` says (the default: completes the trial).
+    func standIn(_ sweep: SweepDirectory, behaviour: [Int: String]) throws -> String {
+        // A real completed summary to copy into a trial's run directory.
+        let template = temporaryDirectory()
+        let config = try #require(try smallSweep(steps: 10).expand().first).config
+        _ = try Trainer(config: config, options: TrainingOptions(directory: template)).run()
+        let cases = behaviour.map { "  \($0.key)) \($0.value) ;;" }.joined(separator: "\n")
+        let script = """
+            #!/bin/bash
+            dir="$(dirname "$2")/trials/$(printf %04d "$4")-$6"
+            mkdir -p "$dir"
+            complete() { cp '\(template)/summary.json' "$dir/summary.json"; }
+            case "$4" in
+            \(cases)
+              *) complete; exit 0 ;;
+            esac
+            """
+        let path = temporaryDirectory() + "-run-trial.sh"
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        return path
+    }
+
+    /// Trial 0 is busy when asked, and the other process finishes it while trial 3 runs (the
+    /// stand-in for trial 3 completes both); trial 1's process is killed. Neither may be
+    /// reported as running elsewhere or as failed.
+    @Test func busyTrialsAreRecheckedAndKilledTrialsAskForAPlainRerun() throws {
+        let sweep = SweepDirectory(temporaryDirectory())
+        let trials = try sweep.prepare(try smallSweep())
+        let binary = try standIn(sweep, behaviour: [0: "exit 75", 1: "kill -9 $$", 3: "complete; dir=\"$(echo \"$(dirname \"$2\")\"/trials/0000-*)\"; complete; exit 0"])
+        let report = try LocalExecutor(jobs: 1, binary: binary).run(sweep)
+        #expect(report.busy.isEmpty)
+        #expect(report.completed.sorted() == [0, 2, 3])
+        #expect(report.failed.isEmpty && report.stopped.map { $0.index } == [1])
+        let (lines, error) = report.conclusion(total: trials.count, directory: sweep.path)
+        let message = try #require(error).description
+        #expect(message.hasPrefix("3 of 4 trials complete; 1 stopped without finishing (trial 1: killed by signal 9 (SIGKILL"), "\(message)")
+        #expect(message.contains("run the same command again") && message.contains(sweep.logPath(of: trials[1])))
+        #expect(!message.contains("--retry-failed") && !message.contains("another process"))
+        #expect(lines.isEmpty)
+    }
+
+    /// A trial that records an error is the one case that needs --retry-failed; a clean sweep
+    /// says how to collect it.
+    @Test func conclusionsNameTheRemedyOfEachSituation() throws {
+        let sweep = SweepDirectory(temporaryDirectory())
+        let trials = try sweep.prepare(try smallSweep())
+        let binary = try standIn(sweep, behaviour: [2: "echo 'no such file' > \"$dir/error.txt\"; exit 1"])
+        let report = try LocalExecutor(jobs: 2, binary: binary).run(sweep)
+        let error = try #require(report.conclusion(total: trials.count, directory: sweep.path).error)
+        #expect(error.description == "3 of 4 trials complete; 1 failed (trial 2: no such file): fix the cause and rerun with --retry-failed")
+        // Run again without --retry-failed: nothing runs, and the message is the same (as the slurm executor gives it too).
+        let again = try LocalExecutor(jobs: 2, binary: binary).run(sweep)
+        let conclusion = again.conclusion(total: trials.count, directory: sweep.path)
+        #expect(conclusion.error?.description == error.description)
+        #expect(conclusion.lines == ["3 trials were already complete", "trial 2 failed earlier (not retried): no such file"])
+        let fixed = try LocalExecutor(jobs: 2, binary: try standIn(sweep, behaviour: [:]), retryFailed: true).run(sweep)
+        let done = fixed.conclusion(total: trials.count, directory: sweep.path)
+        #expect(done.error == nil && done.lines.last == "4 of 4 trials complete; collect them with: noether sweep collect \(sweep.path)")
+    }
+
+    @Test func resultsTableNamesTheTestLossOnceWhenItIsTheMetric() throws {
+        let sweep = SweepDirectory(temporaryDirectory())
+        let trials = try sweep.prepare(try smallSweep(steps: 20))
+        for trial in trials { _ = try TrialRunner.run(trialsPath: sweep.trialsPath, index: trial.index) }
+        let lines = try SweepReport(sweep, metric: "test_loss").csv.split(separator: "\n")
+        #expect(lines.first == "index,hash,state,model.hidden,seed,test_loss")
+        #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 6 })
+        #expect(try SweepReport(sweep).csv.hasPrefix("index,hash,state,model.hidden,seed,layers.0/distinct,test_loss\n"))
+    }
+}

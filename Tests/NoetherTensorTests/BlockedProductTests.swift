@@ -1,0 +1,45 @@
+import Testing
+@testable import NoetherTensor
+
+/// Matrix products are cut into blocks fixed by their shape, so any number of threads gives
+/// the same bits — including the shapes where OpenBLAS's own threading does not.
+@Suite("Blocked matrix products")
+struct BlockedProductTests {
+    func product(_ m: Int, _ n: Int, _ k: Int, transposeA: Bool, transposeB: Bool, parts: Int) -> Tensor<Float> {
+        var generator = RandomGenerator(seed: UInt64(m * 31 + n * 7 + k))
+        let a = Tensor<Float>.normal(transposeA ? [k, m] : [m, k], using: &generator)
+        let b = Tensor<Float>.normal(transposeB ? [n, k] : [k, n], using: &generator)
+        return Parallel.$partsOverride.withValue(parts) { a.matmul(b, transposeSelf: transposeA, transposeOther: transposeB) }
+    }
+
+    @Test(arguments: [(512, 10, 128), (128, 10, 512), (10, 512, 128), (100, 300, 50), (300, 784, 100), (1000, 70, 33)])
+    func anyThreadCountGivesTheSameBits(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
+            let one = product(m, n, k, transposeA: transposeA, transposeB: transposeB, parts: 1)
+            for parts in [2, 3, 8] {
+                #expect(one.bitwiseEquals(product(m, n, k, transposeA: transposeA, transposeB: transposeB, parts: parts)),
+                        "\(m)×\(n)×\(k) tA=\(transposeA) tB=\(transposeB) on \(parts) threads")
+            }
+        }
+    }
+
+    @Test func blockedProductsAreCorrect() {
+        // Against a product small enough to be one call: each block is a sub-product.
+        var generator = RandomGenerator(seed: 2)
+        let a = Tensor<Double>.normal([333, 90], using: &generator)
+        let b = Tensor<Double>.normal([90, 47], using: &generator)
+        let whole = a.matmul(b)
+        for row in [0, 31, 32, 200, 332] {
+            let expected = a.slice(alongAxis: 0, row..<(row + 1)).matmul(b)
+            #expect(whole.slice(alongAxis: 0, row..<(row + 1)).isApproximatelyEqual(to: expected, absoluteTolerance: 1e-12))
+        }
+    }
+
+    @Test func blocksDependOnTheShapeOnly() {
+        #expect(Kernels.productBlockLength(512) == 64)
+        #expect(Kernels.productBlockLength(100) == 32)
+        #expect(Kernels.productBlockLength(2048) == 256)
+        #expect(Kernels.productBlockLength(10) == 32)
+    }
+}
