@@ -43,7 +43,7 @@ extension CommandLineTests {
         try assertSameWeights("\(folder)/jobs1", "\(folder)/jobs2")
         let collected = try run(["sweep", "collect", "\(folder)/jobs1", "--store", "\(folder)/store.sqlite"])
         XCTAssertEqual(collected.status, 0, collected.stderr)
-        let header = try String(contentsOfFile: "\(folder)/jobs1/results.csv", encoding: .utf8).split(separator: "\n").first
+        let header = try String(contentsOfFile: "\(folder)/jobs1/results.csv", encoding: .utf8).components(separatedBy: "\r\n").first
         XCTAssertEqual(header, "index,hash,state,seed,test_loss")
     }
 

@@ -72,9 +72,9 @@ struct SweepExecutionTests {
         let sweep = SweepDirectory(temporaryDirectory())
         let trials = try sweep.prepare(try smallSweep(steps: 20))
         for trial in trials { _ = try TrialRunner.run(trialsPath: sweep.trialsPath, index: trial.index) }
-        let lines = try SweepReport(sweep, metric: "test_loss").csv.split(separator: "\n")
+        let lines = try SweepReport(sweep, metric: "test_loss").csv.components(separatedBy: "\r\n").filter { !$0.isEmpty }
         #expect(lines.first == "index,hash,state,model.hidden,seed,test_loss")
         #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 6 })
-        #expect(try SweepReport(sweep).csv.hasPrefix("index,hash,state,model.hidden,seed,layers.0/distinct,test_loss\n"))
+        #expect(try SweepReport(sweep).csv.hasPrefix("index,hash,state,model.hidden,seed,layers.0/distinct,test_loss\r\n"))
     }
 }

@@ -217,7 +217,8 @@ struct SweepTests {
         guard case .lines(let chart) = report.figure(against: "model.hidden") else { Issue.record("a line chart"); return }
         #expect(chart.series.first?.points.map(\.x) == [4, 8])
         try report.write(to: sweep)
-        let csv = try String(contentsOfFile: "\(sweep.path)/results.csv", encoding: .utf8).split(separator: "\n")
+        // RFC 4180 records end in CRLF.
+        let csv = try String(contentsOfFile: "\(sweep.path)/results.csv", encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
         #expect(csv.first == "index,hash,state,model.hidden,seed,layers.0/distinct,test_loss" && csv.count == 5)
         let html = try String(contentsOfFile: "\(sweep.path)/report.html", encoding: .utf8)
         #expect(html.contains("<svg") && html.contains("4 completed"))

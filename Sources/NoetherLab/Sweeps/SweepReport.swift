@@ -114,13 +114,12 @@ public struct SweepReport: Sendable {
     /// (once, when it is the metric).
     public var csv: String {
         let metricIsTestLoss = manifest.metric == "test_loss"
-        var lines = [(["index", "hash", "state"] + manifest.sweptKeys + [manifest.metric] + (metricIsTestLoss ? [] : ["test_loss"])).joined(separator: ",")]
-        for row in rows {
-            let keys = manifest.sweptKeys.map { (row.trial.overrides[$0]?.text ?? "").replacingOccurrences(of: ",", with: ";") }
+        let header = ["index", "hash", "state"] + manifest.sweptKeys + [manifest.metric] + (metricIsTestLoss ? [] : ["test_loss"])
+        return CSVWriter.table(header: header, rows: rows.map { row in
+            let keys = manifest.sweptKeys.map { row.trial.overrides[$0]?.text ?? "" }
             let numbers = ([row.metric] + (metricIsTestLoss ? [] : [row.testLoss])).map { $0.map { String($0) } ?? "" }
-            lines.append(([String(row.trial.index), row.trial.hash, row.state.rawValue] + keys + numbers).joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
+            return [String(row.trial.index), row.trial.hash, row.state.rawValue] + keys + numbers
+        })
     }
 
     var html: String {
