@@ -12,6 +12,7 @@ struct NeuralCollapseAnalysis: ExperimentAnalysis {
         let perClass = Int(spec.parameter("per_class", default: 10))
         var evidence: [String: JSONValue] = [:]
         var effects: [(name: String, value: Double)] = []
+        var contrasts: [(name: String, value: Double)] = []
         for run in context.runs {
             for metric in ["nc1", "nc2_equinorm", "nc2_equiangular", "nc3", "nc4"] {
                 evidence["\(run.label): final \(metric)"] = .number(run.last("nc/\(metric)") ?? .nan)
@@ -19,8 +20,10 @@ struct NeuralCollapseAnalysis: ExperimentAnalysis {
             evidence["\(run.label): final train accuracy"] = .number(run.last("train_accuracy") ?? .nan)
             evidence["\(run.label): final test accuracy"] = .number(run.last("test_accuracy") ?? .nan)
             let (correlation, classes) = try correlations(run, perClass: perClass)
+            let contrast = Self.blockContrast(correlation, classes: classes)
             evidence["\(run.label): penultimate representation rank (τ = 1e-2)"] = .number(try penultimateRank(run))
-            evidence["\(run.label): block contrast (within − between class correlation)"] = .number(Self.blockContrast(correlation, classes: classes))
+            evidence["\(run.label): block contrast (within − between class correlation)"] = .number(contrast)
+            contrasts.append(("\(run.label): block contrast", contrast))
         }
         let v = vanilla.series("nc/nc1")
         let collapsed = (v.last?.y ?? .infinity) < 0.5 * (v.first?.y ?? 0)
@@ -29,10 +32,7 @@ struct NeuralCollapseAnalysis: ExperimentAnalysis {
         effects.append(("vanilla NC1 last / first", (v.last?.y ?? .nan) / (v.first?.y ?? .nan)))
         effects.append(("NC1 syre / vanilla at the end", ratio(syre)))
         if let penultimate = context.run("syre-penultimate") { effects.append(("NC1 syre on the penultimate layer / vanilla at the end", ratio(penultimate))) }
-        for run in context.runs {
-            let (correlation, classes) = try correlations(run, perClass: perClass)
-            effects.append(("\(run.label): block contrast", Self.blockContrast(correlation, classes: classes)))
-        }
+        effects += contrasts
         var failures: [String] = []
         if !collapsed { failures.append("vanilla NC1 does not fall below half its first value") }
         if !(ratio(syre) >= factor) { failures.append("syre's NC1 is \(shortNumber(ratio(syre))) × vanilla's (< \(shortNumber(factor)))") }
@@ -96,13 +96,13 @@ struct NeuralCollapseAnalysis: ExperimentAnalysis {
                                             caption: "On the training probe during training, mean over \(study.main.count) seeds with 95% bands (lower is more collapsed).")))
         }
         let perClass = Int(study.spec.parameter("per_class", default: 10))
+        let matrices = try first.runs.map { (run: ExperimentRun) throws(RunError) in try correlations(run, perClass: perClass) }
+        let contrasts = zip(first.runs, matrices).map { "\($0.label) \(shortNumber(Self.blockContrast($1.0, classes: $1.1)))" }.joined(separator: ", ")
         var maps: [Heatmap] = []
-        for run in first.runs {
-            let (values, classes) = try correlations(run, perClass: perClass)
+        for (run, (values, classes)) in zip(first.runs, matrices) {
             let tick = classes.indices.map { $0 % perClass == 0 ? "class \(classes[$0])" : "" }
             maps.append(Heatmap(title: "\(run.label): sample correlations (seed \(first.seed))", rowLabels: tick, columnLabels: tick, values: values, low: -1, high: 1,
-                                caption: "Correlations between the last hidden representations of \(perClass) training samples per class, grouped by class; block contrasts (within − between): " +
-                                    first.runs.map { r in "\(r.label) \(shortNumber((try? correlations(r, perClass: perClass)).map { Self.blockContrast($0.0, classes: $0.1) } ?? .nan))" }.joined(separator: ", ") + "."))
+                                caption: "Correlations between the last hidden representations of \(perClass) training samples per class, grouped by class; block contrasts (within − between): \(contrasts)."))
         }
         figures.append(.heatmaps(maps))
         return figures

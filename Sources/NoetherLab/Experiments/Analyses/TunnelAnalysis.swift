@@ -13,7 +13,18 @@ struct TunnelAnalysis: ExperimentAnalysis {
         var probes: [Double]
     }
 
+    /// Profiles computed for the verdicts, reused by the figures (keyed by run directory).
+    final class Memo { var profiles: [String: Profile] = [:] }
+    let memo = Memo()
+
     func profile(_ run: ExperimentRun, spec: ExperimentSpec) throws(RunError) -> Profile {
+        if let known = memo.profiles[run.directory] { return known }
+        let computed = try computeProfile(run, spec: spec)
+        memo.profiles[run.directory] = computed
+        return computed
+    }
+
+    func computeProfile(_ run: ExperimentRun, spec: ExperimentSpec) throws(RunError) -> Profile {
         let split = try run.data()
         let n = min(Int(spec.parameter("probe_samples", default: 1000)), split.train.count, split.test.count)
         let tau = spec.parameter("rank_threshold", default: 1e-2)
