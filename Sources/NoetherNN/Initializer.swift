@@ -7,7 +7,11 @@ import NoetherTensor
 /// - `normal`: weights and biases N(0, 1/fan_in) (LeCun normal).
 /// - `uniform`: U(±√(3/fan_in)), the same variance as `normal`.
 ///
-/// `scale` multiplies every weight and bias (not norm parameters or gates): a small scale starts
+/// Embeddings (token tables, learned positions, class tokens) are drawn N(0, σ²) with their
+/// layer's σ (PyTorch's `nn.Embedding`: 1; positions and class tokens: 0.02); BatchNorm's
+/// running statistics start at mean 0 and variance 1.
+///
+/// `scale` multiplies every weight, bias and embedding (not norm parameters or gates): a small scale starts
 /// the model near the symmetric state θ = 0.
 ///
 /// `from` starts from weights in a safetensors file (or a run directory) instead; their names
@@ -34,7 +38,8 @@ public struct InitializerSpec: Hashable, Sendable, Codable {
     /// The standard deviation this initialiser draws a parameter with (0 for constants).
     public func standardDeviation(of descriptor: ParameterDescriptor) -> Double {
         switch descriptor.role {
-        case .normGain, .normBias, .gate: return 0
+        case .normGain, .normBias, .gate, .runningMean, .runningVariance: return 0
+        case .embedding: return scale * (descriptor.fixedStandardDeviation ?? 1)
         case .weight, .bias:
             let fanIn = Double(max(descriptor.fanIn, 1))
             switch scheme {
@@ -53,8 +58,9 @@ public struct InitializerSpec: Hashable, Sendable, Codable {
             let std = standardDeviation(of: descriptor)
             let tensor: Tensor<Scalar>
             switch (descriptor.role, scheme) {
-            case (.normGain, _), (.gate, _): tensor = .ones(descriptor.shape)
-            case (.normBias, _): tensor = .zeros(descriptor.shape)
+            case (.normGain, _), (.gate, _), (.runningVariance, _): tensor = .ones(descriptor.shape)
+            case (.normBias, _), (.runningMean, _): tensor = .zeros(descriptor.shape)
+            case (.embedding, _): tensor = .normal(descriptor.shape, standardDeviation: std, using: &stream)
             case (_, .normal): tensor = .normal(descriptor.shape, standardDeviation: std, using: &stream)
             case (_, .pytorch), (_, .uniform):
                 let bound = std * Double(3).squareRoot()

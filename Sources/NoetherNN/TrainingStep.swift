@@ -18,6 +18,11 @@ public final class TrainingStep<Scalar: TensorScalar> {
     public var anchors: [Tensor<Scalar>?] = []
     /// Reused buffers for θ + θ₀.
     private var shifted: [Tensor<Scalar>] = []
+    /// The stream dropout masks come from: step t draws from `dropoutStream.derived("t")`, so
+    /// a resumed run draws the same masks.
+    public var dropoutStream = RandomGenerator(seed: 0).derived("dropout")
+    /// The BatchNorm statistics of the last training step, until the running estimates take them.
+    private var reported: [ForwardPass<Scalar>.ReportedStatistics] = []
 
     public init(architecture: Architecture, loss: LossKind) {
         self.architecture = architecture
@@ -28,9 +33,12 @@ public final class TrainingStep<Scalar: TensorScalar> {
     /// the loss; gradients are then readable through ``gradient(at:)`` and the tape.
     ///
     /// - Parameter capture: receives each representation as the forward pass reaches it.
+    /// - Parameter mode: BatchNorm normalises with the batch's statistics unless `.evaluation`;
+    ///   dropout drops only in `.training`.
     @discardableResult
     public func computeGradients(
         _ parameters: Parameters<Scalar>, inputs: Tensor<Scalar>, targets: Targets<Scalar>,
+        mode: ForwardMode = .batchStatistics, dropout: RandomGenerator? = nil,
         capture: ((Int, Variable<Scalar>) -> Void)? = nil
     ) -> Scalar {
         tape.reset()
@@ -42,7 +50,9 @@ public final class TrainingStep<Scalar: TensorScalar> {
                 bound.append(tape.parameter(parameters[position: position]))
             }
         }
-        let outputs = architecture.forward(tape.constant(inputs), parameters: bound, capture: capture)
+        var pass = ForwardPass(parameters: bound, mode: mode, dropout: dropout ?? dropoutStream, capture: capture)
+        let outputs = architecture.forward(tape.constant(inputs), pass: &pass)
+        reported = pass.batchStatistics
         let objective = loss.apply(outputs, targets)
         tape.backward(from: objective)
         return objective.value.scalar
@@ -85,9 +95,17 @@ public final class TrainingStep<Scalar: TensorScalar> {
         _ parameters: inout Parameters<Scalar>, optimizer: inout Optimizer<Scalar>,
         inputs: Tensor<Scalar>, targets: Targets<Scalar>, learningRate: Double
     ) -> Scalar {
-        let value = computeGradients(parameters, inputs: inputs, targets: targets)
+        let value = computeGradients(parameters, inputs: inputs, targets: targets, mode: .training,
+                                     dropout: dropoutStream.derived("\(optimizer.step)"))
         // The tape's references to the parameters would force a copy on update.
         tape.releaseLeaves()
+        for report in reported {
+            var running = RunningStatistics(mean: parameters[position: report.mean], variance: parameters[position: report.variance])
+            running.update(with: report.statistics, momentum: Scalar(report.momentum))
+            parameters[position: report.mean] = running.mean
+            parameters[position: report.variance] = running.variance
+        }
+        reported = []
         optimizer.update(&parameters, learningRate: learningRate) { position in
             tape.gradient(of: bound[position]).map { UnsafePointer($0.unsafeBaseAddress) }
         }

@@ -50,10 +50,10 @@ public struct BreakingDistance: Hashable, Sendable, Codable {
             let mean = u.mean(alongAxis: 0, keepingDimension: true)
             group = (u - mean).norm()
             nearestMirror = nearestPair.isFinite ? nearestPair : 0
-        case .rescaling, .signFlip, .scale:
+        case .rescaling, .signFlip, .scale, .gatedRescaling, .normScale:
             group = total
             nearestMirror = smallestRow.isFinite ? smallestRow : 0
-        case .rotation, .doubleRotation:
+        case .rotation, .doubleRotation, .groupedDoubleRotation, .ropeRotation, .residualStreamRotation:
             group = total
             let smallest = (try? g.symmetricEigendecomposition(computeVectors: false).eigenvalues.scalars.first) ?? 0
             nearestMirror = max(smallest, 0).squareRoot()

@@ -47,10 +47,13 @@ public enum ConservedQuantities {
     @_specialize(where Scalar == Double)
     public static func quantity<Scalar: TensorScalar>(_ spec: SymmetrySpec, _ parameters: Parameters<Scalar>) -> [Double]? {
         switch spec.kind {
-        case .rescaling: rescalingBalance(spec, parameters)
+        // A gated unit's up row × c, down column ÷ c conserves the same balance.
+        case .rescaling, .gatedRescaling: rescalingBalance(spec, parameters)
         // A head's double rotation (W_Q M, W_K M⁻ᵀ; W_V N, W_O N⁻¹) conserves the same form,
         // W_Q^h W_Q^hᵀ − W_K^h W_K^hᵀ (and W_V^h W_V^hᵀ − W_O^hᵀ W_O^h) in the head's coordinates.
-        case .rotation, .doubleRotation: rotationMatrix(spec, parameters).scalars
+        // A group's shared M conserves Σ_h W_Q^h W_Q^hᵀ − W_K^g W_K^gᵀ: the query slices of all
+        // its heads sit side by side in the unit matrix.
+        case .rotation, .doubleRotation, .groupedDoubleRotation: rotationMatrix(spec, parameters).scalars
         default: nil
         }
     }

@@ -24,13 +24,22 @@ extension SymmetrySpec {
             var order = generator.permutation(units)
             if units > 1 && order == Array(0..<units) { order.swapAt(0, 1) }
             return .permutation(order)
-        case .rescaling, .scale:
+        case .rescaling, .scale, .normScale:
             return .rescaling((0..<units).map { _ in Double.exp(generator.uniform(-0.7, 0.7)) })
+        case .gatedRescaling:
+            // Any c ≠ 0: a gated unit's sign flips with its scale.
+            return .rescaling((0..<units).map { _ in Double.exp(generator.uniform(-0.7, 0.7)) * (generator.bernoulli(0.5) ? -1 : 1) })
         case .signFlip:
             var signs = (0..<units).map { _ in generator.bernoulli(0.5) ? -1.0 : 1.0 }
             if !signs.contains(-1) { signs[0] = -1 }
             return .signFlip(signs)
-        case .rotation, .doubleRotation:
+        case .residualStreamRotation:
+            let gaussian = Tensor<Double>.normal([units, units], using: &generator)
+            let q = (try? gaussian.svd().u) ?? .identity(units)
+            return .rotation(matrix: q, inverseTranspose: q)
+        case .ropeRotation:
+            return Self.rotaryCommutingElement(units: units, using: &generator)
+        case .rotation, .doubleRotation, .groupedDoubleRotation:
             // M = Q·D: a random orthogonal Q and positive scales D, so M⁻ᵀ = Q·D⁻¹ exactly.
             let gaussian = Tensor<Double>.normal([units, units], using: &generator)
             let q = (try? gaussian.svd().u) ?? .identity(units)
@@ -40,6 +49,28 @@ extension SymmetrySpec {
         case .translation:
             return .translation(seed: generator.next(), magnitude: 1)
         }
+    }
+
+    /// M = s_k R(φ_k) on each RoPE frequency pair (i, i + d/2): it commutes with every rotary
+    /// rotation, and M⁻ᵀ = R(φ_k)/s_k.
+    static func rotaryCommutingElement(units: Int, using generator: inout RandomGenerator) -> GroupElement {
+        let half = units / 2
+        var m = Tensor<Double>.zeros([units, units]), inverseTranspose = Tensor<Double>.zeros([units, units])
+        m.withUnsafeMutableBufferPointer { a in
+            inverseTranspose.withUnsafeMutableBufferPointer { b in
+                for i in 0..<half {
+                    let (s, phi) = (Double.exp(generator.uniform(-0.5, 0.5)), generator.uniform(-Double.pi, Double.pi))
+                    let (c, n, j) = (Double.cos(phi), Double.sin(phi), i + half)
+                    for (target, scale) in [(a, s), (b, 1 / s)] {
+                        target[i * units + i] = scale * c
+                        target[i * units + j] = -scale * n
+                        target[j * units + i] = scale * n
+                        target[j * units + j] = scale * c
+                    }
+                }
+            }
+        }
+        return .rotation(matrix: m, inverseTranspose: inverseTranspose)
     }
 
     /// The parameters moved by `element`: a pure function, θ ↦ g·θ.

@@ -1,168 +1,171 @@
 import NoetherNN
 
-/// Infers every symmetry of the catalogue that a model's loss has, from its architecture.
+/// Infers every symmetry of the catalogue that a model's loss has by walking its layer graph:
+/// each layer states which slices write, read or follow its units and what it does to them
+/// (``SymmetryStructure``); the rules of DESIGN.md §3 turn those facts into symmetries.
 ///
-/// - Hidden layers of neurons or channels: permutation; rescaling for positively homogeneous
-///   activations (relu, leaky relu, identity); sign flip for odd ones (tanh, identity, sin);
-///   rotation for identity activations. Max pooling keeps permutation and rescaling only.
-/// - Residual connections tie the layers of a residual stream together: the stream keeps one
-///   joint permutation and loses rescaling, sign flip and rotation.
-/// - DCS gates add a rescaling between each gate and its weights (and per-neuron gates remove
-///   the rotation of their layer).
-/// - Attention: the residual stream and the heads permute; each head has a double rotation of
-///   query/key and of value/output; the key bias translates. The feed-forward layer is a hidden
-///   layer.
+/// - A space of hidden units (read after it is written): permutation of everything that moves
+///   with the units; per segment between writers and readers, rescaling if every operation in
+///   between is positively homogeneous, sign flip if odd, rotation if linear and every writer
+///   and reader is a full matrix.
+/// - Weights and bias before a normalisation: norm scale (per channel for BatchNorm, the whole
+///   layer otherwise); BatchNorm also absorbs the bias before it (translation).
+/// - A residual stream: one joint permutation. A stream of tokens also gets sign flips when
+///   every operation on it is odd or RMSNorm (a signed permutation), and an orthogonal rotation
+///   when, in addition, no norm has a gain (after folding the gains into the next weights).
+///   Streams of neurons (residual MLPs, ResNets) are listed with their permutation only.
+/// - Attention: head permutations (of key/value groups and of the heads within one),
+///   query/key and value/output double rotations per head or per group — restricted to
+///   RoPE's frequency pairs for query/key — and the key bias's translation.
+/// - Gated MLPs: permutation and gated rescaling of the hidden units.
+/// - DCS gates: a rescaling between each gate and its weights.
 /// - Cross-entropy: the output logits translate.
 public enum SymmetryCatalogue {
     public static func infer(_ spec: ModelSpec, loss: LossKind? = nil) throws(ModelSpecError) -> [SymmetrySpec] {
-        let architecture = try Architecture(spec)
-        let softmax = loss == .crossEntropy
-        switch spec {
-        case .mlp(let s):
-            return dense(prefix: "layers", input: s.input, widths: s.hidden, output: s.output, activation: s.activation,
-                         bias: s.bias, residual: s.residual, gates: s.gates, translation: softmax)
-        case .deepLinear(let s):
-            return dense(prefix: "layers", input: s.input, widths: s.hidden, output: s.output, activation: .identity,
-                         bias: false, residual: false, gates: .none, translation: softmax)
-        case .cnn(let s):
-            return convolutional(s, architecture: architecture, translation: softmax)
-        case .transformer(let s):
-            return transformer(s, translation: softmax)
-        }
+        infer(try Architecture(spec), loss: loss)
     }
 
-    /// The symmetries of one hidden layer of `units` neurons or channels whose activation
-    /// is `activation`, given its covariant and contravariant slices.
-    static func hiddenLayer(_ layer: String, units: Int, activation: Activation, incoming: [UnitSlice], outgoing: [UnitSlice],
-                            permutationOnly: [UnitSlice] = [], maxPooled: Bool = false, rotates: Bool = true) -> [SymmetrySpec] {
-        var result = [SymmetrySpec(.permutation, layer: layer, units: units, incoming: incoming + permutationOnly, outgoing: outgoing)]
-        if activation.isPositivelyHomogeneous {
-            result.append(SymmetrySpec(.rescaling, layer: layer, units: units, incoming: incoming, outgoing: outgoing))
+    public static func infer(_ architecture: Architecture, loss: LossKind? = nil) -> [SymmetrySpec] {
+        let structure = architecture.symmetryStructure
+        var result: [SymmetrySpec] = []
+        for entry in structure.entries + structure.late {
+            switch entry {
+            case .space(let index): result += unitSpace(structure.spaces[index])
+            case .attention(let attention): result += attentionBlock(attention)
+            case .gatedMLP(let mlp): result += gatedMLP(mlp)
+            case .gate(let gate):
+                result.append(SymmetrySpec(.rescaling, layer: gate.label, units: gate.units, incoming: [gate.gate], outgoing: [gate.weightRows],
+                                           scope: .gate))
+            case .outputTranslation: break
+            }
         }
-        if activation.isOdd && !maxPooled {
-            result.append(SymmetrySpec(.signFlip, layer: layer, units: units, incoming: incoming, outgoing: outgoing))
-        }
-        if activation == .identity && !maxPooled && rotates {
-            result.append(SymmetrySpec(.rotation, layer: layer, units: units, incoming: incoming, outgoing: outgoing))
+        if loss == .crossEntropy, let output = structure.output {
+            let space = structure.spaces[output]
+            let shifted = (space.segments.last?.writers ?? []).filter(\.isTranslatable).map(\.slice)
+            if space.units > 1 && !shifted.isEmpty && !space.isOpaque {
+                result.append(SymmetrySpec(.translation, layer: space.label, units: space.units, incoming: shifted, uniform: true, scope: .logits))
+            }
         }
         return result
     }
 
-    static func dense(prefix: String, input: Int, widths: [Int], output: Int, activation: Activation, bias: Bool,
-                      residual: Bool, gates: Gates, translation: Bool, firstOutgoingBlock: Int = 1, inputUnits: Int? = nil) -> [SymmetrySpec] {
-        var result: [SymmetrySpec] = []
-        let sizes = [input] + widths + [output]
-        func rows(_ i: Int) -> [UnitSlice] {
-            [UnitSlice("\(prefix).\(i).weight", axis: 0)] + (bias ? [UnitSlice("\(prefix).\(i).bias", axis: 0)] : [])
+    static func unitSpace(_ space: UnitSpace) -> [SymmetrySpec] {
+        guard !space.isOpaque, space.units > 0 else { return [] }
+        let ordered = space.orderedSlices
+        let written = Set(ordered.filter { $0.role == .writer }.map(\.slice))
+        // A reader that is also a writer (a tied embedding) is listed once, as a writer.
+        let readers = ordered.filter { $0.role == .reader && !written.contains($0.slice) }
+        guard ordered.contains(where: { $0.role == .reader }) else { return [] }
+        let label = space.isStream ? (space.streamLabel ?? space.label) : space.label
+        let scope: SymmetryScope = space.isStream && space.holdsTokens ? .residualStream : .units
+        let moving = ordered.filter { $0.role != .reader || ($0.isInner && !written.contains($0.slice)) }.map(\.slice)
+        var result = [SymmetrySpec(.permutation, layer: label, units: space.units, incoming: moving,
+                                   outgoing: readers.filter { !$0.isInner }.map(\.slice), scope: scope)]
+        if space.isStream {
+            let writers = ordered.filter { $0.role == .writer }
+            // Streams of neurons (residual MLPs, ResNets) keep their permutation only, as the
+            // catalogue always listed them; token streams get DESIGN §3's signed permutation
+            // and rotation.
+            if space.holdsTokens, space.equivariance.contains(.signFlip) {
+                result.append(SymmetrySpec(.signFlip, layer: label, units: space.units, incoming: writers.map(\.slice), outgoing: readers.map(\.slice),
+                                           scope: scope))
+            }
+            if space.holdsTokens, space.equivariance.contains(.orthogonal), (writers + readers).allSatisfy(\.isFull) {
+                result.append(SymmetrySpec(.residualStreamRotation, layer: label, units: space.units,
+                                           incoming: writers.map(\.slice), outgoing: readers.map(\.slice), scope: scope))
+            }
+            for segment in space.segments where segment.normalisedBy == .batch { result += normScale(segment, units: space.units) }
+            return result
         }
-        func neuronGate(_ i: Int) -> [UnitSlice] { gates == .neuron ? [UnitSlice("\(prefix).\(i).gate", axis: 0)] : [] }
-        // A hidden layer is residual when it maps a width to itself and residual connections are on.
-        func isResidual(_ i: Int) -> Bool { residual && i < widths.count && sizes[i] == sizes[i + 1] }
-        var i = 0
-        // A stream that starts at the input would have to permute the data: no symmetry there.
-        while isResidual(i) { i += 1 }
-        while i < widths.count {
-            let layer = "\(prefix).\(i)"
-            var end = i
-            while isResidual(end + 1) { end += 1 }
-            if end > i {
-                // A residual stream: layer i feeds layers i+1…end, each adding to it.
-                var slices = rows(i) + neuronGate(i)
-                for k in (i + 1)...end {
-                    slices += rows(k) + neuronGate(k) + [UnitSlice("\(prefix).\(k).weight", axis: 1)]
+        for (index, segment) in space.segments.enumerated() {
+            if segment.normalisedBy != nil {
+                result += normScale(segment, units: space.units)
+                continue
+            }
+            guard !segment.writers.isEmpty, !segment.readers.isEmpty else { continue }
+            let segmentLabel = index == 0 ? space.label : segment.label
+            let (incoming, outgoing) = (segment.writers.map(\.slice), segment.readers.filter { !written.contains($0.slice) }.map(\.slice))
+            let equivariance = segment.equivariance
+            if equivariance.contains(.positiveScaling) {
+                result.append(SymmetrySpec(.rescaling, layer: segmentLabel, units: space.units, incoming: incoming, outgoing: outgoing))
+            }
+            if equivariance.contains(.signFlip) {
+                result.append(SymmetrySpec(.signFlip, layer: segmentLabel, units: space.units, incoming: incoming, outgoing: outgoing))
+            }
+            if equivariance.contains(.generalLinear), (segment.writers + segment.readers).allSatisfy(\.isFull) {
+                result.append(SymmetrySpec(.rotation, layer: segmentLabel, units: space.units, incoming: incoming, outgoing: outgoing))
+            }
+        }
+        return result
+    }
+
+    /// The weights and bias before a normalisation scale freely; before BatchNorm the bias
+    /// also translates (train mode).
+    static func normScale(_ segment: UnitSegment, units: Int) -> [SymmetrySpec] {
+        let full = segment.writers.filter(\.isFull).map(\.slice)
+        guard !full.isEmpty, let kind = segment.normalisedBy else { return [] }
+        switch kind {
+        case .batch:
+            var result = [SymmetrySpec(.normScale, layer: segment.label, units: units, incoming: full)]
+            let biases = segment.writers.filter { $0.parameterRole == .bias }.map(\.slice)
+            if !biases.isEmpty {
+                result.append(SymmetrySpec(.translation, layer: segment.label, units: units, incoming: biases))
+            }
+            return result
+        case .layer, .rms:
+            let whole = full.map { UnitSlice($0.name, axis: $0.axis, offset: $0.offset, block: $0.block * units) }
+            return [SymmetrySpec(.normScale, layer: segment.label, units: 1, incoming: whole)]
+        }
+    }
+
+    static func attentionBlock(_ a: AttentionStructure) -> [SymmetrySpec] {
+        let (heads, groups, width) = (a.heads, a.keyValueHeads, a.headWidth)
+        let perGroup = heads / max(groups, 1)
+        func slices(_ base: [UnitSlice], offset: Int = 0, block: Int = 1) -> [UnitSlice] {
+            base.map { UnitSlice($0.name, axis: $0.axis, offset: offset, block: block) }
+        }
+        let output = [a.output]
+        var result: [SymmetrySpec] = []
+        if groups == heads {
+            result.append(SymmetrySpec(.permutation, layer: "\(a.label).heads", units: heads,
+                                       incoming: slices(a.query, block: width) + slices(a.key, block: width) + slices(a.value, block: width),
+                                       outgoing: slices(output, block: width), scope: .heads(block: a.label)))
+        } else {
+            result.append(SymmetrySpec(.permutation, layer: "\(a.label).groups", units: groups,
+                                       incoming: slices(a.query, block: perGroup * width) + slices(a.key, block: width) + slices(a.value, block: width),
+                                       outgoing: slices(output, block: perGroup * width), scope: .heads(block: a.label)))
+            if perGroup > 1 {
+                for g in 0..<groups {
+                    result.append(SymmetrySpec(.permutation, layer: "\(a.label).group.\(g).heads", units: perGroup,
+                                               incoming: slices(a.query, offset: g * perGroup * width, block: width),
+                                               outgoing: slices(output, offset: g * perGroup * width, block: width),
+                                               scope: .headsInGroup(block: a.label, group: g)))
                 }
-                result.append(SymmetrySpec(.permutation, layer: "\(layer)-\(end)", units: sizes[i + 1], incoming: slices,
-                                           outgoing: [UnitSlice("\(prefix).\(end + 1).weight", axis: 1)]))
-            } else {
-                result += hiddenLayer(layer, units: sizes[i + 1], activation: activation, incoming: rows(i),
-                                      outgoing: [UnitSlice("\(prefix).\(i + 1).weight", axis: 1)],
-                                      permutationOnly: neuronGate(i), rotates: gates != .neuron)
-            }
-            i = end + 1
-        }
-        if gates != .none {
-            for layer in 0...widths.count {
-                let units = gates == .layer ? 1 : sizes[layer + 1]
-                result.append(SymmetrySpec(.rescaling, layer: "\(prefix).\(layer).gate", units: units,
-                                           incoming: [UnitSlice("\(prefix).\(layer).gate", axis: 0)],
-                                           outgoing: [UnitSlice("\(prefix).\(layer).weight", axis: 0, block: gates == .layer ? sizes[layer + 1] : 1)]))
             }
         }
-        if translation && output > 1 {
-            let last = widths.count
-            let slices = (gates == .neuron ? [] : [UnitSlice("\(prefix).\(last).weight", axis: 0)])
-                + (bias ? [UnitSlice("\(prefix).\(last).bias", axis: 0)] : [])
-            if !slices.isEmpty {
-                result.append(SymmetrySpec(.translation, layer: "\(prefix).\(last)", units: output, incoming: slices, uniform: true))
-            }
+        let rotation: SymmetryKind = groups == heads ? .doubleRotation : .groupedDoubleRotation
+        for g in 0..<groups {
+            let members = (g * perGroup)..<((g + 1) * perGroup)
+            let label = groups == heads ? "\(a.label).head.\(g)" : "\(a.label).group.\(g)"
+            result.append(SymmetrySpec(
+                a.rotary ? .ropeRotation : rotation, layer: "\(label).qk", units: width,
+                incoming: members.flatMap { slices(a.query, offset: $0 * width) }, outgoing: slices(a.key, offset: g * width),
+                scope: .head(block: a.label, index: g, pair: .queryKey)))
+            result.append(SymmetrySpec(
+                rotation, layer: "\(label).vo", units: width,
+                incoming: slices(a.value, offset: g * width), outgoing: members.flatMap { slices(output, offset: $0 * width) },
+                scope: .head(block: a.label, index: g, pair: .valueOutput)))
+        }
+        // Adding any vector to the key bias shifts every score of a query by the same amount
+        // (not under RoPE, which rotates the bias with the position).
+        if !a.rotary, a.key.count > 1, let bias = a.key.last {
+            result.append(SymmetrySpec(.translation, layer: bias.name, units: groups * width, incoming: [bias], scope: .logits))
         }
         return result
     }
 
-    static func convolutional(_ s: CNNSpec, architecture: Architecture, translation: Bool) -> [SymmetrySpec] {
-        var result: [SymmetrySpec] = []
-        let flattened = architecture.layout.first { $0.name == "layers.0.weight" }?.shape[1] ?? 1
-        let lastChannels = s.convolutions.last?.channels ?? 1
-        for (i, conv) in s.convolutions.enumerated() {
-            let incoming = [UnitSlice("convs.\(i).weight", axis: 0)] + (s.bias ? [UnitSlice("convs.\(i).bias", axis: 0)] : [])
-            let outgoing = i + 1 < s.convolutions.count
-                ? [UnitSlice("convs.\(i + 1).weight", axis: 1)]
-                : [UnitSlice("layers.0.weight", axis: 1, block: flattened / max(lastChannels, 1))]
-            result += hiddenLayer("convs.\(i)", units: conv.channels, activation: s.activation, incoming: incoming,
-                                  outgoing: outgoing, maxPooled: conv.pool == .max)
-        }
-        result += dense(prefix: "layers", input: flattened, widths: s.hidden, output: s.output, activation: s.activation,
-                        bias: s.bias, residual: false, gates: .none, translation: translation)
-        return result
-    }
-
-    static func transformer(_ s: TransformerSpec, translation: Bool) -> [SymmetrySpec] {
-        var result: [SymmetrySpec] = []
-        let (d, h) = (s.width, s.heads)
-        let headWidth = d / h
-        // The residual stream: every map into it permutes rows, every map out of it columns.
-        var stream = [UnitSlice("embed.weight", axis: 0), UnitSlice("embed.bias", axis: 0)]
-        for b in 0..<s.depth {
-            let p = "blocks.\(b)"
-            stream += ["q_proj", "k_proj", "v_proj"].map { UnitSlice("\(p).attn.\($0).weight", axis: 1) }
-            stream += [UnitSlice("\(p).attn.out_proj.weight", axis: 0), UnitSlice("\(p).attn.out_proj.bias", axis: 0),
-                       UnitSlice("\(p).norm1.weight", axis: 0), UnitSlice("\(p).norm1.bias", axis: 0),
-                       UnitSlice("\(p).mlp.fc1.weight", axis: 1),
-                       UnitSlice("\(p).mlp.fc2.weight", axis: 0), UnitSlice("\(p).mlp.fc2.bias", axis: 0),
-                       UnitSlice("\(p).norm2.weight", axis: 0), UnitSlice("\(p).norm2.bias", axis: 0)]
-        }
-        result.append(SymmetrySpec(.permutation, layer: "residual_stream", units: d, incoming: stream,
-                                   outgoing: [UnitSlice("head.weight", axis: 1)]))
-        for b in 0..<s.depth {
-            let a = "blocks.\(b).attn"
-            let headRows = ["q_proj", "k_proj", "v_proj"].flatMap {
-                [UnitSlice("\(a).\($0).weight", axis: 0, block: headWidth), UnitSlice("\(a).\($0).bias", axis: 0, block: headWidth)]
-            }
-            result.append(SymmetrySpec(.permutation, layer: "\(a).heads", units: h, incoming: headRows,
-                                       outgoing: [UnitSlice("\(a).out_proj.weight", axis: 1, block: headWidth)]))
-            for head in 0..<h {
-                let offset = head * headWidth
-                result.append(SymmetrySpec(
-                    .doubleRotation, layer: "\(a).head.\(head).qk", units: headWidth,
-                    incoming: [UnitSlice("\(a).q_proj.weight", axis: 0, offset: offset), UnitSlice("\(a).q_proj.bias", axis: 0, offset: offset)],
-                    outgoing: [UnitSlice("\(a).k_proj.weight", axis: 0, offset: offset), UnitSlice("\(a).k_proj.bias", axis: 0, offset: offset)]))
-                result.append(SymmetrySpec(
-                    .doubleRotation, layer: "\(a).head.\(head).vo", units: headWidth,
-                    incoming: [UnitSlice("\(a).v_proj.weight", axis: 0, offset: offset), UnitSlice("\(a).v_proj.bias", axis: 0, offset: offset)],
-                    outgoing: [UnitSlice("\(a).out_proj.weight", axis: 1, offset: offset)]))
-            }
-            // Adding any vector to the key bias shifts every score of a query by the same amount.
-            result.append(SymmetrySpec(.translation, layer: "\(a).k_proj.bias", units: d,
-                                       incoming: [UnitSlice("\(a).k_proj.bias", axis: 0)]))
-            let m = "blocks.\(b).mlp"
-            result += hiddenLayer("\(m).fc1", units: s.feedForward, activation: s.activation,
-                                  incoming: [UnitSlice("\(m).fc1.weight", axis: 0), UnitSlice("\(m).fc1.bias", axis: 0)],
-                                  outgoing: [UnitSlice("\(m).fc2.weight", axis: 1)])
-        }
-        if translation && s.output > 1 {
-            result.append(SymmetrySpec(.translation, layer: "head", units: s.output,
-                                       incoming: [UnitSlice("head.weight", axis: 0), UnitSlice("head.bias", axis: 0)], uniform: true))
-        }
-        return result
+    static func gatedMLP(_ mlp: GatedMLPStructure) -> [SymmetrySpec] {
+        [SymmetrySpec(.permutation, layer: mlp.label, units: mlp.units, incoming: mlp.gate + mlp.up, outgoing: [mlp.down], scope: .gatedUnits),
+         SymmetrySpec(.gatedRescaling, layer: mlp.label, units: mlp.units, incoming: mlp.up, outgoing: [mlp.down], scope: .gatedUnits)]
     }
 }

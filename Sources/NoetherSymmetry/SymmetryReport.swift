@@ -90,12 +90,14 @@ public enum SymmetryAnalysis {
         }
         var layers: [LayerReport] = []
         let rotating = Set(catalogue.filter { $0.kind == .rotation }.map(\.layer))
-        for (index, spec) in catalogue.enumerated() where spec.kind == .permutation && spec.layer != "residual_stream" {
-            if spec.layer.hasSuffix(".heads") {
-                layers.append(attention(spec, catalogue: catalogue, parameters, thresholds))
-            } else {
+        for (index, spec) in catalogue.enumerated() where spec.kind == .permutation {
+            switch spec.scope {
+            case .heads(let block):
+                layers.append(attention(block: block, units: spec.units, catalogue: catalogue, parameters, thresholds))
+            case .units, .gatedUnits:
                 layers.append(neuronLayer(spec, parameters, thresholds, neurons: neurons[index], gram: grams[index],
                                           incomingGram: incomingGrams[index], isLinearBlock: rotating.contains(spec.layer)))
+            default: continue
             }
         }
         let distances = catalogue.indices.map { BreakingDistance(catalogue[$0], neurons: neurons[$0], gram: grams[$0]) }
@@ -151,32 +153,46 @@ public enum SymmetryAnalysis {
             heads: nil, mirrors: mirrors, degreeOfSymmetry: mirrors > 0 ? Double(restored) / Double(mirrors) : 0)
     }
 
-    static func attention(_ heads: SymmetrySpec, catalogue: [SymmetrySpec], _ parameters: Parameters<Double>,
-                                                _ thresholds: SymmetryThresholds) -> LayerReport {
-        let prefix = String(heads.layer.dropLast(".heads".count))
+    /// Per query head: the ranks of W_Q^h W_K^gᵀ and W_V^g W_O^h, with g the head's key/value
+    /// group (g = h in multi-head attention).
+    static func attention(block: String, units: Int, catalogue: [SymmetrySpec], _ parameters: Parameters<Double>,
+                          _ thresholds: SymmetryThresholds) -> LayerReport {
         var reports: [HeadReport] = []
-        let byLayer = Dictionary(catalogue.map { ($0.layer, $0) }, uniquingKeysWith: { first, _ in first })
-        for head in 0..<heads.units {
-            guard let qk = byLayer["\(prefix).head.\(head).qk"], let vo = byLayer["\(prefix).head.\(head).vo"] else { continue }
-            let qkSpectrum = headSpectrum(qk, parameters)
-            let voSpectrum = headSpectrum(vo, parameters)
-            let width = qk.units
-            let (qkRank, voRank) = (qkSpectrum.rank(thresholds), voSpectrum.rank(thresholds))
-            reports.append(HeadReport(head: head, headWidth: width, qkRank: qkRank, voRank: voRank,
-                                      qkEffectiveRank: qkSpectrum.effectiveRank, voEffectiveRank: voSpectrum.effectiveRank,
-                                      degreeOfSymmetry: HeadReport.degree(width: width, qkRank: qkRank, voRank: voRank)))
+        var pairs: [Int: (qk: SymmetrySpec?, vo: SymmetrySpec?)] = [:]
+        for spec in catalogue {
+            guard case .head(block, let index, let pair) = spec.scope else { continue }
+            if pair == .queryKey { pairs[index, default: (nil, nil)].qk = spec } else { pairs[index, default: (nil, nil)].vo = spec }
+        }
+        for group in pairs.keys.sorted() {
+            guard let qk = pairs[group]?.qk, let vo = pairs[group]?.vo else { continue }
+            for member in 0..<qk.memberCount {
+                let qkSpectrum = headSpectrum(qk, parameters, member: member)
+                let voSpectrum = headSpectrum(vo, parameters, member: member)
+                let width = qk.units
+                let (qkRank, voRank) = (qkSpectrum.rank(thresholds), voSpectrum.rank(thresholds))
+                reports.append(HeadReport(head: reports.count, headWidth: width, qkRank: qkRank, voRank: voRank,
+                                          qkEffectiveRank: qkSpectrum.effectiveRank, voEffectiveRank: voSpectrum.effectiveRank,
+                                          degreeOfSymmetry: HeadReport.degree(width: width, qkRank: qkRank, voRank: voRank)))
+            }
         }
         let degree = reports.isEmpty ? 0 : reports.map(\.degreeOfSymmetry).reduce(0, +) / Double(reports.count)
         let mirrors = reports.reduce(0) { $0 + 2 * $1.headWidth }
-        return LayerReport(layer: prefix, units: heads.units, neurons: nil, rank: nil, ranks: nil, rankDeficit: nil,
+        return LayerReport(layer: block, units: units, neurons: nil, rank: nil, ranks: nil, rankDeficit: nil,
                            effectiveRank: nil, stableRank: nil, heads: reports, mirrors: mirrors, degreeOfSymmetry: degree)
     }
 
     /// The spectrum of a double rotation's d × d product of weight slices: W_Q^h W_K^hᵀ = A_hᵀ B_h
     /// for query/key, W_V^h W_O^h = V_hᵀ O_hᵀ for value/output (biases excluded).
-    public static func headSpectrum(_ spec: SymmetrySpec, _ parameters: Parameters<Double>) -> Spectrum {
-        guard let a = spec.incoming.first, let b = spec.outgoing.first,
-              let left = parameters[a.name], let right = parameters[b.name] else { return Spectrum(Tensor<Double>.zeros([1, 1])) }
+    ///
+    /// - Parameter member: in a key/value group, which of its query heads (their slices sit
+    ///   side by side in the query/key pair's incoming and the value/output pair's outgoing).
+    public static func headSpectrum(_ spec: SymmetrySpec, _ parameters: Parameters<Double>, member: Int = 0) -> Spectrum {
+        let (queries, outputs) = (spec.incoming.filter { $0.name == spec.incoming.first?.name }, spec.outgoing.filter { $0.name == spec.outgoing.first?.name })
+        let (a, b): (UnitSlice?, UnitSlice?) = switch spec.scope {
+        case .head(_, _, .valueOutput): (spec.incoming.first, member < outputs.count ? outputs[member] : nil)
+        default: (member < queries.count ? queries[member] : nil, spec.outgoing.first)
+        }
+        guard let a, let b, let left = parameters[a.name], let right = parameters[b.name] else { return Spectrum(Tensor<Double>.zeros([1, 1])) }
         return Spectrum(productOf: UnitMatrix.read(left, a, units: spec.units), UnitMatrix.read(right, b, units: spec.units))
     }
 }

@@ -35,7 +35,9 @@ public enum WeightInference {
             return infer(tensors, heads: nil)
         }
         var layers: [InferredLayer] = []
-        let heads: Int? = if case .transformer(let t) = spec { t.heads } else { nil }
+        let heads = catalogue.lazy.compactMap { spec -> Int? in
+            if case .heads = spec.scope, spec.kind == .permutation { spec.units } else { nil }
+        }.first
         for descriptor in architecture.layout {
             let module = String(descriptor.name.split(separator: ".").dropLast().joined(separator: "."))
             switch (descriptor.role, descriptor.shape.rank) {
@@ -50,8 +52,8 @@ public enum WeightInference {
             default: break
             }
         }
-        for spec in catalogue where spec.kind == .permutation && spec.layer.hasSuffix(".heads") {
-            let block = String(spec.layer.dropLast(".heads".count))
+        for spec in catalogue where spec.kind == .permutation {
+            guard case .heads(let block) = spec.scope else { continue }
             let insertAt = layers.firstIndex { $0.name.hasPrefix(block) } ?? layers.count
             layers.insert(InferredLayer(name: block, kind: .attention, weight: nil, shape: [], attentionBlock: block), at: insertAt)
         }
