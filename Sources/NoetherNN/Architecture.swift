@@ -45,6 +45,8 @@ public struct Architecture: Sendable {
     public let outputCount: Int
     /// Output rows per sample: 1, or the scored positions of a sequence model.
     public let outputsPerSample: Int
+    /// When the inputs are token ids, their vocabulary (ids lie in `0..<vocabulary`).
+    public let inputVocabulary: Int?
     let steps: [any CompiledLayer]
 
     /// Compiles `spec`, or explains why it cannot be built.
@@ -66,6 +68,7 @@ public struct Architecture: Sendable {
         inputShape = graph.input
         outputCount = builder.shape[0]
         outputsPerSample = builder.outputsPerSample
+        inputVocabulary = builder.inputVocabulary
         symmetryStructure = builder.finish()
     }
 
@@ -74,6 +77,12 @@ public struct Architecture: Sendable {
 
     /// The number of input features per sample.
     public var inputCount: Int { inputShape.reduce(1, *) }
+
+    /// Random inputs `[samples, inputCount]`: token ids for a token model, N(0, 1) features otherwise.
+    public func randomInputs<Scalar: TensorScalar>(_ samples: Int, using generator: inout RandomGenerator) -> Tensor<Scalar> {
+        guard let vocabulary = inputVocabulary else { return .normal([samples, inputCount], using: &generator) }
+        return Tensor(shape: [samples, inputCount], scalars: (0..<(samples * inputCount)).map { _ in Scalar(generator.index(below: vocabulary)) })
+    }
 
     /// Runs the model on a batch of flattened inputs `[N, inputCount]` in evaluation mode.
     ///

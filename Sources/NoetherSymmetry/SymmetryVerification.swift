@@ -31,14 +31,16 @@ extension SymmetrySpec {
     public func verify<Scalar: TensorScalar>(
         element: GroupElement, on model: Model<Scalar>, loss: LossKind, samples: Int = 8, using generator: inout RandomGenerator
     ) -> VerificationResult {
-        let inputs = Tensor<Scalar>.normal([samples, model.spec.inputCount], using: &generator)
-        let outputs = model.spec.outputCount
+        let architecture = model.architecture
+        let inputs: Tensor<Scalar> = architecture.randomInputs(samples, using: &generator)
+        let (outputs, rows) = (architecture.outputCount, samples * architecture.outputsPerSample)
         let targets: Targets<Scalar> = loss == .crossEntropy
-            ? .classes((0..<samples).map { _ in Int32(generator.index(below: outputs)) })
-            : .values(Tensor.normal([samples, outputs], using: &generator))
+            ? .classes((0..<rows).map { _ in Int32(generator.index(below: outputs)) })
+            : .values(Tensor.normal([rows, outputs], using: &generator))
         var moved = model
         moved.parameters = apply(element, to: model.parameters)
-        let (before, after) = (model(inputs), moved(inputs))
+        // BatchNorm with the batch's statistics: its scale symmetries hold in train mode.
+        let (before, after) = (Self.outputs(model, inputs), Self.outputs(moved, inputs))
         let compared = kind == .translation ? (before.softmax(), after.softmax()) : (before, after)
         let scale = Swift.max(Double(compared.0.map(.abs).max()), 1e-30)
         let residual = Double(compared.0.maxAbsoluteDifference(to: compared.1)) / scale
@@ -46,9 +48,16 @@ extension SymmetrySpec {
         return VerificationResult(spec: self, residual: residual, lossResidual: abs(lossAfter - lossBefore) / Swift.max(abs(lossBefore), 1))
     }
 
+    static func outputs<Scalar: TensorScalar>(_ model: Model<Scalar>, _ inputs: Tensor<Scalar>) -> Tensor<Scalar> {
+        let tape = Tape<Scalar>()
+        let bound = model.parameters.tensors.values.map { tape.constant($0) }
+        return model.architecture.forward(tape.constant(inputs), parameters: Array(bound), mode: .batchStatistics).value
+    }
+
     static func loss<Scalar: TensorScalar>(_ model: Model<Scalar>, _ inputs: Tensor<Scalar>, _ targets: Targets<Scalar>, _ kind: LossKind) -> Double {
         let tape = Tape<Scalar>()
         let bound = model.parameters.tensors.values.map { tape.constant($0) }
-        return Double(kind.apply(model.architecture.forward(tape.constant(inputs), parameters: Array(bound)), targets).value.scalar)
+        let outputs = model.architecture.forward(tape.constant(inputs), parameters: Array(bound), mode: .batchStatistics)
+        return Double(kind.apply(outputs, targets).value.scalar)
     }
 }

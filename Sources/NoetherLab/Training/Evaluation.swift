@@ -18,11 +18,13 @@ public enum Evaluation {
             let end = min(start + chunk, count)
             let outputs = predict(parameters, dataset.inputs.slice(alongAxis: 0, start..<end))
             let columns = outputs.shape.last
+            // A sequence model gives one row per scored position, in the labels' order.
+            let per = dataset.targetsPerSample
             outputs.withUnsafeBufferPointer { y in
                 switch dataset.targets {
                 case .classes(let labels, _):
-                    for row in 0..<(end - start) {
-                        let label = Int(labels[start + row])
+                    for row in 0..<((end - start) * per) {
+                        let label = Int(labels[start * per + row])
                         let logits = y.baseAddress! + row * columns
                         var largest = -Float.infinity
                         var best = 0
@@ -50,7 +52,7 @@ public enum Evaluation {
             }
             start = end
         }
-        let n = Double(max(count, 1))
+        let n = Double(max(count * dataset.targetsPerSample, 1))
         if case .classes = dataset.targets { return (totalLoss / n, Double(correct) / n) }
         return (totalLoss / n, nil)
     }

@@ -364,13 +364,18 @@ public struct Trainer {
     }
 
     static func checkCompatibility(_ model: ModelSpec, _ data: Dataset) throws(RunError) {
-        if let tokens = data.tokens, tokens.targetsPerSample != 1 {
-            throw RunError("data '\(data.name)' is scored at \(tokens.targetsPerSample) positions per sequence, but the model predicts one output per sample; sequence models arrive with the layer graph (issue 13)")
+        let architecture = try? Architecture(model)
+        let rows = architecture?.outputsPerSample ?? 1
+        guard rows == data.targetsPerSample else {
+            throw RunError("data '\(data.name)' is scored at \(data.targetsPerSample) positions per sequence, but the model predicts \(rows) per sample; score the same positions (gpt: scored: all, last or [from, to])")
         }
         guard model.inputCount == data.featureCount else {
             throw RunError("the model takes \(model.inputCount) input features but the data has \(data.featureCount); set the model's input size to \(data.featureCount)")
         }
-        guard model.outputCount == data.targets.outputCount else {
+        // A model that reads tokens predicts over its whole vocabulary; the labels may use fewer ids.
+        let readsTokens = data.tokens != nil && architecture?.inputVocabulary != nil
+        let fits = readsTokens ? model.outputCount >= data.targets.outputCount : model.outputCount == data.targets.outputCount
+        guard fits else {
             let what = if case .classes = data.targets { "classes" } else { "target values per sample" }
             throw RunError("the model has \(model.outputCount) outputs but the data has \(data.targets.outputCount) \(what); set the model's output size to \(data.targets.outputCount)")
         }

@@ -8,6 +8,8 @@ public struct GraphBuilder {
     var steps: [any CompiledLayer] = []
     var structure = SymmetryStructure()
     var value: GraphValue
+    /// The vocabulary of the token ids the model reads, when its input is tokens.
+    public private(set) var inputVocabulary: Int?
     /// Output rows per sample: 1, or the number of scored positions of a sequence model.
     public private(set) var outputsPerSample = 1
     /// The name of the layer being built: its parameters are `<name>.<suffix>`.
@@ -30,6 +32,11 @@ public struct GraphBuilder {
 
     /// Sets the shape of the layer's output, keeping its space of units.
     public mutating func reshape(to shape: [Int]) { value.shape = shape }
+
+    /// The layer reads the model's input as token ids in `0..<vocabulary`.
+    public mutating func readTokens(vocabulary: Int) {
+        if value.space == nil && inputVocabulary == nil { inputVocabulary = vocabulary }
+    }
 
     /// The output becomes one row per scored position.
     mutating func scorePositions(_ count: Int) { outputsPerSample = count }

@@ -8,7 +8,34 @@ public struct GPTSpec: Hashable, Sendable, Codable {
     public enum Positions: String, Codable, Sendable { case rope, learned }
     public enum Norm: String, Codable, Sendable { case rms, layer }
     public enum MLP: String, Codable, Sendable { case swiglu, geglu, gelu }
-    public enum Scored: String, Codable, Sendable { case all, last }
+    /// The positions whose next token is scored: `all`, `last`, or `[from, to]` (from..<to).
+    public enum Scored: Hashable, Sendable, Codable {
+        case all, last
+        case range(Int, Int)
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let bounds = try? c.decode([Int].self), bounds.count == 2 {
+                self = .range(bounds[0], bounds[1])
+                return
+            }
+            switch try c.decode(String.self) {
+            case "all": self = .all
+            case "last": self = .last
+            case let other:
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "scored must be all, last or [from, to], got '\(other)'")
+            }
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .all: try c.encode("all")
+            case .last: try c.encode("last")
+            case .range(let from, let to): try c.encode([from, to])
+            }
+        }
+    }
 
     public var vocabulary: Int
     public var sequenceLength: Int
@@ -76,7 +103,11 @@ public struct GPTSpec: Hashable, Sendable, Codable {
             layers.append(GraphLayer(normalisation(), name: "norm"))
             layers.append(tieEmbeddings ? GraphLayer(TiedOutputLayer(embedding: "embed_tokens"), name: "lm_head")
                                         : GraphLayer(DenseLayer(units: vocabulary, bias: false), name: "lm_head"))
-            let scoredLayer = scored == .all ? ScoredPositionsLayer() : ScoredPositionsLayer(from: sequenceLength - 1, count: 1)
+            let scoredLayer = switch scored {
+            case .all: ScoredPositionsLayer()
+            case .last: ScoredPositionsLayer(from: sequenceLength - 1, count: 1)
+            case .range(let from, let to): ScoredPositionsLayer(from: from, count: to - from)
+            }
             layers.append(GraphLayer(scoredLayer, name: "scored", capture: "logits"))
             return GraphSpec(input: [sequenceLength], layers: layers)
         }

@@ -4,7 +4,7 @@
 /// Coded as an object with a `kind` and the fields of that kind. Every kind is a graph of
 /// layers (``GraphSpec``); `mlp`, `cnn`, `transformer`, `deep_linear`, `resnet`, `vit` and
 /// `gpt` are presets that expand into one, and `graph` gives the layers directly.
-public enum ModelSpec: Hashable, Sendable {
+public indirect enum ModelSpec: Hashable, Sendable {
     case mlp(MLPSpec)
     case cnn(CNNSpec)
     case transformer(TransformerSpec)

@@ -13,6 +13,7 @@ public struct EmbeddingLayer: LayerSpec {
     public func build(into graph: inout GraphBuilder) throws(ModelSpecError) {
         guard vocabulary > 0, width > 0 else { throw ModelSpecError("embedding '\(graph.name)': vocabulary and width must be positive") }
         guard graph.shape.count == 1 else { throw ModelSpecError("embedding '\(graph.name)' needs token ids [S] per sample, got \(graph.shape)") }
+        graph.readTokens(vocabulary: vocabulary)
         let table = graph.parameter("weight", shape: [vocabulary, width], role: .embedding, fanIn: 1, standardDeviation: 1)
         graph.append(EmbeddingStep(table: table))
         graph.writeNewUnits(width, by: [GraphBuilder.Writer("weight", axis: 1, isTranslatable: false)])
