@@ -77,3 +77,19 @@ import NoetherTensor
         GraphLayer(ScoredPositionsLayer(), name: "scored"),
     ])
 }
+
+/// A layer kind added after the graph: its own file and one registry line.
+@Suite struct LayerScaleTests {
+    @Test func aLayerScaleKeepsRescalingAndSignButNotRotation() throws {
+        let graph = GraphSpec(input: [5], layers: [
+            GraphLayer(DenseLayer(units: 6, bias: false), name: "in"),
+            GraphLayer(LayerScaleLayer(), name: "scale"),
+            GraphLayer(DenseLayer(units: 3, bias: false), name: "out"),
+        ])
+        let specs = try SymmetryCatalogue.infer(.graph(graph), loss: .mse)
+        #expect(Set(specs.filter { $0.layer == "in" }.map(\.kind)) == [.permutation, .rescaling, .signFlip])
+        for (symmetry, result) in try verifyAll(.graph(graph), loss: .mse) {
+            #expect(result.holds(tolerance: 1e-5), "\(symmetry.kind) \(symmetry.layer) residual \(result.residual)")
+        }
+    }
+}

@@ -145,6 +145,7 @@ public struct Trainer {
         }
 
         let step = TrainingStep<Float>(architecture: architecture, loss: loss)
+        step.dropoutStream = generator.derived("dropout")
         if let syre = config.control.syre {
             let (anchors, factors): ([Tensor<Float>?], [Tensor<Float>?]) = syre.anchors(
                 for: architecture, initializer: config.initializer,

@@ -19,6 +19,7 @@ public enum LayerRegistry {
         ClassTokenLayer.self,
         AttentionLayer.self,
         GatedMLPLayer.self,
+        LayerScaleLayer.self,
         ResidualLayer.self,
         MeanPoolLayer.self,
         SelectTokenLayer.self,
