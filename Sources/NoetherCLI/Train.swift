@@ -42,16 +42,16 @@ struct Train: ParsableCommand {
             if let steps { runConfig.training.steps = steps }
             if let out { runConfig.output = out }
             let printsEvents = !json
-            let trainer = Trainer(config: runConfig, options: TrainingOptions(
+            let trainer = ConfigTrainer(config: runConfig, options: TrainingOptions(
                 directory: runConfig.directory, restart: restart, showsProgress: !json,
                 onEvent: { event in
                     // Events go to stderr so that stdout holds only the result.
                     if printsEvents { ProgressReporter.writeLine(event.summary) }
-                }))
+                },
+                store: try store.open()))
             let result = try trainer.run()
-            try store.open().index(run: runConfig.directory)
             if json {
-                FileHandle.standardOutput.write(Trainer.summaryJSON(result.summary))
+                FileHandle.standardOutput.write(RunSummary.json(result.summary))
                 print()
             } else {
                 print(Self.describe(result, directory: runConfig.directory))
