@@ -12,15 +12,13 @@ struct Predict: ParsableCommand {
     @Option(help: "Where to write the outputs (.npy).") var out: String
 
     func run() throws {
-        try reportingErrors {
-            let (_, model) = try RunLoader.load(runDirectory)
-            let array = try NumpyArray(contentsOf: inputs)
-            guard let n = array.shape.first, n > 0, array.count / n == model.spec.inputCount else {
-                throw RunError("\(inputs) has shape \(array.shape); the model takes \(model.spec.inputCount) features per sample")
-            }
-            let x = array.tensor(as: Float.self).reshaped([n, model.spec.inputCount])
-            guard x.isFinite else { throw RunError("\(inputs) contains NaN or infinite values") }
-            try NumpyArray(model(x)).write(to: out)
+        let (_, model) = try RunLoader.load(runDirectory)
+        let array = try NumpyArray(contentsOf: inputs)
+        guard let n = array.shape.first, n > 0, array.count / n == model.spec.inputCount else {
+            throw RunError("\(inputs) has shape \(array.shape); the model takes \(model.spec.inputCount) features per sample")
         }
+        let x = array.tensor(as: Float.self).reshaped([n, model.spec.inputCount])
+        guard x.isFinite else { throw RunError("\(inputs) contains NaN or infinite values") }
+        try NumpyArray(model(x)).write(to: out)
     }
 }

@@ -78,7 +78,7 @@ public final class RunDirectoryWriter: TrainingCallback {
         do {
             try SafetensorsFile.write(outcome.model.parameters.tensors, metadata: ["format": "pt", "noether_config_hash": configHash], to: run.weightsPath)
         } catch {
-            throw RunError(error.description)
+            throw RunError(error)
         }
         let summary = RunSummary(outcome, name: name, configHash: configHash)
         try run.writeJSON(RunSummary.json(summary), to: run.summaryPath)
@@ -105,9 +105,6 @@ extension RunSummary {
 
     /// The summary as pretty-printed JSON (as in `summary.json`).
     public static func json(_ summary: RunSummary) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return (try? encoder.encode(summary)) ?? Data("{}".utf8)
+        (try? JSONFormat.encoder().encode(summary)) ?? Data("{}".utf8)
     }
 }

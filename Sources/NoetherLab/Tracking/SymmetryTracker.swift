@@ -1,4 +1,5 @@
 import Foundation
+import NoetherIO
 import NoetherNN
 import NoetherRepresent
 import NoetherSymmetry
@@ -167,12 +168,12 @@ public final class SymmetryTracker: TrainingCallback {
     }
 
     public func savedState() -> Data? {
-        try? JSONEncoder().encode(SavedState(detector: state.monitor.detector, initialConserved: state.initialConserved))
+        try? JSONFormat.encoder(.compact).encode(SavedState(detector: state.monitor.detector, initialConserved: state.initialConserved))
     }
 
     public func restoreState(_ data: Data) throws(RunError) {
         do {
-            let saved = try JSONDecoder().decode(SavedState.self, from: data)
+            let saved = try JSONFormat.decoder().decode(SavedState.self, from: data)
             state.monitor.detector = saved.detector
             state.initialConserved = saved.initialConserved
         } catch {

@@ -63,7 +63,7 @@ public struct ConfigTrainer {
         try config.validate()
         let generator = RandomGenerator(seed: config.seed)
         let split: DataSplit
-        do { split = try config.data.load(using: generator.derived("data")) } catch { throw RunError(error.description) }
+        do { split = try config.data.load(using: generator.derived("data")) } catch { throw RunError(error) }
         var config = self.config
         config.loss = try Trainer.resolveLoss(config.loss, for: split.train.targets)
         let loss = config.loss ?? .mse
@@ -86,7 +86,7 @@ public struct ConfigTrainer {
             lock = try RunLock(directory: run.path)
             if run.exists, !options.restart {
                 guard run.recordedConfig() == config else {
-                    throw RunError("\(run.path) holds a run of a different config; use another output directory or --restart to replace it")
+                    throw RunError("\(run.path) holds a run of a different config", hint: "use another output directory, or --restart to replace it")
                 }
                 if let summary = run.summary(), summary.status == "completed" {
                     let result = try finishedResult(run, summary: summary, architecture: architecture, catalogue: catalogue)
@@ -168,7 +168,7 @@ public struct ConfigTrainer {
         } catch let error as RunError {
             throw error
         } catch {
-            throw RunError("\(run.path) says it is complete but its weights cannot be read (\(error)); use --restart")
+            throw RunError("\(run.path) says it is complete but its weights cannot be read (\(error))", hint: "use --restart")
         }
     }
 

@@ -39,7 +39,7 @@ public struct Trainer {
     /// Trains, calling the callbacks; returns the trained model and what was recorded.
     public func run() throws(RunError) -> TrainingOutcome {
         try training.validate()
-        do { try optimizer.validate(); try schedule.validate() } catch { throw RunError(error.description) }
+        do { try optimizer.validate(); try schedule.validate() } catch { throw RunError(error) }
         let loss = try Self.resolveLoss(loss, for: data.train.targets)
         try Self.checkCompatibility(model.spec, data.train)
         let architecture = model.architecture
@@ -135,7 +135,7 @@ public struct Trainer {
             completed += 1
             stepsThisSession += 1
             guard batchLoss.isFinite else {
-                throw RunError("training diverged at step \(completed) (batch loss \(batchLoss)); lower optimizer.learning_rate or the init scale")
+                throw RunError("training diverged at step \(completed) (batch loss \(batchLoss))", hint: "lower optimizer.learning_rate or the init scale")
             }
             lossSum += batchLoss
             lossCount += 1
@@ -200,7 +200,7 @@ public struct Trainer {
         case (nil, .classes): return .crossEntropy
         case (nil, .values): return .mse
         case (.crossEntropy, .values):
-            throw RunError("loss cross_entropy needs class labels, but this data has real-valued targets; use loss: mse")
+            throw RunError("loss cross_entropy needs class labels, but this data has real-valued targets", hint: "use loss: mse")
         case (let chosen?, _): return chosen
         }
     }
@@ -210,7 +210,7 @@ public struct Trainer {
             throw RunError("data '\(data.name)' is scored at \(tokens.targetsPerSample) positions per sequence, but the model predicts one output per sample; sequence models arrive with the layer graph (issue 13)")
         }
         guard model.inputCount == data.featureCount else {
-            throw RunError("the model takes \(model.inputCount) input features but the data has \(data.featureCount); set the model's input size to \(data.featureCount)")
+            throw RunError("the model takes \(model.inputCount) input features but the data has \(data.featureCount)", hint: "set the model's input size to \(data.featureCount)")
         }
         guard model.outputCount == data.targets.outputCount else {
             let what = if case .classes = data.targets { "classes" } else { "target values per sample" }

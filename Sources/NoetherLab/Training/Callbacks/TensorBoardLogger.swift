@@ -11,7 +11,7 @@ public final class TensorBoardLogger: TrainingCallback {
     /// Replaces the event files in `directory` with a new one.
     public init(directory: String) throws(RunError) {
         RunDirectory(directory).removeTensorBoardFiles()
-        do { writer = try TensorBoardWriter(directory: directory) } catch { throw RunError(error.description) }
+        do { writer = try TensorBoardWriter(directory: directory) } catch { throw RunError(error) }
     }
 
     public func logDidGrow(_ entries: TrainingLog, replayed: Bool) {
