@@ -13,10 +13,8 @@ struct Analyze: ParsableCommand {
         config.json beside the weights or from --heads.
         """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
-
     @Argument(help: "The weights: file or directory.") var path: String
-    @Option(help: "Output format: table, json or csv.") var format: Format = .table
+    @OptionGroup var output: FormatOptions
     @Option(help: "Only layers whose name matches this regular expression.") var layers: String?
     @Option(help: "Attention heads per layer (overrides the model's config.json).") var heads: Int?
 
@@ -25,20 +23,16 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        let report = try reportingErrors { try WeightAnalysis.analyze(path, heads: heads, layers: layers) }
-        switch format {
-        case .json: try printJSON(report)
-        case .csv: print(Self.csv(report), terminator: "")
-        case .table: print(Self.table(report))
-        }
+        let report = try WeightAnalysis.analyze(path, heads: heads, layers: layers)
+        try output.print(report, table: { Self.table(report) }, csv: { Self.csv(report) })
     }
 
     static func number(_ value: Double?, _ format: String = "%.3g") -> String { value.map { String(format: format, $0) } ?? "" }
 
-    static func csv(_ report: WeightAnalysisReport) -> String {
+    static func csv(_ report: WeightAnalysisReport) -> CSVTable {
         let header = ["name", "kind", "shape", "status", "rank", "rank_1e-2", "rank_1e-4", "effective_rank", "stable_rank", "spectral_norm",
                       "frobenius_norm", "dead", "distinct", "sign_paired", "degree_of_symmetry", "heads_qk_rank", "heads_vo_rank"]
-        return CSVWriter.table(header: header, rows: report.layers.map { row -> [String] in
+        return CSVTable(header: header, rows: report.layers.map { row -> [String] in
             [
                 row.name, row.kind, row.shape.map(String.init).joined(separator: "x"), row.status,
                 row.rank.map(String.init) ?? "", row.ranks?["0.01"].map(String.init) ?? "", row.ranks?["0.0001"].map(String.init) ?? "",

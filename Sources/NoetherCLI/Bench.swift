@@ -7,8 +7,7 @@ struct Bench: ParsableCommand {
         abstract: "Time training steps and their GEMM floors (build with -c release for real figures).",
         discussion: "Workloads: \(StepBenchmarks.names.joined(separator: ", ")). floor_ms is the summed time of the step's GEMMs run alone in the same process.")
 
-    @Flag(help: "Print a JSON array of records.")
-    var json = false
+    @OptionGroup var output: FormatOptions
 
     @Option(name: .customLong("only"), help: "Run only these workloads (repeatable).")
     var only: [String] = []
@@ -33,18 +32,24 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let records = try reportingErrors { try StepBenchmarks.run(only, repeats: repeats, weights: weights) }
-        if json {
-            return try printJSON(records)
-        }
-        print("workload            median ms   floor ms   step/floor   allocs/step   GFLOP/s   overhead")
-        for r in records {
-            let floor = r.floorMilliseconds.map { String(format: "%9.3f", $0) } ?? "        –"
-            let ratio = r.floorMilliseconds.map { String(format: "%11.2f", r.medianMilliseconds / $0) } ?? "          –"
-            let allocations = r.allocationsPerStep.map { String(format: "%12.1f", $0) } ?? "           –"
-            let gflops = r.gflops.map { String(format: "%9.1f", $0) } ?? "        –"
-            let overhead = r.overheadPercent.map { String(format: "%+9.1f%% (vs %.1f ms)", $0, r.baselineMilliseconds ?? 0) } ?? "         –"
-            print("\(r.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", r.medianMilliseconds)) \(floor) \(ratio) \(allocations) \(gflops) \(overhead)")
-        }
+        let records = try StepBenchmarks.run(only, repeats: repeats, weights: weights)
+        try output.print(records, table: {
+            var lines = ["workload            median ms   floor ms   step/floor   allocs/step   GFLOP/s   overhead"]
+            for r in records {
+                let floor = r.floorMilliseconds.map { String(format: "%9.3f", $0) } ?? "        –"
+                let ratio = r.floorMilliseconds.map { String(format: "%11.2f", r.medianMilliseconds / $0) } ?? "          –"
+                let allocations = r.allocationsPerStep.map { String(format: "%12.1f", $0) } ?? "           –"
+                let gflops = r.gflops.map { String(format: "%9.1f", $0) } ?? "        –"
+                let overhead = r.overheadPercent.map { String(format: "%+9.1f%% (vs %.1f ms)", $0, r.baselineMilliseconds ?? 0) } ?? "         –"
+                lines.append("\(r.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", r.medianMilliseconds)) \(floor) \(ratio) \(allocations) \(gflops) \(overhead)")
+            }
+            return lines.joined(separator: "\n")
+        }, csv: {
+            CSVTable(header: ["workload", "median_ms", "floor_ms", "gflops", "allocations_per_step", "baseline_ms", "overhead_percent", "repeats"],
+                     rows: records.map {
+                         [$0.name, csvNumber($0.medianMilliseconds), csvNumber($0.floorMilliseconds), csvNumber($0.gflops), csvNumber($0.allocationsPerStep),
+                          csvNumber($0.baselineMilliseconds), csvNumber($0.overheadPercent), String($0.repeats)]
+                     })
+        })
     }
 }

@@ -10,43 +10,44 @@ struct NoetherCommand: ParsableCommand {
         version: NoetherVersion.current,
         subcommands: [Train.self, Reproduce.self, Report.self, Runs.self, Predict.self, Symmetries.self, Analyze.self, Represent.self, Collapse.self, Compare.self, Sweep.self, RunTrial.self, Demo.self, Bench.self]
     )
+
+    /// The one place errors are caught: every module's errors are `NoetherError`s, printed as
+    /// `error:` (and `hint:`) with exit status 1; usage errors go to ArgumentParser as usual.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as any NoetherError {
+            report(error)
+            exit(withError: ExitCode.failure)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 enum NoetherVersion {
     static let current = "0.1.0"
 }
 
-/// Runs `body`, turning Noether's errors into a one-line message and exit code 1.
-func reportingErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as RunError {
-        throw failure(error.description)
-    } catch let error as FileFormatError {
-        throw failure(error.description)
-    } catch let error as DataError {
-        throw failure(error.description)
-    } catch let error as ModelSpecError {
-        throw failure(error.description)
-    } catch let error as LinearAlgebraError {
-        throw failure(error.description)
-    } catch let error as RepresentationError {
-        throw failure(error.description)
-    }
+/// Prints a Noether error as `error: <message>`, and its hint as `hint: <hint>` on a second line.
+func report(_ error: any NoetherError) {
+    func oneLine(_ text: String) -> String { text.split(whereSeparator: \.isNewline).joined(separator: " ") }
+    var text = "error: \(oneLine(error.message))\n"
+    if let hint = error.hint { text += "hint: \(oneLine(hint))\n" }
+    FileHandle.standardError.write(Data(text.utf8))
 }
 
-/// Prints `message` as an error; the returned code exits with status 1.
-func failure(_ message: String) -> ExitCode {
-    let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
-    FileHandle.standardError.write(Data("error: \(oneLine)\n".utf8))
-    return ExitCode.failure
+/// A command's own failure that is not a library error (a check the command makes on a result).
+struct CommandFailure: NoetherError {
+    let message: String
+    let hint: String?
+
+    init(_ message: String, hint: String? = nil) { (self.message, self.hint) = (message, hint) }
 }
 
-/// Prints `value` as pretty JSON (sorted keys; non-finite numbers as "inf", "-inf", "nan").
+/// Prints `value` as pretty JSON (``JSONFormat``: sorted keys; non-finite numbers as "inf", "-inf", "nan").
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    FileHandle.standardOutput.write(try encoder.encode(value))
+    FileHandle.standardOutput.write(try JSONFormat.encoder().encode(value))
     print()
 }

@@ -21,26 +21,31 @@ struct Collapse: ParsableCommand {
     @Option(help: "Integer class labels [N] (.npy).") var labels: String
     @Option(help: "Classifier weights [C, p] (.npy), for NC2 of the classifier, NC3 and NC4.") var classifier: String?
     @Option(help: "Classifier bias [C] (.npy).") var bias: String?
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: FormatOptions
 
     func run() throws {
-        let metrics: NeuralCollapse = try reportingErrors {
+        let metrics: NeuralCollapse = try {
             let h = try readMatrix(features, name: "features")
             let y = try NumpyArray(contentsOf: labels).integers(path: labels)
             let w = try classifier.map { try readMatrix($0, name: "classifier") }
             let b = try bias.map { try NumpyArray(contentsOf: $0).tensor(as: Double.self) }
             return try NeuralCollapse(features: h, labels: y, classifier: w, bias: b.map { $0.reshaped([$0.count]) })
-        }
-        if json { return try printJSON(metrics) }
-        print("neural collapse of \(metrics.samples) samples, \(metrics.classes) classes")
-        let rows: [(String, Double?)] = [
-            ("NC1  Tr(Σ_W Σ_B⁺)/C", metrics.nc1), ("NC2  equinorm (means)", metrics.nc2Equinorm),
-            ("NC2  equiangularity (means)", metrics.nc2Equiangular), ("NC2  max-angle (means)", metrics.nc2MaxAngle),
-            ("NC2  equinorm (classifier)", metrics.nc2ClassifierEquinorm), ("NC2  equiangularity (classifier)", metrics.nc2ClassifierEquiangular),
-            ("NC2  max-angle (classifier)", metrics.nc2ClassifierMaxAngle), ("NC3  self-duality", metrics.nc3),
-            ("NC4  nearest-centre disagreement", metrics.nc4), ("CDNV", metrics.cdnv),
+        }()
+        let rows: [(String, String, Double?)] = [
+            ("nc1", "NC1  Tr(Σ_W Σ_B⁺)/C", metrics.nc1), ("nc2_equinorm", "NC2  equinorm (means)", metrics.nc2Equinorm),
+            ("nc2_equiangular", "NC2  equiangularity (means)", metrics.nc2Equiangular), ("nc2_maxangle", "NC2  max-angle (means)", metrics.nc2MaxAngle),
+            ("nc2_classifier_equinorm", "NC2  equinorm (classifier)", metrics.nc2ClassifierEquinorm),
+            ("nc2_classifier_equiangular", "NC2  equiangularity (classifier)", metrics.nc2ClassifierEquiangular),
+            ("nc2_classifier_maxangle", "NC2  max-angle (classifier)", metrics.nc2ClassifierMaxAngle), ("nc3", "NC3  self-duality", metrics.nc3),
+            ("nc4", "NC4  nearest-centre disagreement", metrics.nc4), ("cdnv", "CDNV", metrics.cdnv),
         ]
-        for (name, value) in rows { print("  \(name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(value.map { String(format: "%.6g", $0) } ?? "– (needs --classifier)")") }
+        try output.print(metrics, table: {
+            (["neural collapse of \(metrics.samples) samples, \(metrics.classes) classes"] + rows.map { _, name, value in
+                "  \(name.padding(toLength: 36, withPad: " ", startingAt: 0)) \(value.map { String(format: "%.6g", $0) } ?? "– (needs --classifier)")"
+            }).joined(separator: "\n")
+        }, csv: {
+            .fields([("samples", String(metrics.samples)), ("classes", String(metrics.classes))] + rows.map { key, _, value in (key, csvNumber(value)) })
+        })
     }
 }
 
@@ -52,19 +57,23 @@ struct Compare: ParsableCommand {
     @Option(help: "Representation A [N, p] (.npy).") var a: String
     @Option(help: "Representation B [N, q] (.npy).") var b: String
     @Option(help: "Neighbours for mutual k-NN.") var k = 10
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: FormatOptions
 
     func validate() throws { guard k >= 1 else { throw ValidationError("--k must be at least 1") } }
 
     func run() throws {
-        let scores: AlignmentScores = try reportingErrors {
+        let scores: AlignmentScores = try {
             let (x, y) = (try readMatrix(a, name: "A"), try readMatrix(b, name: "B"))
             guard k < x.shape[0] else { throw RunError("--k \(k) needs more than \(k) samples; A has \(x.shape[0])") }
             return try Alignment.all(x, y, k: k)
-        }
-        if json { return try printJSON(scores) }
-        print(String(format: "kernel alignment  %.6f\nlinear CKA        %.6f\nunbiased CKA      %.6f\nmutual k-NN       %.6f (k = %d)",
-                     scores.kernelAlignment, scores.linearCKA, scores.unbiasedCKA, scores.mutualKNN, scores.k))
+        }()
+        try output.print(scores, table: {
+            String(format: "kernel alignment  %.6f\nlinear CKA        %.6f\nunbiased CKA      %.6f\nmutual k-NN       %.6f (k = %d)",
+                   scores.kernelAlignment, scores.linearCKA, scores.unbiasedCKA, scores.mutualKNN, scores.k)
+        }, csv: {
+            .fields([("kernel_alignment", csvNumber(scores.kernelAlignment)), ("linear_cka", csvNumber(scores.linearCKA)),
+                     ("unbiased_cka", csvNumber(scores.unbiasedCKA)), ("mutual_knn", csvNumber(scores.mutualKNN)), ("k", String(scores.k))])
+        })
     }
 }
 
@@ -76,7 +85,7 @@ struct Represent: ParsableCommand {
     @Argument(help: "A run directory.") var runDirectory: String
     @Option(help: "Data: a data-spec or run-config file, or a data kind (default: the run's own data).") var data: String?
     @Option(help: "Probe samples (default: 4 × the widest layer, at least 1000, at most 10000).") var samples: Int?
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: FormatOptions
 
     func validate() throws {
         // A centred rank and a probe need at least two samples.
@@ -84,7 +93,7 @@ struct Represent: ParsableCommand {
     }
 
     func run() throws {
-        let report: LayerwiseReport = try reportingErrors {
+        let report: LayerwiseReport = try {
             let (config, model) = try RunLoader.load(runDirectory)
             let spec = try data.map { try RunLoader.dataSpec($0) } ?? config.data
             let split = try spec.load(using: RandomGenerator(seed: config.seed).derived("data"))
@@ -101,16 +110,22 @@ struct Represent: ParsableCommand {
             let heldOut = labels(split.test).map { (split.test.inputs.slice(alongAxis: 0, 0..<n), $0) }
             return try LayerwiseAnalysis.analyze(model, probe: (split.train.inputs.slice(alongAxis: 0, 0..<n), labels(split.train)),
                                                  heldOut: heldOut, classes: classes)
-        }
-        if json { return try printJSON(report) }
-        print("layer                      features   rank τ=1e-3   effective rank   probe accuracy")
-        for layer in report.layers {
-            print("\(layer.layer.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(format: "%8d   %11d   %14.2f   %@", layer.features, layer.rank, layer.effectiveRank, layer.probeAccuracy.map { String(format: "%14.4f", $0) } ?? "             –"))")
-        }
-        if let nc = report.neuralCollapse, let layer = report.penultimateLayer {
-            print(String(format: "neural collapse of %@: NC1 %.4g, NC2 equinorm %.4g, equiangular %.4g, NC3 %.4g, NC4 %.4g",
-                         layer, nc.nc1, nc.nc2Equinorm, nc.nc2Equiangular, nc.nc3 ?? .nan, nc.nc4 ?? .nan))
-        }
-        print("\(report.samples) probe samples; ranks are of the centred representation.")
+        }()
+        try output.print(report, table: {
+            var lines = ["layer                      features   rank τ=1e-3   effective rank   probe accuracy"]
+            for layer in report.layers {
+                lines.append("\(layer.layer.padding(toLength: 26, withPad: " ", startingAt: 0)) \(String(format: "%8d   %11d   %14.2f   %@", layer.features, layer.rank, layer.effectiveRank, layer.probeAccuracy.map { String(format: "%14.4f", $0) } ?? "             –"))")
+            }
+            if let nc = report.neuralCollapse, let layer = report.penultimateLayer {
+                lines.append(String(format: "neural collapse of %@: NC1 %.4g, NC2 equinorm %.4g, equiangular %.4g, NC3 %.4g, NC4 %.4g",
+                                    layer, nc.nc1, nc.nc2Equinorm, nc.nc2Equiangular, nc.nc3 ?? .nan, nc.nc4 ?? .nan))
+            }
+            lines.append("\(report.samples) probe samples; ranks are of the centred representation.")
+            return lines.joined(separator: "\n")
+        }, csv: {
+            CSVTable(header: ["layer", "features", "rank", "effective_rank", "probe_accuracy"], rows: report.layers.map {
+                [$0.layer, String($0.features), String($0.rank), csvNumber($0.effectiveRank), csvNumber($0.probeAccuracy)]
+            })
+        })
     }
 }

@@ -48,36 +48,34 @@ struct Reproduce: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let directory = try ExperimentSpec.locateDirectory(experiments)
-            if list {
-                for identifier in ExperimentSpec.identifiers {
-                    guard let spec = try? ExperimentSpec.load(identifier, from: directory) else { continue }
-                    print("\(spec.id.padding(toLength: 4, withPad: " ", startingAt: 0)) \(spec.title)\n     \(spec.claim)")
-                }
-                return
+        let directory = try ExperimentSpec.locateDirectory(experiments)
+        if list {
+            for identifier in ExperimentSpec.identifiers {
+                guard let spec = try? ExperimentSpec.load(identifier, from: directory) else { continue }
+                print("\(spec.id.padding(toLength: 4, withPad: " ", startingAt: 0)) \(spec.title)\n     \(spec.claim)")
             }
-            let forced = try Self.parse(overrides)
-            let ids = id?.lowercased() == "all" ? ExperimentSpec.identifiers : [id ?? ""].map { $0.uppercased() }
-            for identifier in ids {
-                let spec = try ExperimentSpec.load(identifier, from: directory)
-                let target = "\(out)/\(identifier)\(quick ? "-quick" : "")"
-                var runner = ExperimentRunner(spec: spec, quick: quick, directory: target)
-                (runner.seedShift, runner.overrides, runner.restart) = (seed ?? 0, forced, restart)
-                runner.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
-                runner.onProgress = { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
-                print("\(identifier) \(spec.title)\(quick ? " (quick)" : ""): \(try runner.runCount()) runs → \(target)")
-                let summary = try runner.run()
-                let index = try store.open()
-                for run in summary.runs { try index.index(run: "\(target)/\(run)", experiment: identifier) }
-                print("  \(summary.verdict.rawValue): \(summary.verdictSentence)")
-                for effect in summary.effects { print("    \(effect.name): \(effect.text)") }
-                for control in summary.controls { print("    control \(control.name): \(control.verdict.rawValue)") }
-                for p in summary.predictions { print("    \(p.name): predicted \(String(format: "%.4g", p.predicted)), observed \(String(format: "%.4g", p.observed))") }
-                print(String(format: "  %.1f s; report: %@/report.html", summary.wallTimeSeconds, target))
-            }
-            try Report.writeIndex(out)
+            return
         }
+        let forced = try Self.parse(overrides)
+        let ids = id?.lowercased() == "all" ? ExperimentSpec.identifiers : [id ?? ""].map { $0.uppercased() }
+        for identifier in ids {
+            let spec = try ExperimentSpec.load(identifier, from: directory)
+            let target = "\(out)/\(identifier)\(quick ? "-quick" : "")"
+            var runner = ExperimentRunner(spec: spec, quick: quick, directory: target)
+            (runner.seedShift, runner.overrides, runner.restart) = (seed ?? 0, forced, restart)
+            runner.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+            runner.onProgress = { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
+            print("\(identifier) \(spec.title)\(quick ? " (quick)" : ""): \(try runner.runCount()) runs → \(target)")
+            let summary = try runner.run()
+            let index = try store.open()
+            for run in summary.runs { try index.index(run: "\(target)/\(run)", experiment: identifier) }
+            print("  \(summary.verdict.rawValue): \(summary.verdictSentence)")
+            for effect in summary.effects { print("    \(effect.name): \(effect.text)") }
+            for control in summary.controls { print("    control \(control.name): \(control.verdict.rawValue)") }
+            for p in summary.predictions { print("    \(p.name): predicted \(String(format: "%.4g", p.predicted)), observed \(String(format: "%.4g", p.observed))") }
+            print(String(format: "  %.1f s; report: %@/report.html", summary.wallTimeSeconds, target))
+        }
+        try Report.writeIndex(out)
     }
 }
 
@@ -89,18 +87,16 @@ struct Report: ParsableCommand {
     @Flag(help: "Print the verdict table (markdown, for docs/experiments.md) instead of rebuilding the reports.") var markdown = false
 
     func run() throws {
-        try reportingErrors {
-            if markdown {
-                print(ReportWriter.markdown(try Self.summaries(directory)), terminator: "")
-                return
-            }
-            if FileManager.default.fileExists(atPath: "\(directory)/summary.json") {
-                let summary = try ReportWriter.rebuild(directory)
-                print("\(directory)/report.html: \(summary.experiment) \(summary.verdict.rawValue)")
-            } else {
-                try Self.writeIndex(directory, rebuild: true)
-                print("\(directory)/index.html")
-            }
+        if markdown {
+            print(ReportWriter.markdown(try Self.summaries(directory)), terminator: "")
+            return
+        }
+        if FileManager.default.fileExists(atPath: "\(directory)/summary.json") {
+            let summary = try ReportWriter.rebuild(directory)
+            print("\(directory)/report.html: \(summary.experiment) \(summary.verdict.rawValue)")
+        } else {
+            try Self.writeIndex(directory, rebuild: true)
+            print("\(directory)/index.html")
         }
     }
 

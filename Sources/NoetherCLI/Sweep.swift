@@ -27,14 +27,12 @@ struct Sweep: ParsableCommand {
         @Option(help: "The sweep directory (overrides the file's output, default sweeps/<name>).") var out: String?
 
         func run() throws {
-            try reportingErrors {
-                let (directory, trials) = try Sweep.prepare(file, out: out)
-                for trial in trials {
-                    let settings = trial.overrides.keys.sorted().map { "\($0)=\(trial.overrides[$0]?.text ?? "")" }.joined(separator: " ")
-                    print(String(format: "%4d  ", trial.index) + "\(trial.hash)  \(settings)")
-                }
-                print("\(trials.count) trials → \(directory.trialsPath)")
+            let (directory, trials) = try Sweep.prepare(file, out: out)
+            for trial in trials {
+                let settings = trial.overrides.keys.sorted().map { "\($0)=\(trial.overrides[$0]?.text ?? "")" }.joined(separator: " ")
+                print(String(format: "%4d  ", trial.index) + "\(trial.hash)  \(settings)")
             }
+            print("\(trials.count) trials → \(directory.trialsPath)")
         }
     }
 
@@ -67,55 +65,53 @@ struct Sweep: ParsableCommand {
 
         func run() throws {
             lineBufferStandardOutput()
-            try reportingErrors {
-                let directory: SweepDirectory
-                if sweep.hasSuffix(".jsonl") {
-                    directory = SweepDirectory(trialsPath: sweep)
+            let directory: SweepDirectory
+            if sweep.hasSuffix(".jsonl") {
+                directory = SweepDirectory(trialsPath: sweep)
+            } else {
+                directory = try Sweep.prepare(sweep, out: out).0
+            }
+            let trials = try directory.trials()
+            switch executor {
+            case .slurm:
+                let runnable = directory.runnable(trials, retryFailed: retryFailed)
+                // Nothing to submit: the same conclusion as any executor that found nothing to run.
+                guard !runnable.isEmpty else {
+                    return try finish(SweepRunReport(before: trials, in: directory, retryFailed: retryFailed), directory: directory, total: trials.count)
+                }
+                var script = SlurmScript(name: try directory.manifest().name, sweep: directory, binary: RepositoryFiles.executable,
+                                         indices: runnable.map(\.index), concurrency: jobs, cpusPerTrial: cpusPerTrial, options: slurmOption)
+                script.retryFailed = retryFailed
+                script.hashes = Dictionary(uniqueKeysWithValues: runnable.map { ($0.index, String($0.hash.prefix(8))) })
+                let scripts = script.chunks()
+                for chunk in scripts { try chunk.write() }
+                for (index, error) in SweepRunReport(before: trials, in: directory, retryFailed: retryFailed).previouslyFailed {
+                    print("trial \(index) failed earlier (not retried; use --retry-failed): \(error)")
+                }
+                if scripts.count == 1 {
+                    print("\(runnable.count) of \(trials.count) trials in a SLURM job array: \(script.path)")
+                    print("submit it with:   sbatch \(shellQuoted(script.path))")
                 } else {
-                    directory = try Sweep.prepare(sweep, out: out).0
+                    // Chained, so that --jobs bounds the whole sweep rather than each array.
+                    print("\(runnable.count) of \(trials.count) trials in \(scripts.count) SLURM job arrays of at most \(SlurmScript.arrayLimit) tasks (SLURM's default MaxArraySize is 1001)")
+                    let chain = scripts.enumerated().map { position, chunk in
+                        "j=$(sbatch --parsable\(position == 0 ? "" : " --dependency=afterany:${j%%;*}") \(shellQuoted(chunk.path)))"
+                    }.joined(separator: " && ")
+                    print("submit them with: \(chain)")
                 }
-                let trials = try directory.trials()
-                switch executor {
-                case .slurm:
-                    let runnable = directory.runnable(trials, retryFailed: retryFailed)
-                    // Nothing to submit: the same conclusion as any executor that found nothing to run.
-                    guard !runnable.isEmpty else {
-                        return try finish(SweepRunReport(before: trials, in: directory, retryFailed: retryFailed), directory: directory, total: trials.count)
-                    }
-                    var script = SlurmScript(name: try directory.manifest().name, sweep: directory, binary: RepositoryFiles.executable,
-                                             indices: runnable.map(\.index), concurrency: jobs, cpusPerTrial: cpusPerTrial, options: slurmOption)
-                    script.retryFailed = retryFailed
-                    script.hashes = Dictionary(uniqueKeysWithValues: runnable.map { ($0.index, String($0.hash.prefix(8))) })
-                    let scripts = script.chunks()
-                    for chunk in scripts { try chunk.write() }
-                    for (index, error) in SweepRunReport(before: trials, in: directory, retryFailed: retryFailed).previouslyFailed {
-                        print("trial \(index) failed earlier (not retried; use --retry-failed): \(error)")
-                    }
-                    if scripts.count == 1 {
-                        print("\(runnable.count) of \(trials.count) trials in a SLURM job array: \(script.path)")
-                        print("submit it with:   sbatch \(shellQuoted(script.path))")
-                    } else {
-                        // Chained, so that --jobs bounds the whole sweep rather than each array.
-                        print("\(runnable.count) of \(trials.count) trials in \(scripts.count) SLURM job arrays of at most \(SlurmScript.arrayLimit) tasks (SLURM's default MaxArraySize is 1001)")
-                        let chain = scripts.enumerated().map { position, chunk in
-                            "j=$(sbatch --parsable\(position == 0 ? "" : " --dependency=afterany:${j%%;*}") \(shellQuoted(chunk.path)))"
-                        }.joined(separator: " && ")
-                        print("submit them with: \(chain)")
-                    }
-                    print("when it is done:  noether sweep collect \(shellQuoted(directory.path))")
-                    return
-                case .local:
-                    let jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
-                    print("\(trials.count) trials → \(directory.path) (local, \(jobs) at once, \(LocalExecutor.threadsPerTrial(jobs: jobs)) threads each)")
-                    let executor = LocalExecutor(jobs: jobs, retryFailed: retryFailed) { print($0) }
-                    try finish(try executor.run(directory), directory: directory, total: trials.count)
-                case .ray:
-                    let python = python ?? ProcessInfo.processInfo.environment["NOETHER_PYTHON"] ?? "python3"
-                    let executor = RayExecutor(address: address, cpusPerTrial: cpusPerTrial, python: python,
-                                               driver: try rayDriver ?? RayExecutor.locateDriver(), retryFailed: retryFailed)
-                    print("\(trials.count) trials → \(directory.path) (Ray at \(address ?? "a new local cluster"), \(cpusPerTrial) CPU each)")
-                    try finish(try executor.run(directory), directory: directory, total: trials.count)
-                }
+                print("when it is done:  noether sweep collect \(shellQuoted(directory.path))")
+                return
+            case .local:
+                let jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+                print("\(trials.count) trials → \(directory.path) (local, \(jobs) at once, \(LocalExecutor.threadsPerTrial(jobs: jobs)) threads each)")
+                let executor = LocalExecutor(jobs: jobs, retryFailed: retryFailed) { print($0) }
+                try finish(try executor.run(directory), directory: directory, total: trials.count)
+            case .ray:
+                let python = python ?? ProcessInfo.processInfo.environment["NOETHER_PYTHON"] ?? "python3"
+                let executor = RayExecutor(address: address, cpusPerTrial: cpusPerTrial, python: python,
+                                           driver: try rayDriver ?? RayExecutor.locateDriver(), retryFailed: retryFailed)
+                print("\(trials.count) trials → \(directory.path) (Ray at \(address ?? "a new local cluster"), \(cpusPerTrial) CPU each)")
+                try finish(try executor.run(directory), directory: directory, total: trials.count)
             }
         }
 
@@ -133,19 +129,17 @@ struct Sweep: ParsableCommand {
         @OptionGroup var store: StoreOption
 
         func run() throws {
-            try reportingErrors {
-                let sweep = SweepDirectory(directory)
-                let report = try SweepReport(sweep, metric: metric)
-                let index = try store.open()
-                var indexed = 0
-                for row in report.rows where row.state == .completed {
-                    try index.index(run: sweep.runDirectory(of: row.trial), experiment: report.manifest.name)
-                    indexed += 1
-                }
-                try report.write(to: sweep)
-                let missing = report.rows.count - indexed
-                print("\(indexed) trials indexed\(missing > 0 ? " (\(missing) not complete)" : ""); report: \(sweep.path)/report.html, table: \(sweep.path)/results.csv")
+            let sweep = SweepDirectory(directory)
+            let report = try SweepReport(sweep, metric: metric)
+            let index = try store.open()
+            var indexed = 0
+            for row in report.rows where row.state == .completed {
+                try index.index(run: sweep.runDirectory(of: row.trial), experiment: report.manifest.name)
+                indexed += 1
             }
+            try report.write(to: sweep)
+            let missing = report.rows.count - indexed
+            print("\(indexed) trials indexed\(missing > 0 ? " (\(missing) not complete)" : ""); report: \(sweep.path)/report.html, table: \(sweep.path)/results.csv")
         }
     }
 }
@@ -154,23 +148,24 @@ struct RunTrial: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run-trial",
         abstract: "Run one trial of an expanded sweep (what every sweep executor launches).",
-        discussion: "A completed trial is skipped, an interrupted one resumes from its checkpoint, a failed one is rerun only with --retry-failed. Each attempt is recorded in the trial's attempts.jsonl.")
+        discussion: "A completed trial is skipped, an interrupted one resumes from its checkpoint, a failed one is rerun only with --retry-failed. Each attempt is recorded in the trial's attempts.jsonl.",
+        shouldDisplay: false)
     @Argument(help: "The sweep's trials.jsonl.") var trials: String
     @Option(help: "The trial's index.") var index: Int
     @Option(help: "The trial's hash (or a prefix) as queued: refuse to run if trials.jsonl has changed since.") var hash: String?
     @Flag(help: "Run the trial even if it failed before.") var retryFailed = false
 
     func run() throws {
-        try reportingErrors {
-            do {
-                switch try TrialRunner.run(trialsPath: trials, index: index, expectedHash: hash, retryFailed: retryFailed) {
-                case .alreadyComplete: print("trial \(index): already complete")
-                case .ran(let summary): print("trial \(index): \(summary.status), \(summary.steps) steps, test_loss \(summary.final["test_loss"].map { String(format: "%.6g", $0) } ?? "–")")
-                }
-            } catch let error as RunError where error.isRunInUse {
-                _ = failure(error.description)
-                throw ExitCode(TrialRunner.busyExitStatus)
-            }
+        let outcome: TrialRunner.Outcome
+        do { outcome = try TrialRunner.run(trialsPath: trials, index: index, expectedHash: hash, retryFailed: retryFailed) } catch {
+            // Another process runs this trial: nothing is wrong, but the executor must know.
+            guard error.isRunInUse else { throw error }
+            report(error)
+            throw ExitCode(TrialRunner.busyExitStatus)
+        }
+        switch outcome {
+        case .alreadyComplete: print("trial \(index): already complete")
+        case .ran(let summary): print("trial \(index): \(summary.status), \(summary.steps) steps, test_loss \(summary.final["test_loss"].map { String(format: "%.6g", $0) } ?? "–")")
         }
     }
 }

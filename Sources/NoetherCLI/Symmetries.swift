@@ -15,8 +15,7 @@ struct Symmetries: ParsableCommand {
     @Argument(help: "The config file (.yaml, .yml or .json).")
     var config: String
 
-    @Flag(help: "Print a JSON array of {symmetry, layer, parameters, residual}.")
-    var json = false
+    @OptionGroup var output: FormatOptions
 
     @Option(help: "Residuals above this are reported as failures (a positive number).")
     var tolerance = 1e-5
@@ -40,7 +39,7 @@ struct Symmetries: ParsableCommand {
     }
 
     func run() throws {
-        let entries: [Entry] = try reportingErrors {
+        let entries: [Entry] = try {
             let runConfig = try ConfigLoader.load(RunConfig.self, from: config)
             try runConfig.validate()
             let loss = try runConfig.loss ?? Self.defaultLoss(runConfig)
@@ -52,19 +51,22 @@ struct Symmetries: ParsableCommand {
                 return Entry(symmetry: spec.kind.rawValue, layer: spec.layer, parameters: spec.parameterNames, units: spec.units,
                              residual: result.residual, lossResidual: result.lossResidual)
             }
-        }
-        if json {
-            try printJSON(entries)
-        } else {
-            print("symmetry          layer                              units   residual   parameters")
+        }()
+        try output.print(entries, table: {
+            var lines = ["symmetry          layer                              units   residual   parameters"]
             for e in entries {
                 let mark = max(e.residual, e.lossResidual) < tolerance ? " " : "!"
-                print("\(e.symmetry.padding(toLength: 17, withPad: " ", startingAt: 0)) \(e.layer.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(format: "%5d", e.units))  \(String(format: "%9.2e", e.residual))\(mark)  \(e.parameters.joined(separator: ", "))")
+                lines.append("\(e.symmetry.padding(toLength: 17, withPad: " ", startingAt: 0)) \(e.layer.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(format: "%5d", e.units))  \(String(format: "%9.2e", e.residual))\(mark)  \(e.parameters.joined(separator: ", "))")
             }
-            print("\(entries.count) symmetries; residual = max |f(g·θ) − f(θ)| / max |f(θ)| on random inputs (Float32).")
-        }
+            lines.append("\(entries.count) symmetries; residual = max |f(g·θ) − f(θ)| / max |f(θ)| on random inputs (Float32).")
+            return lines.joined(separator: "\n")
+        }, csv: {
+            CSVTable(header: ["symmetry", "layer", "units", "residual", "loss_residual", "parameters"], rows: entries.map {
+                [$0.symmetry, $0.layer, String($0.units), csvNumber($0.residual), csvNumber($0.lossResidual), $0.parameters.joined(separator: " ")]
+            })
+        })
         if let failing = entries.first(where: { max($0.residual, $0.lossResidual) >= tolerance }) {
-            throw failure("\(failing.symmetry) of \(failing.layer) changed the model by \(failing.residual) (tolerance \(tolerance))")
+            throw CommandFailure("\(failing.symmetry) of \(failing.layer) changed the model by \(failing.residual) (tolerance \(tolerance))")
         }
     }
 

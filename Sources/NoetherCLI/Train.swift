@@ -26,8 +26,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Discard an earlier run in the directory instead of resuming it.")
     var restart = false
 
-    @Flag(help: "Print the summary as JSON.")
-    var json = false
+    @OptionGroup var output: FormatOptions
 
     @OptionGroup var store: StoreOption
 
@@ -36,27 +35,28 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            var runConfig = try ConfigLoader.load(RunConfig.self, from: config)
-            if let seed { runConfig.seed = seed }
-            if let steps { runConfig.training.steps = steps }
-            if let out { runConfig.output = out }
-            let printsEvents = !json
-            let trainer = Trainer(config: runConfig, options: TrainingOptions(
-                directory: runConfig.directory, restart: restart, showsProgress: !json,
-                onEvent: { event in
-                    // Events go to stderr so that stdout holds only the result.
-                    if printsEvents { ProgressReporter.writeLine(event.summary) }
-                }))
-            let result = try trainer.run()
-            try store.open().index(run: runConfig.directory)
-            if json {
-                FileHandle.standardOutput.write(Trainer.summaryJSON(result.summary))
-                print()
-            } else {
-                print(Self.describe(result, directory: runConfig.directory))
-            }
-        }
+        var runConfig = try ConfigLoader.load(RunConfig.self, from: config)
+        if let seed { runConfig.seed = seed }
+        if let steps { runConfig.training.steps = steps }
+        if let out { runConfig.output = out }
+        // Progress and events only with the table: JSON and CSV are for programs.
+        let printsEvents = output.chosen == .table
+        let trainer = ConfigTrainer(config: runConfig, options: TrainingOptions(
+            directory: runConfig.directory, restart: restart, showsProgress: printsEvents,
+            onEvent: { event in
+                // Events go to stderr so that stdout holds only the result.
+                if printsEvents { ProgressReporter.writeLine(event.summary) }
+            },
+            store: try store.open()))
+        let result = try trainer.run()
+        try output.print(result.summary, table: { Self.describe(result, directory: runConfig.directory) }, csv: { Self.csv(result.summary) })
+    }
+
+    static func csv(_ s: RunSummary) -> CSVTable {
+        .fields([("name", s.name), ("status", s.status), ("steps", String(s.steps)), ("config_hash", s.configHash),
+                 ("parameter_count", String(s.parameterCount)), ("wall_time_seconds", csvNumber(s.wallTimeSeconds)),
+                 ("steps_per_second", csvNumber(s.stepsPerSecond))]
+                + s.final.keys.sorted().map { ("final.\($0)", csvNumber(s.final[$0])) })
     }
 
     static func describe(_ result: TrainingResult, directory: String) -> String {

@@ -1,12 +1,18 @@
-/// Why a run could not start or finish: a one-line description of the problem and its fix.
-public struct RunError: Error, CustomStringConvertible, Equatable {
-    public let description: String
+import NoetherTensor
+
+/// Why a run could not start or finish: what is wrong and how to fix it.
+public struct RunError: NoetherError, Equatable {
+    public let message: String
+    public let hint: String?
     /// The run directory is being written by another process: nothing is wrong with the run.
     public let isRunInUse: Bool
 
-    public init(_ description: String) { self.init(description, isRunInUse: false) }
-
-    public init(_ description: String, isRunInUse: Bool) {
-        (self.description, self.isRunInUse) = (description, isRunInUse)
+    public init(_ message: String, hint: String? = nil, isRunInUse: Bool = false) {
+        (self.message, self.hint, self.isRunInUse) = (message, hint, isRunInUse)
     }
+}
+
+extension RunError {
+    /// A lower module's error met while running, with its message and hint unchanged.
+    public init(_ error: some NoetherError) { self.init(error.message, hint: error.hint) }
 }

@@ -1,5 +1,8 @@
+import NoetherTensor
+
 /// A model description that cannot be built, with what to change.
-public struct ModelSpecError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+public struct ModelSpecError: NoetherError, Equatable {
+    public let message: String
+    public let hint: String?
+    public init(_ message: String, hint: String? = nil) { (self.message, self.hint) = (message, hint) }
 }

@@ -1,7 +1,8 @@
 /// A failure of a LAPACK routine, with the routine's `info` code.
-public struct LinearAlgebraError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+public struct LinearAlgebraError: NoetherError, Equatable {
+    public let message: String
+    public let hint: String?
+    public init(_ message: String, hint: String? = nil) { (self.message, self.hint) = (message, hint) }
 }
 
 /// A thin singular value decomposition A = U · diag(S) · Vᵀ.

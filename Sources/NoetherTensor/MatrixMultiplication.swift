@@ -36,9 +36,10 @@ public struct MatrixProductGeometry: Hashable, Sendable {
 }
 
 /// A shape mismatch in a tensor operation, with the shapes involved.
-public struct ShapeError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+public struct ShapeError: NoetherError, Equatable {
+    public let message: String
+    public let hint: String?
+    public init(_ message: String, hint: String? = nil) { (self.message, self.hint) = (message, hint) }
 }
 
 extension Kernels {

@@ -42,11 +42,13 @@ final class CommandLineTests: XCTestCase {
         return path
     }
 
-    /// A one-line error on stderr (no stack trace) and exit status 1.
+    /// A one-line error on stderr (no stack trace), optionally followed by one `hint:` line, and
+    /// exit status 1.
     func assertCleanFailure(_ outcome: Outcome, mentioning text: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(outcome.status, 1, outcome.stderr, file: file, line: line)
         XCTAssertTrue(outcome.stderr.hasPrefix("error: "), outcome.stderr, file: file, line: line)
-        XCTAssertEqual(outcome.stderr.split(separator: "\n").count, 1, outcome.stderr, file: file, line: line)
+        let lines = outcome.stderr.split(separator: "\n")
+        XCTAssertTrue(lines.count == 1 || (lines.count == 2 && lines[1].hasPrefix("hint: ")), outcome.stderr, file: file, line: line)
         XCTAssertTrue(outcome.stderr.contains(text), "\(outcome.stderr) should mention \(text)", file: file, line: line)
     }
 

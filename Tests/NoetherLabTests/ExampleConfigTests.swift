@@ -29,7 +29,7 @@ struct ExampleConfigTests {
         config.data.train = min(config.data.train ?? 512, 512)
         config.data.test = min(config.data.test ?? 256, 256)
         config.track.every = 2
-        let result = try Trainer(config: config).run()
+        let result = try ConfigTrainer(config: config).run()
         #expect(result.summary.status == "completed" && result.summary.steps == 4)
         #expect(result.metrics.contains { $0.name == "train_loss" && $0.value.isFinite })
         #expect(!result.catalogue.isEmpty && result.symmetryReport != nil)
@@ -40,7 +40,7 @@ struct ExampleConfigTests {
         // so its events are breakings (neurons growing away from θ = 0), not restorations.
         var config = try ConfigLoader.load(RunConfig.self, from: CheckPython.repositoryFile("examples/staircase.yaml"))
         config.training.steps = 3000
-        let result = try Trainer(config: config).run()
+        let result = try ConfigTrainer(config: config).run()
         let symmetric = result.events.filter { $0.symmetry != nil }
         let breaking = symmetric.filter { $0.kind == .breaking }
         #expect(!breaking.isEmpty)

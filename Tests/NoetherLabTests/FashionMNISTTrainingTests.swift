@@ -19,7 +19,7 @@ struct FashionMNISTTrainingTests {
         """
         let config = try ConfigLoader.decode(RunConfig.self, from: yaml, format: .yaml, source: "fmnist.yaml")
         let directory = temporaryDirectory()
-        let result = try Trainer(config: config, options: TrainingOptions(directory: directory)).run()
+        let result = try ConfigTrainer(config: config, options: TrainingOptions(directory: directory)).run()
         #expect(try #require(result.summary.final["test_accuracy"]) >= 0.85)
 
         // Layer-wise representations of the trained classifier, loaded back from its run directory.

@@ -10,7 +10,7 @@ import NoetherTensor
 struct ModelFileTests {
     @Test func runsWriteTensorBoardEventsReadableBack() throws {
         let directory = temporaryDirectory()
-        _ = try Trainer(config: try staircaseConfig(steps: 200), options: TrainingOptions(directory: directory)).run()
+        _ = try ConfigTrainer(config: try staircaseConfig(steps: 200), options: TrainingOptions(directory: directory)).run()
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("events.out.tfevents") }
         #expect(files.count == 1)
         let events = try TensorBoardReader.events(at: "\(directory)/\(try #require(files.first))")
@@ -25,24 +25,24 @@ struct ModelFileTests {
 
     @Test func trainingCanStartFromExportedWeights() throws {
         let first = temporaryDirectory()
-        let trained = try Trainer(config: try staircaseConfig(steps: 300), options: TrainingOptions(directory: first)).run()
+        let trained = try ConfigTrainer(config: try staircaseConfig(steps: 300), options: TrainingOptions(directory: first)).run()
         var next = try staircaseConfig(steps: 1)
         next.initializer.from = "\(first)/weights.safetensors"
         next.optimizer.learningRate = 1e-12
-        let continued = try Trainer(config: next).run()
+        let continued = try ConfigTrainer(config: next).run()
         for name in trained.parameters.names {
             #expect(continued.parameters[name]!.isApproximatelyEqual(to: trained.parameters[name]!, absoluteTolerance: 1e-6))
         }
         // A run directory works too; weights of another architecture do not.
         next.initializer.from = first
-        _ = try Trainer(config: next).run()
+        _ = try ConfigTrainer(config: next).run()
         next.model = .mlp(MLPSpec(input: 20, hidden: [8], output: 1))
-        #expect { try Trainer(config: next).run() } throws: { "\($0)".contains("does not fit the model") }
+        #expect { try ConfigTrainer(config: next).run() } throws: { "\($0)".contains("does not fit the model") }
     }
 
     @Test func analyzeARunDirectoryUsesItsExactModel() throws {
         let directory = temporaryDirectory()
-        _ = try Trainer(config: try staircaseConfig(steps: 100), options: TrainingOptions(directory: directory)).run()
+        _ = try ConfigTrainer(config: try staircaseConfig(steps: 100), options: TrainingOptions(directory: directory)).run()
         let report = try WeightAnalysis.analyze(directory)
         #expect(report.model.family == "noether")
         let first = try #require(report.layers.first { $0.name == "layers.0" })
@@ -60,7 +60,7 @@ struct ModelFileTests {
         config.initializer.scale = 0.01
         config.track.thresholds = SymmetryThresholds.defaults(initScale: 0.01)
         let directory = temporaryDirectory()
-        let result = try Trainer(config: config, options: TrainingOptions(directory: directory)).run()
+        let result = try ConfigTrainer(config: config, options: TrainingOptions(directory: directory)).run()
         let report = try WeightAnalysis.analyze(directory)
         #expect(report.thresholds == config.track.thresholds)
         let row = try #require(report.layers.first { $0.name == "layers.0" })

@@ -12,7 +12,7 @@ struct SweepExecutionTests {
         // A real completed summary to copy into a trial's run directory.
         let template = temporaryDirectory()
         let config = try #require(try smallSweep(steps: 10).expand().first).config
-        _ = try Trainer(config: config, options: TrainingOptions(directory: template)).run()
+        _ = try ConfigTrainer(config: config, options: TrainingOptions(directory: template)).run()
         let cases = behaviour.map { "  \($0.key)) \($0.value) ;;" }.joined(separator: "\n")
         let script = """
             #!/bin/bash

@@ -82,7 +82,7 @@ struct SweepTests {
         }
         let sweep = SweepDirectory(temporaryDirectory())
         let before = try #require(try sweep.prepare(try spec("[[8]]")).first)
-        let interrupted = try Trainer(config: before.config, options: TrainingOptions(directory: sweep.runDirectory(of: before), stopAfterSteps: 150)).run()
+        let interrupted = try ConfigTrainer(config: before.config, options: TrainingOptions(directory: sweep.runDirectory(of: before), stopAfterSteps: 150)).run()
         #expect(interrupted.summary.status == "interrupted")
         let after = try #require(try sweep.prepare(try spec("[[4], [8]]")).last)
         #expect(after.hash == before.hash && after.index == 1 && after.config == before.config)
@@ -91,7 +91,7 @@ struct SweepTests {
             return
         }
         #expect(summary.status == "completed")
-        let uninterrupted = try Trainer(config: before.config).run()
+        let uninterrupted = try ConfigTrainer(config: before.config).run()
         #expect(try RunLoader.load(sweep.runDirectory(of: after)).1.parameters.bitwiseEquals(uninterrupted.parameters))
     }
 

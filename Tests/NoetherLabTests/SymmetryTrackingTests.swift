@@ -22,8 +22,8 @@ training: {steps: 4000, batch_size: 100, eval_every: 1000}
 @Suite("Symmetry tracking and control during training")
 struct SymmetryTrackingTests {
     @Test func syreIsMeasuredOnTheLearnedPartAndStartsInitMatched() throws {
-        let vanilla = try Trainer(config: try config(collapsingRun)).run()
-        let syre = try Trainer(config: try config(collapsingRun + "\ncontrol: {syre: {sigma: 0.01}}\ntrack: {functional: 300}")).run()
+        let vanilla = try ConfigTrainer(config: try config(collapsingRun)).run()
+        let syre = try ConfigTrainer(config: try config(collapsingRun + "\ncontrol: {syre: {sigma: 0.01}}\ntrack: {functional: 300}")).run()
         let vanillaDistinct = try #require(last("layers.0/distinct", vanilla))
         #expect(vanillaDistinct <= 16, "weight decay should merge neurons: \(vanillaDistinct) of 32 distinct")
         // Function-level units are measured on θ + θ₀ and exist for every unit.
@@ -38,7 +38,7 @@ struct SymmetryTrackingTests {
         var plainZero = try config(collapsingRun)
         plainZero.training.steps = 1
         plainZero.optimizer.weightDecay = 0
-        let a = try Trainer(config: zero).run().parameters, b = try Trainer(config: plainZero).run().parameters
+        let a = try ConfigTrainer(config: zero).run().parameters, b = try ConfigTrainer(config: plainZero).run().parameters
         for (name, tensor) in a.tensors {
             let other = try #require(b[name])
             let difference = zip(tensor.scalars, other.scalars).map { abs($0 - $1) }.max() ?? 0
@@ -51,9 +51,9 @@ struct SymmetryTrackingTests {
         ar.training.steps = 10
         var plain = try config(collapsingRun + "\ncontrol: {syre: {sigma: 0.01}}")
         plain.training.steps = 10
-        let plainParameters = try Trainer(config: plain).run().parameters
-        #expect(try Trainer(config: ar0).run().parameters.bitwiseEquals(plainParameters))
-        #expect(try !Trainer(config: ar).run().parameters.bitwiseEquals(plainParameters))
+        let plainParameters = try ConfigTrainer(config: plain).run().parameters
+        #expect(try ConfigTrainer(config: ar0).run().parameters.bitwiseEquals(plainParameters))
+        #expect(try !ConfigTrainer(config: ar).run().parameters.bitwiseEquals(plainParameters))
     }
 
     @Test func breakingEventsCoincideWithLossDropsOnlyFromSmallInit() throws {
@@ -66,7 +66,7 @@ struct SymmetryTrackingTests {
         training: {steps: 1500, batch_size: 100, eval_every: 50}
         track: {every: 50, thresholds: {dead_absolute: 0.1, rank_absolute: 0.1}}
         """
-        let small = try Trainer(config: try config(yaml)).run()
+        let small = try ConfigTrainer(config: try config(yaml)).run()
         let points = small.metrics.filter { $0.name == "train_loss" }.map {
             SaddleToSaddleDemo.Point(step: $0.step, trainLoss: $0.value, testLoss: .nan, singularValues: [])
         }
@@ -80,7 +80,7 @@ struct SymmetryTrackingTests {
                     "no breaking event near the end of the plateau at \(plateau): \(breaking.map(\.step))")
         }
         // From the standard scale the symmetry is broken from the start: no breaking events.
-        let large = try Trainer(config: try config(yaml.replacingOccurrences(of: "scale: 0.01", with: "scale: 1.0"))).run()
+        let large = try ConfigTrainer(config: try config(yaml.replacingOccurrences(of: "scale: 0.01", with: "scale: 1.0"))).run()
         #expect(large.events.filter { $0.kind == .breaking }.isEmpty)
     }
 
@@ -94,7 +94,7 @@ struct SymmetryTrackingTests {
         training: {steps: 600, batch_size: 100, eval_every: 50, checkpoint_every: 200}
         track: {every: 25, thresholds: {dead_absolute: 0.1, rank_absolute: 0.1}, persistence: 3}
         """
-        let uninterrupted = try Trainer(config: try config(yaml)).run()
+        let uninterrupted = try ConfigTrainer(config: try config(yaml)).run()
         let names = Set(uninterrupted.metrics.map(\.name))
         for name in ["layers.0/dead", "layers.0/distinct", "layers.0/sign_paired", "layers.0/rank", "layers.0/effective_rank",
                      "layers.0/degree_of_symmetry", "model/degree_of_symmetry", "layers.0/permutation/delta",
@@ -105,8 +105,8 @@ struct SymmetryTrackingTests {
         #expect(!uninterrupted.events.isEmpty)
 
         let directory = temporaryDirectory()
-        _ = try Trainer(config: try config(yaml), options: TrainingOptions(directory: directory, stopAfterSteps: 450)).run()
-        let resumed = try Trainer(config: try config(yaml), options: TrainingOptions(directory: directory)).run()
+        _ = try ConfigTrainer(config: try config(yaml), options: TrainingOptions(directory: directory, stopAfterSteps: 450)).run()
+        let resumed = try ConfigTrainer(config: try config(yaml), options: TrainingOptions(directory: directory)).run()
         #expect(resumed.parameters.bitwiseEquals(uninterrupted.parameters))
         let written = try SymmetryEventLog.read(RunDirectory(directory).eventsPath)
         #expect(written == uninterrupted.events)
@@ -116,14 +116,14 @@ struct SymmetryTrackingTests {
     @Test func trackingCanBeSwitchedOff() throws {
         var quiet = try staircaseConfig(steps: 100)
         quiet.track.enabled = false
-        let result = try Trainer(config: quiet).run()
+        let result = try ConfigTrainer(config: quiet).run()
         #expect(!result.metrics.contains { $0.name.contains("/") })
         #expect(result.events.isEmpty)
     }
 
     @Test func theResultCarriesTheCatalogueAndTheFinalReport() throws {
         let run = try staircaseConfig(steps: 100)
-        let result = try Trainer(config: run).run()
+        let result = try ConfigTrainer(config: run).run()
         let catalogue = try SymmetryCatalogue.infer(run.model, loss: .mse)
         #expect(result.catalogue == catalogue)
         let report = try #require(result.symmetryReport)
@@ -132,8 +132,8 @@ struct SymmetryTrackingTests {
         #expect(last("model/degree_of_symmetry", result) == report.degreeOfSymmetry)
         // A finished run found again returns them as well.
         let directory = temporaryDirectory()
-        _ = try Trainer(config: run, options: TrainingOptions(directory: directory)).run()
-        let again = try Trainer(config: run, options: TrainingOptions(directory: directory)).run()
+        _ = try ConfigTrainer(config: run, options: TrainingOptions(directory: directory)).run()
+        let again = try ConfigTrainer(config: run, options: TrainingOptions(directory: directory)).run()
         #expect(again.wasAlreadyComplete && again.catalogue == catalogue)
         #expect(again.symmetryReport?.layers == report.layers)
     }

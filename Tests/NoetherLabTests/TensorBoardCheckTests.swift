@@ -49,7 +49,7 @@ struct TensorBoardCheckTests {
         track: {every: 5, thresholds: {dead_absolute: 0.1, rank_absolute: 0.1}}
         """
         let directory = temporaryDirectory()
-        let result = try Trainer(config: try config(yaml), options: TrainingOptions(directory: directory)).run()
+        let result = try ConfigTrainer(config: try config(yaml), options: TrainingOptions(directory: directory)).run()
         #expect(result.metrics.contains { $0.value == 0 }, "the run should record exact zeros")
         let check = CheckPython.run([CheckPython.repositoryFile("scripts/tensorboard_check.py"), directory])
         #expect(check.status == 0, "\(check.output)")

@@ -23,19 +23,19 @@ func values(_ records: [MetricRecord]) -> [String] { records.map { "\($0.step) \
 @Suite("Training runs")
 struct TrainerTests {
     @Test func staircaseTrainLossFallsBelowOneThousandth() throws {
-        let result = try Trainer(config: try staircaseConfig()).run()
+        let result = try ConfigTrainer(config: try staircaseConfig()).run()
         #expect(result.summary.status == "completed")
         #expect(try #require(result.summary.final["train_loss"]) < 1e-3)
     }
 
     @Test func sameConfigAndSeedAreBitIdentical() throws {
-        let a = try Trainer(config: try staircaseConfig(steps: 300)).run()
-        let b = try Trainer(config: try staircaseConfig(steps: 300)).run()
+        let a = try ConfigTrainer(config: try staircaseConfig(steps: 300)).run()
+        let b = try ConfigTrainer(config: try staircaseConfig(steps: 300)).run()
         #expect(a.parameters.bitwiseEquals(b.parameters))
         #expect(values(a.metrics) == values(b.metrics))
         var other = try staircaseConfig(steps: 300)
         other.seed = 1
-        #expect(try !Trainer(config: other).run().parameters.bitwiseEquals(a.parameters))
+        #expect(try !ConfigTrainer(config: other).run().parameters.bitwiseEquals(a.parameters))
     }
 
     @Test func aRunDirectoryInUseIsRefusedNotShared() throws {
@@ -44,50 +44,50 @@ struct TrainerTests {
         let config = try staircaseConfig(steps: 100)
         do {
             let other = try RunLock(directory: directory)  // another process training here
-            let error = #expect(throws: RunError.self) { try Trainer(config: config, options: TrainingOptions(directory: directory)).run() }
+            let error = #expect(throws: RunError.self) { try ConfigTrainer(config: config, options: TrainingOptions(directory: directory)).run() }
             #expect(error?.description.contains("in use by another Noether process") == true)
             #expect(!RunDirectory(directory).exists, "nothing was written")
             withExtendedLifetime(other) {}
         }
         // Released (as when that process ends): the run goes ahead.
-        #expect(try Trainer(config: config, options: TrainingOptions(directory: directory)).run().summary.status == "completed")
+        #expect(try ConfigTrainer(config: config, options: TrainingOptions(directory: directory)).run().summary.status == "completed")
     }
 
     @Test func interruptedRunResumesToTheSameResult() throws {
         var config = try staircaseConfig(steps: 1000)
         config.optimizer.gradientNoise = 0.01
         config.data.augmentation = AugmentationSpec(signFlipIrrelevant: true)
-        let uninterrupted = try Trainer(config: config, options: TrainingOptions(directory: temporaryDirectory())).run()
+        let uninterrupted = try ConfigTrainer(config: config, options: TrainingOptions(directory: temporaryDirectory())).run()
 
         let directory = temporaryDirectory()
-        let first = try Trainer(config: config, options: TrainingOptions(directory: directory, stopAfterSteps: 750)).run()
+        let first = try ConfigTrainer(config: config, options: TrainingOptions(directory: directory, stopAfterSteps: 750)).run()
         #expect(first.summary.status == "interrupted")
         #expect(Checkpoint.all(in: RunDirectory(directory)).map(\.step) == [300, 600])
-        let resumed = try Trainer(config: config, options: TrainingOptions(directory: directory)).run()
+        let resumed = try ConfigTrainer(config: config, options: TrainingOptions(directory: directory)).run()
         #expect(resumed.summary.status == "completed")
         #expect(resumed.parameters.bitwiseEquals(uninterrupted.parameters))
         let written = try MetricRecord.read(RunDirectory(directory).metricsPath)
         #expect(values(written) == values(uninterrupted.metrics))
 
         // Running a finished run again returns it unchanged.
-        let again = try Trainer(config: config, options: TrainingOptions(directory: directory)).run()
+        let again = try ConfigTrainer(config: config, options: TrainingOptions(directory: directory)).run()
         #expect(again.wasAlreadyComplete)
         #expect(again.parameters.bitwiseEquals(uninterrupted.parameters))
     }
 
     @Test func aDifferentConfigDoesNotOverwriteARun() throws {
         let directory = temporaryDirectory()
-        _ = try Trainer(config: try staircaseConfig(steps: 100), options: TrainingOptions(directory: directory)).run()
+        _ = try ConfigTrainer(config: try staircaseConfig(steps: 100), options: TrainingOptions(directory: directory)).run()
         var other = try staircaseConfig(steps: 100)
         other.seed = 5
-        #expect(throws: RunError.self) { try Trainer(config: other, options: TrainingOptions(directory: directory)).run() }
-        let replaced = try Trainer(config: other, options: TrainingOptions(directory: directory, restart: true)).run()
+        #expect(throws: RunError.self) { try ConfigTrainer(config: other, options: TrainingOptions(directory: directory)).run() }
+        let replaced = try ConfigTrainer(config: other, options: TrainingOptions(directory: directory, restart: true)).run()
         #expect(replaced.summary.status == "completed")
     }
 
     @Test func runDirectoryHoldsEveryFile() throws {
         let directory = temporaryDirectory()
-        _ = try Trainer(config: try staircaseConfig(steps: 600), options: TrainingOptions(directory: directory)).run()
+        _ = try ConfigTrainer(config: try staircaseConfig(steps: 600), options: TrainingOptions(directory: directory)).run()
         let run = RunDirectory(directory)
         for file in [run.configPath, run.metricsPath, run.summaryPath, run.weightsPath] {
             #expect(FileManager.default.fileExists(atPath: file), "\(file)")
@@ -101,17 +101,17 @@ struct TrainerTests {
     @Test func mismatchedModelAndDataAreExplained() throws {
         var config = try staircaseConfig(steps: 10)
         config.model = .mlp(MLPSpec(input: 19, hidden: [8], output: 1))
-        #expect { try Trainer(config: config).run() } throws: { "\($0)".contains("set the model's input size to 20") }
+        #expect { try ConfigTrainer(config: config).run() } throws: { "\($0)".contains("set the model's input size to 20") }
         config.model = .mlp(MLPSpec(input: 20, hidden: [8], output: 1))
         config.loss = .crossEntropy
-        #expect { try Trainer(config: config).run() } throws: { "\($0)".contains("use loss: mse") }
+        #expect { try ConfigTrainer(config: config).run() } throws: { "\($0)".contains("use loss: mse") }
     }
 
     @Test func divergingLossStopsWithAnError() throws {
         var config = try staircaseConfig(steps: 200)
         config.initializer.scale = 10
         config.optimizer.learningRate = 50
-        #expect { try Trainer(config: config).run() } throws: { "\($0)".contains("diverged") }
+        #expect { try ConfigTrainer(config: config).run() } throws: { "\($0)".contains("diverged") }
     }
 
     @Test func callbacksSeeEveryStepAndEvaluation() throws {
@@ -126,7 +126,7 @@ struct TrainerTests {
             func trainingDidFinish(_ state: TrainingState) { finished = true }
         }
         let counter = Counter()
-        let result = try Trainer(config: try staircaseConfig(steps: 250), callbacks: [counter]).run()
+        let result = try ConfigTrainer(config: try staircaseConfig(steps: 250), callbacks: [counter]).run()
         #expect(counter.started && counter.finished)
         #expect(counter.steps == 250 && counter.evaluations == 3)
         #expect(result.metrics.filter { $0.name == "custom" }.map(\.value) == [100, 200, 250])

@@ -87,7 +87,7 @@ public enum WeightAnalysis {
         let filter: Regex<AnyRegexOutput>?
         do { filter = try pattern.map { try Regex($0) } } catch { throw RunError("--layers '\(pattern ?? "")' is not a valid regular expression") }
         let collection: SafetensorsCollection
-        do { collection = try SafetensorsCollection(path: path) } catch { throw RunError(error.description) }
+        do { collection = try SafetensorsCollection(path: path) } catch { throw RunError(error) }
         let infos = collection.entries.map { WeightInference.TensorInfo(name: $0.entry.name, shape: $0.entry.shape, isFloatingPoint: !$0.entry.encoding.isInteger) }
         let inferred: InferredModel
         let run = noetherRun(path)
@@ -105,7 +105,7 @@ public enum WeightAnalysis {
                 let t: Tensor<Double> = try collection.tensor(name)
                 cache[name] = t
                 return t
-            } catch { throw RunError(error.description) }
+            } catch { throw RunError(error) }
         }
         func parameters(for spec: SymmetrySpec) throws(RunError) -> Parameters<Double> {
             var p = Parameters<Double>()

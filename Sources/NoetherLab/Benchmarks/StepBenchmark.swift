@@ -156,7 +156,7 @@ public enum StepBenchmarks {
         for _ in 0..<repeats {
             for enabled in [true, false] {
                 config.track.enabled = enabled
-                let trainer = Trainer(config: config)
+                let trainer = ConfigTrainer(config: config)
                 let time = medianMilliseconds(repeats: 1) { _ = try? trainer.run() }
                 if enabled { tracked.append(time) } else { untracked.append(time) }
             }

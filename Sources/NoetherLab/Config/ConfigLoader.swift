@@ -1,4 +1,5 @@
 import Foundation
+import NoetherIO
 import Yams
 
 /// Reads run configs from YAML or JSON, strictly: a misspelt or misplaced key is an error that
@@ -42,10 +43,7 @@ public enum ConfigLoader {
 
     /// The config as canonical JSON (sorted keys, snake_case), as written to `config.json`.
     public static func canonicalJSON<Config: Encodable>(_ config: Config) -> Data {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(config)) ?? Data("{}".utf8)
+        (try? JSONFormat.encoder(.pretty, snakeCaseKeys: true).encode(config)) ?? Data("{}".utf8)
     }
 
     /// A stable 64-bit FNV-1a hash of the canonical JSON, as 16 hex digits.

@@ -145,7 +145,7 @@ extension RunConfig {
         } catch let error as ModelSpecError {
             throw RunError("model: \(error.description)")
         } catch let error as DataError {
-            throw RunError(error.description)
+            throw RunError(error)
         } catch {
             throw RunError("\(error)")
         }

@@ -66,7 +66,7 @@ public enum SaddleToSaddleDemo {
     /// Trains the demo model at one init scale and returns its trajectory.
     public static func run(initScale: Double, seed: UInt64 = 0, showsProgress: Bool = false) throws(RunError) -> [Point] {
         let recorder = SpectrumRecorder()
-        let trainer = Trainer(config: config(initScale: initScale, seed: seed),
+        let trainer = ConfigTrainer(config: config(initScale: initScale, seed: seed),
                               options: TrainingOptions(showsProgress: showsProgress), callbacks: [recorder])
         _ = try trainer.run()
         return recorder.points

@@ -5,12 +5,12 @@ import NoetherTensor
 extension ExperimentRun {
     /// The run's data, exactly as it was trained on.
     func data() throws(RunError) -> DataSplit {
-        do { return try config.data.load(using: RandomGenerator(seed: config.seed).derived("data")) } catch { throw RunError(error.description) }
+        do { return try config.data.load(using: RandomGenerator(seed: config.seed).derived("data")) } catch { throw RunError(error) }
     }
 
     /// The trained model (the effective parameters).
     func model() throws(RunError) -> Model<Float> {
-        do { return try Model<Float>(config.model, parameters: result.parameters) } catch { throw RunError(error.description) }
+        do { return try Model<Float>(config.model, parameters: result.parameters) } catch { throw RunError(error) }
     }
 }
 

@@ -146,7 +146,7 @@ public struct ExperimentRunner {
                 missing[p.trial.index] = sweep.error(of: p.trial) ?? "did not finish"
                 continue
             }
-            let result = try Trainer(config: p.trial.config, options: TrainingOptions(directory: path)).run()
+            let result = try ConfigTrainer(config: p.trial.config, options: TrainingOptions(directory: path)).run()
             finished[p.trial.index] = ExperimentRun(name: p.arm.name, label: p.arm.label ?? p.arm.name, config: p.trial.config,
                                                    result: result, directory: path)
         }

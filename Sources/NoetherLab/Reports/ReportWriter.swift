@@ -6,15 +6,13 @@ import NoetherIO
 public enum ReportWriter {
     /// Writes `summary.json`, `figures.json` and `report.html` into an experiment directory.
     public static func write(summary: ExperimentSummary, figures: [Figure], to directory: String) throws(RunError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let encoder = JSONFormat.encoder()
         do {
             try AtomicWrite.write(try encoder.encode(summary), to: "\(directory)/summary.json")
             try AtomicWrite.write(try encoder.encode(figures), to: "\(directory)/figures.json")
             try AtomicWrite.write(Data(html(summary, figures).utf8), to: "\(directory)/report.html")
         } catch let error as FileFormatError {
-            throw RunError(error.description)
+            throw RunError(error)
         } catch {
             throw RunError("cannot write the report in \(directory): \(error)")
         }
@@ -39,7 +37,7 @@ public enum ReportWriter {
     public static func rebuild(_ directory: String) throws(RunError) -> ExperimentSummary {
         let summary = try summary(directory)
         let figures = FileManager.default.contents(atPath: "\(directory)/figures.json").flatMap { try? decoder.decode([Figure].self, from: $0) } ?? []
-        do { try AtomicWrite.write(Data(html(summary, figures).utf8), to: "\(directory)/report.html") } catch { throw RunError(error.description) }
+        do { try AtomicWrite.write(Data(html(summary, figures).utf8), to: "\(directory)/report.html") } catch { throw RunError(error) }
         return summary
     }
 
@@ -52,7 +50,7 @@ public enum ReportWriter {
         }
         body += "</table>"
         do { try AtomicWrite.write(Data(page(title: "Noether experiments", body: body).utf8), to: "\(directory)/index.html") } catch {
-            throw RunError(error.description)
+            throw RunError(error)
         }
     }
 
@@ -160,9 +158,7 @@ public enum ReportWriter {
         body += "<h2>Settings</h2><p>Settings the paper does not give are ours; they are marked <span class=\"ours\">ours</span>:</p><ul>"
         for item in s.ours { body += "<li class=\"ours\">\(escape(item))</li>" }
         body += "</ul><p>\(s.runs.count) runs, each a normal Noether run directory (resumable and indexable) under <code>trials/</code>; wall time \(String(format: "%.1f", s.wallTimeSeconds)) s.</p>"
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        if let settings = try? encoder.encode(s.settings) {
+        if let settings = try? JSONFormat.encoder().encode(s.settings) {
             body += "<details><summary>The full configuration (base config, each arm's and control's overrides, seeds)</summary><pre>\(escape(String(decoding: settings, as: UTF8.self)))</pre></details>"
         }
         return page(title: "\(s.experiment) \(s.title)", body: body)

@@ -48,9 +48,7 @@ public enum Checkpoint {
                 if index < optimizer.secondMoments.count { moments["second.\(name)"] = optimizer.secondMoments[index] }
             }
             try SafetensorsFile.write(moments, to: "\(temporary)/optimizer.safetensors")
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicWrite.write(try encoder.encode(state), to: "\(temporary)/state.json")
+            try AtomicWrite.write(try JSONFormat.encoder().encode(state), to: "\(temporary)/state.json")
             try? FileManager.default.removeItem(atPath: final)
             try FileManager.default.moveItem(atPath: temporary, toPath: final)
         } catch let error as FileFormatError {
@@ -80,7 +78,7 @@ public enum Checkpoint {
             guard let data = FileManager.default.contents(atPath: "\(path)/state.json") else {
                 throw RunError("checkpoint \(path) has no state.json")
             }
-            let state = try JSONDecoder().decode(CheckpointState.self, from: data)
+            let state = try JSONFormat.decoder().decode(CheckpointState.self, from: data)
             let first = parameters.names.compactMap { moments["first.\($0)"] }
             let second = parameters.names.compactMap { moments["second.\($0)"] }
             let optimizer = Optimizer<Float>(spec, step: state.optimizerStep, firstMoments: first, secondMoments: second, noise: state.noise)

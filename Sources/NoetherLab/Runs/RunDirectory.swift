@@ -60,21 +60,19 @@ public struct RunDirectory: Sendable {
 
     /// Writes JSON atomically.
     public func writeJSON(_ data: Data, to file: String) throws(RunError) {
-        do { try AtomicWrite.write(data, to: file) } catch { throw RunError(error.description) }
+        do { try AtomicWrite.write(data, to: file) } catch { throw RunError(error) }
     }
 
     /// The resolved config recorded by an earlier run here, if any.
     public func recordedConfig() -> RunConfig? {
         guard let data = FileManager.default.contents(atPath: configPath) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try? decoder.decode(RunConfig.self, from: data)
+        return try? JSONFormat.decoder(snakeCaseKeys: true).decode(RunConfig.self, from: data)
     }
 
     /// The parsed `summary.json`, if the run finished.
     public func summary() -> RunSummary? {
         guard let data = FileManager.default.contents(atPath: summaryPath) else { return nil }
-        return try? JSONDecoder().decode(RunSummary.self, from: data)
+        return try? JSONFormat.decoder().decode(RunSummary.self, from: data)
     }
 }
 

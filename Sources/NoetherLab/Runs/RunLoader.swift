@@ -10,7 +10,7 @@ public enum RunLoader {
     public static func load(_ path: String) throws(RunError) -> (RunConfig, Model<Float>) {
         let run = RunDirectory(path)
         guard FileManager.default.fileExists(atPath: run.configPath) else {
-            throw RunError("\(path) is not a run directory (no config.json); pass the folder `noether train` wrote")
+            throw RunError("\(path) is not a run directory (no config.json)", hint: "pass the folder `noether train` wrote")
         }
         guard let config = run.recordedConfig() else { throw RunError("\(run.configPath) cannot be read as a run config") }
         let weightsPath = FileManager.default.fileExists(atPath: run.weightsPath)
@@ -21,7 +21,7 @@ public enum RunLoader {
             let tensors = try SafetensorsFile(contentsOf: weightsPath).tensors(as: Float.self)
             return (config, try Model<Float>(config.model, parameters: Parameters(tensors)))
         } catch let error as FileFormatError {
-            throw RunError(error.description)
+            throw RunError(error)
         } catch let error as ModelSpecError {
             throw RunError("\(weightsPath) does not fit the run's model: \(error.description)")
         } catch {

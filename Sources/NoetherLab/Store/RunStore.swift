@@ -1,4 +1,5 @@
 import Foundation
+import NoetherIO
 import GRDB
 import NoetherSymmetry
 
@@ -117,9 +118,7 @@ public final class RunStore {
         let summary = directory.summary()
         let metrics = try MetricRecord.read(directory.metricsPath)
         let events = try SymmetryEventLog.read(directory.eventsPath)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let encoder = JSONFormat.encoder(.compact)
         let final = (try? encoder.encode(summary?.final ?? [:])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         let record = StoredRun(
             id: Self.identifier(path), path: URL(fileURLWithPath: path).standardizedFileURL.path, name: config.name,

@@ -37,9 +37,7 @@ public struct SweepDirectory: Sendable {
         try Trial.write(trials, to: trialsPath)
         try adoptRenumberedRuns(trials)
         let manifest = SweepManifest(name: spec.name, metric: spec.metric ?? "test_loss", sweptKeys: spec.sweptKeys, trialCount: trials.count)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        do { try AtomicWrite.write(try encoder.encode(manifest), to: manifestPath) } catch {
+        do { try AtomicWrite.write(try JSONFormat.encoder().encode(manifest), to: manifestPath) } catch {
             throw RunError("cannot write \(manifestPath): \(error)")
         }
         return trials

@@ -107,7 +107,7 @@ public struct SweepReport: Sendable {
         do {
             try AtomicWrite.write(Data(html.utf8), to: "\(sweep.path)/report.html")
             try AtomicWrite.write(Data(csv.utf8), to: "\(sweep.path)/results.csv")
-        } catch { throw RunError(error.description) }
+        } catch { throw RunError(error) }
     }
 
     /// One line per trial: index, hash, state, each swept key, the metric and the test loss

@@ -1,4 +1,5 @@
 import Foundation
+import NoetherIO
 
 /// One configuration of a sweep.
 public struct Trial: Codable, Sendable, Equatable {
@@ -17,9 +18,7 @@ public struct Trial: Codable, Sendable, Equatable {
 extension Trial {
     /// Writes `trials.jsonl` (one trial per line).
     public static func write(_ trials: [Trial], to path: String) throws(RunError) {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONFormat.encoder(.compact, snakeCaseKeys: true)
         var lines = ""
         for trial in trials {
             guard let data = try? encoder.encode(trial) else { throw RunError("trial \(trial.index) cannot be encoded") }

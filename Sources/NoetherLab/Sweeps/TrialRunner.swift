@@ -54,7 +54,7 @@ public enum TrialRunner {
         try? FileManager.default.removeItem(atPath: "\(directory)/\(errorFile)")
         log("start", trial: trial, sweep: sweep)
         do {
-            let result = try Trainer(config: trial.config, options: TrainingOptions(directory: directory)).run()
+            let result = try ConfigTrainer(config: trial.config, options: TrainingOptions(directory: directory)).run()
             log("finish", trial: trial, sweep: sweep)
             return .ran(result.summary)
         } catch where error.isRunInUse {

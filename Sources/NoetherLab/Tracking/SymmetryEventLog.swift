@@ -1,13 +1,11 @@
 import Foundation
+import NoetherIO
 import NoetherSymmetry
 
 /// `events.jsonl`: one symmetry event per line.
 public enum SymmetryEventLog {
     static func line(_ event: SymmetryEvent) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return (try? String(decoding: encoder.encode(event), as: UTF8.self)) ?? "{}"
+        (try? JSONFormat.string(event)) ?? "{}"
     }
 
     static func encode(_ events: [SymmetryEvent]) -> Data {
@@ -17,8 +15,7 @@ public enum SymmetryEventLog {
     /// Reads an `events.jsonl` file (empty when it does not exist).
     public static func read(_ path: String) throws(RunError) -> [SymmetryEvent] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONFormat.decoder()
         var events: [SymmetryEvent] = []
         for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() where !line.isEmpty {
             do { events.append(try decoder.decode(SymmetryEvent.self, from: Data(line.utf8))) } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import NoetherIO
 import NoetherNN
 import NoetherRepresent
 import NoetherSymmetry
@@ -6,19 +7,29 @@ import NoetherTensor
 
 /// Measures a model's symmetry state at an interval during training: per-layer dead, distinct
 /// and sign-paired neurons, ranks, degrees of symmetry, ΔG of every inferred symmetry and the
-/// drift of conserved quantities — as metrics — and breaking/restoration events.
-public final class SymmetryTracker {
+/// drift of conserved quantities — as metrics — and breaking/restoration events (through a
+/// ``SymmetryMonitor``). A ``TrainingCallback``: add it to a ``Trainer``'s callbacks.
+public final class SymmetryTracker: TrainingCallback {
     public let catalogue: [SymmetrySpec]
     public let spec: TrackSpec
     public let interval: Int
     private(set) var state: State
 
     /// What a checkpoint must hold to resume tracking exactly.
-    struct State: Codable, Equatable {
-        var detector: EventDetector
+    struct State: Equatable {
+        var monitor: SymmetryMonitor
         /// Conserved quantities at the start, keyed by "layer/kind".
         var initialConserved: [String: [Double]]
     }
+
+    /// The checkpoint's form of ``State`` (the monitor's detector under `detector`).
+    private struct SavedState: Codable {
+        var detector: EventDetector
+        var initialConserved: [String: [Double]]
+    }
+
+    /// Every event confirmed in this session, in order.
+    public private(set) var events: [SymmetryEvent] = []
 
     /// The last measurement and its step.
     private(set) var lastReport: (step: Int, report: ModelSymmetryReport)?
@@ -29,11 +40,20 @@ public final class SymmetryTracker {
     var functionalProbe: Tensor<Float>?
     var architecture: Architecture?
 
+    /// Tracks a model's inferred symmetries (``SymmetryCatalogue/infer(_:loss:)``) every
+    /// `interval` steps.
+    public convenience init(model: Model<Float>, loss: LossKind, spec: TrackSpec = TrackSpec(), interval: Int) throws(RunError) {
+        let catalogue: [SymmetrySpec]
+        do { catalogue = try SymmetryCatalogue.infer(model.spec, loss: loss) } catch { throw RunError("model: \(error.description)") }
+        self.init(catalogue: catalogue, spec: spec, interval: interval)
+        architecture = model.architecture
+    }
+
     public init(catalogue: [SymmetrySpec], spec: TrackSpec, interval: Int) {
         self.catalogue = catalogue
         self.spec = spec
         self.interval = interval
-        state = State(detector: EventDetector(persistence: spec.persistence), initialConserved: [:])
+        state = State(monitor: SymmetryMonitor(catalogue: catalogue, persistence: spec.persistence), initialConserved: [:])
     }
 
     /// Records the conserved quantities' starting values.
@@ -54,32 +74,17 @@ public final class SymmetryTracker {
         let learned = learned ?? parameters
         let report = SymmetryAnalysis.analyze(learned, catalogue: catalogue, thresholds: spec.thresholds)
         lastReport = (step, report)
-        var series: [(EventDetector.Series, Int)] = []
         for layer in report.layers {
-            let kinds = Set(catalogue.filter { $0.layer == layer.layer }.map(\.kind))
             if let n = layer.neurons {
                 sink.record("\(layer.layer)/dead", Double(n.dead))
                 sink.record("\(layer.layer)/distinct", Double(n.distinct))
                 sink.record("\(layer.layer)/sign_paired", Double(n.signPaired))
-                series.append((.init(layer: layer.layer, quantity: "distinct", symmetry: .permutation, riseBreaks: true), n.distinct))
-                if kinds.contains(.rescaling) || kinds.contains(.signFlip) {
-                    let symmetry: SymmetryKind = kinds.contains(.rescaling) ? .rescaling : .signFlip
-                    series.append((.init(layer: layer.layer, quantity: "dead", symmetry: symmetry, riseBreaks: false), n.dead))
-                }
             }
-            if let rank = layer.rank {
-                sink.record("\(layer.layer)/rank", Double(rank))
-                // The rank of a linear block is its rotation symmetry's state; that of a nonlinear
-                // layer is no parameter symmetry's (its distinct and dead units are).
-                let symmetry: SymmetryKind? = kinds.contains(.rotation) ? .rotation : nil
-                series.append((.init(layer: layer.layer, quantity: "rank", symmetry: symmetry, riseBreaks: true), rank))
-            }
+            if let rank = layer.rank { sink.record("\(layer.layer)/rank", Double(rank)) }
             if let effective = layer.effectiveRank { sink.record("\(layer.layer)/effective_rank", effective) }
             for head in layer.heads ?? [] {
                 sink.record("\(layer.layer)/head.\(head.head)/qk_rank", Double(head.qkRank))
                 sink.record("\(layer.layer)/head.\(head.head)/vo_rank", Double(head.voRank))
-                series.append((.init(layer: "\(layer.layer).head.\(head.head)", quantity: "qk_rank", symmetry: .doubleRotation, riseBreaks: true), head.qkRank))
-                series.append((.init(layer: "\(layer.layer).head.\(head.head)", quantity: "vo_rank", symmetry: .doubleRotation, riseBreaks: true), head.voRank))
             }
             sink.record("\(layer.layer)/degree_of_symmetry", layer.degreeOfSymmetry)
         }
@@ -104,7 +109,27 @@ public final class SymmetryTracker {
                 sink.record("\(key)/conserved_drift", ConservedQuantities.drift(from: start, to: now))
             }
         }
-        return state.detector.observe(step: step, loss: loss, values: series)
+        return state.monitor.observe(report, step: step, loss: loss)
+    }
+
+    public var checkpointKey: String? { "tracker" }
+
+    public func trainingWillStart(_ state: TrainingState) {
+        if architecture == nil { architecture = state.architecture }
+        // A resumed run has its starting values and step-0 measurement already.
+        guard state.step == 0 else { return }
+        start(state.learnedParameters)
+        track(state)
+    }
+
+    public func stepDidFinish(_ state: TrainingState) {
+        if isDue(step: state.step, totalSteps: state.totalSteps) { track(state) }
+    }
+
+    private func track(_ state: TrainingState) {
+        let detected = measure(state.parameters, learned: state.learnedParameters, step: state.step, loss: state.batchLoss, sink: state.metrics)
+        events += detected
+        state.metrics.report(detected)
     }
 
     /// The symmetry report of `parameters` at `step`: the measurement taken there, or a new one.
@@ -142,10 +167,16 @@ public final class SymmetryTracker {
         for (name, value) in values { if let value { sink.record("nc/\(name)", value) } }
     }
 
-    func saveState() -> Data { (try? JSONEncoder().encode(state)) ?? Data() }
+    public func savedState() -> Data? {
+        try? JSONFormat.encoder(.compact).encode(SavedState(detector: state.monitor.detector, initialConserved: state.initialConserved))
+    }
 
-    func restoreState(_ data: Data) throws(RunError) {
-        do { state = try JSONDecoder().decode(State.self, from: data) } catch {
+    public func restoreState(_ data: Data) throws(RunError) {
+        do {
+            let saved = try JSONFormat.decoder().decode(SavedState.self, from: data)
+            state.monitor.detector = saved.detector
+            state.initialConserved = saved.initialConserved
+        } catch {
             throw RunError("the checkpoint's tracker state is damaged (\(error)); use --restart")
         }
     }

@@ -18,7 +18,7 @@ struct MirrorProblem {
     init(_ config: RunConfig) throws(RunError) {
         let generator = RandomGenerator(seed: config.seed)
         let split: DataSplit
-        do { split = try config.data.load(using: generator.derived("data")) } catch { throw RunError(error.description) }
+        do { split = try config.data.load(using: generator.derived("data")) } catch { throw RunError(error) }
         guard case .values(let y) = split.train.targets else { throw RunError("the mirror experiments need a regression task") }
         do {
             let model = try Model<Double>(config.model, initializer: config.initializer, generator: generator.derived("init"))

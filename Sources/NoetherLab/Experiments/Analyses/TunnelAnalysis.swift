@@ -36,7 +36,7 @@ struct TunnelAnalysis: ExperimentAnalysis {
         } catch { throw RunError("\(error)") }
         let hidden = Array(report.layers.dropFirst().dropLast())          // without input and logits
         let catalogue: [SymmetrySpec]
-        do { catalogue = try SymmetryCatalogue.infer(run.config.model, loss: run.config.loss ?? .crossEntropy) } catch { throw RunError(error.description) }
+        do { catalogue = try SymmetryCatalogue.infer(run.config.model, loss: run.config.loss ?? .crossEntropy) } catch { throw RunError(error) }
         // Coarser thresholds than the defaults: weight decay merges neurons and lowers ranks only
         // approximately within the run's length.
         let thresholds = SymmetryThresholds(deadRelative: spec.parameter("dead_relative", default: 0.05),

@@ -54,7 +54,7 @@ struct UniversalAlignmentAnalysis: ExperimentAnalysis {
                 result.knn.append(.init(x, try Alignment.mutualKNN(la, lb, k: k)))
                 result.knnBaseline.append(.init(x, max(try Alignment.mutualKNN(la, input, k: k), try Alignment.mutualKNN(lb, input, k: k))))
                 if step == lastStep { result.final = try AlignmentMatrix(ca, cb, k: k) }
-            } catch { throw RunError(error.description) }
+            } catch { throw RunError(error) }
         }
         return result
     }

@@ -1,13 +1,15 @@
 import Foundation
 
 /// Step, loss, rate and ETA on one rewritten terminal line (stderr); silent when stderr is not
-/// a terminal, so piped and logged output stays clean.
-public final class ProgressReporter {
+/// a terminal, so piped and logged output stays clean. As a training callback it follows the
+/// steps and clears its line when training ends (or, on an error, when it is released).
+public final class ProgressReporter: TrainingCallback {
     private let enabled: Bool
     private let label: String
     private var lastDraw = Date.distantPast
     private let start = Date()
     private var startStep = 0
+    private var drawn = false
 
     public init(label: String, enabled: Bool = isatty(STDERR_FILENO) == 1) {
         self.label = label
@@ -21,6 +23,7 @@ public final class ProgressReporter {
         let now = Date()
         guard now.timeIntervalSince(lastDraw) > 0.1 || step == total else { return }
         lastDraw = now
+        drawn = true
         let elapsed = now.timeIntervalSince(start)
         let rate = Double(step - startStep) / max(elapsed, 1e-9)
         let eta = rate > 0 ? Double(total - step) / rate : 0
@@ -32,7 +35,14 @@ public final class ProgressReporter {
     public func finish() {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        drawn = false
     }
+
+    deinit { if drawn { finish() } }
+
+    public func trainingWillStart(_ state: TrainingState) { begin(at: state.step) }
+    public func stepDidEnd(_ state: TrainingState) { update(step: state.step, of: state.totalSteps, loss: state.batchLoss) }
+    public func trainingDidEnd(_ outcome: TrainingOutcome) { finish() }
 
     /// Writes `text` as a line of its own on stderr. On a terminal the progress line is cleared
     /// first (`\r`, erase line), so the text does not run into it; piped or logged stderr
