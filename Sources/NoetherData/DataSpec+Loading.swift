@@ -12,6 +12,7 @@ extension DataSpec {
         if let test { split.test = split.test.prefix(test) }
         if normalize ?? isImageData { split = Self.standardized(split) }
         if let rotationSeed { split = try Self.rotated(split, seed: rotationSeed) }
+        if let labelShuffleSeed { split.train = try Self.shufflingLabels(split.train, seed: labelShuffleSeed) }
         try split.train.validate()
         try split.test.validate()
         guard split.train.featureCount == split.test.featureCount else {
@@ -47,11 +48,11 @@ extension DataSpec {
                 throw DataError("data.teacher_activation '\(teacherActivation ?? "")' is not one of relu, tanh, gelu, sin, identity, leaky_relu")
             }
             let teacher = generator.derived("teacher")
-            let (d, k, o, noise) = (dimension ?? 20, teacherWidth ?? 4, outputs ?? 1, labelNoise ?? 0)
+            let (d, k, o, noise, depth) = (dimension ?? 20, teacherWidth ?? 4, outputs ?? 1, labelNoise ?? 0, teacherDepth ?? 1)
             return DataSplit(
-                train: SyntheticTasks.teacherStudent(count: trainCount, dimension: d, width: k, outputs: o, activation: activation.function(leakySlope: 0.01),
+                train: SyntheticTasks.teacherStudent(count: trainCount, dimension: d, width: k, depth: depth, outputs: o, activation: activation.function(leakySlope: 0.01),
                                                      labelNoise: noise, teacher: teacher, using: &trainStream),
-                test: SyntheticTasks.teacherStudent(count: testCount, dimension: d, width: k, outputs: o, activation: activation.function(leakySlope: 0.01),
+                test: SyntheticTasks.teacherStudent(count: testCount, dimension: d, width: k, depth: depth, outputs: o, activation: activation.function(leakySlope: 0.01),
                                                     labelNoise: 0, teacher: teacher, using: &testStream))
         case .lowRank:
             let values = singularValues ?? [10, 3, 1]
@@ -142,6 +143,19 @@ extension DataSpec {
         result.test.sampleShape = [features]
         result.train.relevantCoordinates = nil
         result.test.relevantCoordinates = nil
+        return result
+    }
+
+    /// The dataset with its class labels permuted across samples by a stream of `seed`.
+    static func shufflingLabels(_ dataset: Dataset, seed: UInt64) throws(DataError) -> Dataset {
+        guard case .classes(let labels, let classes) = dataset.targets else {
+            throw DataError("data.label_shuffle_seed needs class labels; \(dataset.name) has regression targets")
+        }
+        var stream = RandomGenerator(seed: seed)
+        var shuffled = labels
+        stream.shuffle(&shuffled)
+        var result = dataset
+        result.targets = .classes(shuffled, classes: classes)
         return result
     }
 

@@ -36,6 +36,8 @@ public struct DataSpec: Hashable, Sendable, Codable {
     public var monomials: [[Int]]?
     /// Teacher–student: the teacher's hidden width and activation.
     public var teacherWidth: Int?
+    /// Teacher–student: the teacher's number of hidden layers (default 1), each `teacherWidth` wide.
+    public var teacherDepth: Int?
     public var teacherActivation: String?
     /// Additive Gaussian label noise of regression tasks.
     public var labelNoise: Double?
@@ -61,6 +63,9 @@ public struct DataSpec: Hashable, Sendable, Codable {
     /// Multiply every input by a fixed random orthogonal matrix drawn from this seed (the same
     /// data in rotated coordinates).
     public var rotationSeed: UInt64?
+    /// Shuffle the training labels across samples with this seed: the same inputs and label
+    /// frequencies, but a task unrelated to the inputs (random labels; class targets only).
+    public var labelShuffleSeed: UInt64?
     /// Attention teacher: tokens per sample and the rank of the teacher's query–key form.
     public var sequenceLength: Int?
     public var rank: Int?
@@ -77,7 +82,7 @@ public struct DataSpec: Hashable, Sendable, Codable {
     static let fields: [Kind: Set<String>] = [
         .staircase: ["dimension", "degree"],
         .leap: ["dimension", "monomials"],
-        .teacherStudent: ["dimension", "teacherWidth", "teacherActivation", "labelNoise", "outputs"],
+        .teacherStudent: ["dimension", "teacherWidth", "teacherDepth", "teacherActivation", "labelNoise", "outputs"],
         .lowRank: ["dimension", "singularValues", "outputs", "labelNoise"],
         .gaussianMixture: ["dimension", "classes", "separation"],
         .fashionMNIST: ["dir"], .mnist: ["dir"], .cifar10: ["dir"],
@@ -97,6 +102,7 @@ public struct DataSpec: Hashable, Sendable, Codable {
         if degree != nil { names.append("degree") }
         if monomials != nil { names.append("monomials") }
         if teacherWidth != nil { names.append("teacherWidth") }
+        if teacherDepth != nil { names.append("teacherDepth") }
         if teacherActivation != nil { names.append("teacherActivation") }
         if labelNoise != nil { names.append("labelNoise") }
         if singularValues != nil { names.append("singularValues") }
@@ -125,7 +131,7 @@ public struct DataSpec: Hashable, Sendable, Codable {
                 + (allowed.isEmpty ? "" : "; it accepts \(allowed.sorted().map(Self.snakeCase).joined(separator: ", "))"))
         }
         for (name, value) in [("train", train), ("test", test), ("dimension", dimension), ("degree", degree),
-                              ("teacher_width", teacherWidth), ("outputs", outputs), ("classes", classes),
+                              ("teacher_width", teacherWidth), ("teacher_depth", teacherDepth), ("outputs", outputs), ("classes", classes),
                               ("sequence_length", sequenceLength), ("rank", rank), ("modulus", modulus), ("vocabulary", vocabulary)] {
             if let value, value <= 0 { throw DataError("data.\(name) must be positive, got \(value)") }
         }

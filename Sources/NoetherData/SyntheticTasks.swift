@@ -32,14 +32,21 @@ public enum SyntheticTasks {
     }
 
     /// Gaussian inputs x ~ N(0, I_d) labelled by a random two-layer teacher
-    /// y = Σⱼ aⱼ σ(wⱼ·x) (wⱼ ~ N(0, I/d), aⱼ ~ N(0, 1/k)), plus optional label noise.
-    public static func teacherStudent(count: Int, dimension: Int, width: Int, outputs: Int, activation: UnaryFunction,
+    /// y = Σⱼ aⱼ σ(wⱼ·x) (wⱼ ~ N(0, I/d), aⱼ ~ N(0, 1/k)), plus optional label noise. A teacher
+    /// of `depth` > 1 applies depth − 1 further k × k layers σ(V h) (V ~ N(0, 2/k)) before a.
+    public static func teacherStudent(count: Int, dimension: Int, width: Int, depth: Int = 1, outputs: Int, activation: UnaryFunction,
                                       labelNoise: Double, teacher: RandomGenerator, using generator: inout RandomGenerator) -> Dataset {
         var teacherStream = teacher
         let w = Tensor<Float>.normal([width, dimension], standardDeviation: 1 / Double(dimension).squareRoot(), using: &teacherStream)
         let a = Tensor<Float>.normal([outputs, width], standardDeviation: 1 / Double(width).squareRoot(), using: &teacherStream)
+        // Deeper teachers draw their further layers after `a`, so depth 1 keeps its draws.
+        let further = (1..<max(depth, 1)).map { _ in
+            Tensor<Float>.normal([width, width], standardDeviation: (2 / Double(width)).squareRoot(), using: &teacherStream)
+        }
         let x = Tensor<Float>.normal([count, dimension], using: &generator)
-        var y = x.matmul(w, transposeOther: true).map(activation).matmul(a, transposeOther: true)
+        var h = x.matmul(w, transposeOther: true).map(activation)
+        for layer in further { h = h.matmul(layer, transposeOther: true).map(activation) }
+        var y = h.matmul(a, transposeOther: true)
         if labelNoise > 0 { y += Tensor.normal(y.shape, standardDeviation: labelNoise, using: &generator) }
         return Dataset(name: "teacher_student", inputs: x, targets: .values(y))
     }

@@ -19,6 +19,38 @@ struct SyntheticTaskTests {
         #expect(throws: Never.self) { try spec.load(using: RandomGenerator(seed: 1)) }
     }
 
+    @Test func shuffledLabelsKeepInputsAndLabelCountsButNotTheTask() throws {
+        var spec = DataSpec(kind: .gaussianMixture)
+        (spec.dimension, spec.classes, spec.train, spec.test) = (5, 4, 400, 100)
+        let plain = try spec.load(using: RandomGenerator(seed: 3))
+        spec.labelShuffleSeed = 11
+        let shuffled = try spec.load(using: RandomGenerator(seed: 3))
+        guard case .classes(let a, 4) = plain.train.targets, case .classes(let b, 4) = shuffled.train.targets else {
+            Issue.record("expected class labels"); return
+        }
+        #expect(shuffled.train.inputs == plain.train.inputs && shuffled.test.targets == plain.test.targets)
+        #expect(a.sorted() == b.sorted(), "the same label counts")
+        #expect(zip(a, b).count { $0 != $1 } > 200, "most labels moved: a different task")
+        #expect(try spec.load(using: RandomGenerator(seed: 3)).train.targets == shuffled.train.targets, "seeded")
+        // Regression targets have no labels to shuffle: refused.
+        var regression = DataSpec(kind: .teacherStudent)
+        (regression.train, regression.test, regression.labelShuffleSeed) = (10, 10, 1)
+        #expect(throws: DataError.self) { try regression.load(using: RandomGenerator(seed: 1)) }
+    }
+
+    @Test func deeperTeachersKeepTheOneLayerTeachersDrawsAtDepthOne() throws {
+        var spec = DataSpec(kind: .teacherStudent)
+        (spec.dimension, spec.teacherWidth, spec.train, spec.test) = (6, 4, 200, 50)
+        let shallow = try spec.load(using: RandomGenerator(seed: 5))
+        spec.teacherDepth = 1
+        #expect(try spec.load(using: RandomGenerator(seed: 5)).train.targets == shallow.train.targets)
+        spec.teacherDepth = 3
+        let deep = try spec.load(using: RandomGenerator(seed: 5))
+        #expect(deep.train.inputs == shallow.train.inputs && deep.train.targets != shallow.train.targets)
+        spec.teacherDepth = 0
+        #expect(throws: DataError.self) { try spec.load(using: RandomGenerator(seed: 5)) }
+    }
+
     @Test func staircaseTargetIsTheSumOfItsMonomials() throws {
         var spec = DataSpec(kind: .staircase)
         (spec.dimension, spec.degree, spec.train, spec.test) = (10, 3, 200, 50)

@@ -83,7 +83,8 @@ struct ExperimentTests {
         let planned = try runner.plan().filter { $0.control == nil }
         for seed in spec.seeds(quick: true, shift: 7) {
             let seeds = planned.filter { $0.seed == seed }.map(\.trial.config.seed)
-            #expect(Set(seeds).count == 2 && seeds.contains(seed))
+            // Three networks (MLP A, MLP B, the CNN), three distinct seeds.
+            #expect(seeds.count == 3 && Set(seeds).count == 3 && seeds.contains(seed))
         }
     }
 

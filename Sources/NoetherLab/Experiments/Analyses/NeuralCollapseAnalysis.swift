@@ -4,8 +4,11 @@ import NoetherRepresent
 import NoetherTensor
 
 /// E6: neural collapse needs the permutation symmetry: the vanilla classifier's last hidden layer
-/// collapses, while syre (init-matched) collapses less at the same fit.
+/// collapses, while syre (init-matched) collapses less at the same fit — for the MLP and, where the
+/// form runs it, for the CNN pair (`cnn-vanilla`, `cnn-syre`).
 struct NeuralCollapseAnalysis: ExperimentAnalysis {
+    let cache = DataCache()
+
     func evaluate(_ context: SeedContext) throws(RunError) -> SeedEvaluation {
         let spec = context.spec
         guard let vanilla = context.run("vanilla"), let syre = context.run("syre") else { throw RunError("E6 needs a vanilla and a syre arm") }
@@ -25,18 +28,28 @@ struct NeuralCollapseAnalysis: ExperimentAnalysis {
             evidence["\(run.label): block contrast (within − between class correlation)"] = .number(contrast)
             contrasts.append(("\(run.label): block contrast", contrast))
         }
-        let v = vanilla.series("nc/nc1")
-        let collapsed = (v.last?.y ?? .infinity) < 0.5 * (v.first?.y ?? 0)
         let factor = spec.parameter("factor", default: 2)
-        func ratio(_ run: ExperimentRun) -> Double { (run.last("nc/nc1") ?? .nan) / (vanilla.last("nc/nc1") ?? .nan) }
-        effects.append(("vanilla NC1 last / first", (v.last?.y ?? .nan) / (v.first?.y ?? .nan)))
-        effects.append(("NC1 syre / vanilla at the end", ratio(syre)))
-        if let penultimate = context.run("syre-penultimate") { effects.append(("NC1 syre on the penultimate layer / vanilla at the end", ratio(penultimate))) }
-        effects += contrasts
         var failures: [String] = []
-        if !collapsed { failures.append("vanilla NC1 does not fall below half its first value") }
-        if !(ratio(syre) >= factor) { failures.append("syre's NC1 is \(shortNumber(ratio(syre))) × vanilla's (< \(shortNumber(factor)))") }
-        let (verdict, reason) = SeedEvaluation.decide(failures.isEmpty, unfit: FitCheck.unfit([vanilla, syre], in: context), failing: failures.joined(separator: "; "))
+        var unfit: [ExperimentRun] = [vanilla, syre]
+        var pairs = [(prefix: "", vanilla: vanilla, syre: syre)]
+        if let cnnVanilla = context.run("cnn-vanilla"), let cnnSyre = context.run("cnn-syre") {
+            pairs.append(("CNN: ", cnnVanilla, cnnSyre))
+            unfit += [cnnVanilla, cnnSyre]
+        }
+        for (prefix, vanilla, syre) in pairs {
+            let v = vanilla.series("nc/nc1")
+            let collapsed = (v.last?.y ?? .infinity) < 0.5 * (v.first?.y ?? 0)
+            let ratio = (syre.last("nc/nc1") ?? .nan) / (vanilla.last("nc/nc1") ?? .nan)
+            effects.append(("\(prefix)vanilla NC1 last / first", (v.last?.y ?? .nan) / (v.first?.y ?? .nan)))
+            effects.append(("\(prefix)NC1 syre / vanilla at the end", ratio))
+            if prefix.isEmpty, let penultimate = context.run("syre-penultimate") {
+                effects.append(("NC1 syre on the penultimate layer / vanilla at the end", (penultimate.last("nc/nc1") ?? .nan) / (vanilla.last("nc/nc1") ?? .nan)))
+            }
+            if !collapsed { failures.append("\(prefix)vanilla NC1 does not fall below half its first value") }
+            if !(ratio >= factor) { failures.append("\(prefix)syre's NC1 is \(shortNumber(ratio)) × vanilla's (< \(shortNumber(factor)))") }
+        }
+        effects += contrasts
+        let (verdict, reason) = SeedEvaluation.decide(failures.isEmpty, unfit: FitCheck.unfit(unfit, in: context), failing: failures.joined(separator: "; "))
         return SeedEvaluation(verdict: verdict, reason: reason, evidence: evidence, effects: effects)
     }
 
@@ -58,7 +71,7 @@ struct NeuralCollapseAnalysis: ExperimentAnalysis {
     }
 
     func penultimateRank(_ run: ExperimentRun) throws(RunError) -> Double {
-        let split = try run.data()
+        let split = try cache.data(of: run)
         let n = min(run.config.track.neuralCollapse > 0 ? run.config.track.neuralCollapse : 1000, split.train.count)
         let features = try penultimate(run, inputs: split.train.inputs.slice(alongAxis: 0, 0..<n))
         do { return Double(try RepresentationRank(features).rank(threshold: 1e-2)) } catch { throw RunError("\(error)") }
@@ -67,7 +80,7 @@ struct NeuralCollapseAnalysis: ExperimentAnalysis {
     /// Pearson correlations between the last hidden representations of `perClass` training
     /// samples of each class, ordered by class (the paper's Figure 5), and their classes.
     func correlations(_ run: ExperimentRun, perClass: Int) throws(RunError) -> ([[Double]], [Int]) {
-        let split = try run.data()
+        let split = try cache.data(of: run)
         let all = labels(split.train)
         let classes = (all.max() ?? 0) + 1
         var chosen: [Int] = []

@@ -67,9 +67,21 @@ struct WeightDecayRestorationAnalysis: ExperimentAnalysis {
                 effects.append(("\(variant): rank at the largest γ minus at the smallest", RestorationReading.last(high, "rank") - RestorationReading.last(low, "rank")))
             }
         }
+        // Theory's number on the factorisation (reported, not part of the criterion).
+        var predictions: [(name: String, predicted: Double, observed: Double)] = []
+        let factorization = RestorationReading.arms(context.runs, "factorization", by: Self.gamma)
+        if context.control == nil, factorization.count >= 2, let first = factorization.first, let largest = factorization.last.map({ Self.gamma($0.config) }) {
+            let fraction = spec.parameter("learned_fraction", default: 0.1)
+            let observed = FactorizationOnset.observed(factorization, gamma: Self.gamma, fraction: fraction) ?? .nan
+            let (gammaC, lambdaAtZero) = try FactorizationOnset.predicted(first.config, largest: largest, convergeSteps: Int(spec.parameter("converge_steps", default: 3000)))
+            evidence["factorization: second singular value of the end-to-end map / the teacher's"] = .array(factorization.map { .number(FactorizationOnset.secondDirection($0)) })
+            evidence["factorization: λ_O of the rank-1 state at γ = 0"] = .number(lambdaAtZero)
+            predictions.append(("factorization: γ_c of the rank-1 state", gammaC ?? .nan, observed))
+            effects.append(("factorization: observed / predicted γ_c", observed / (gammaC ?? .nan)))
+        }
         let (verdict, reason) = SeedEvaluation.decide(failures.isEmpty, unfit: FitCheck.unfit([weakest] + [syreAt].compactMap { $0 }, in: context),
                                                       failing: failures.joined(separator: "; "))
-        return SeedEvaluation(verdict: verdict, reason: reason, evidence: evidence, effects: effects)
+        return SeedEvaluation(verdict: verdict, reason: reason, evidence: evidence, effects: effects, predictions: predictions)
     }
 
     func figures(_ study: ExperimentStudy) throws(RunError) -> [Figure] {

@@ -14,7 +14,10 @@ struct TunnelAnalysis: ExperimentAnalysis {
     }
 
     /// Profiles computed for the verdicts, reused by the figures (keyed by run directory).
-    final class Memo { var profiles: [String: Profile] = [:] }
+    final class Memo {
+        var profiles: [String: Profile] = [:]
+        let data = DataCache()
+    }
     let memo = Memo()
 
     func profile(_ run: ExperimentRun, spec: ExperimentSpec) throws(RunError) -> Profile {
@@ -25,7 +28,7 @@ struct TunnelAnalysis: ExperimentAnalysis {
     }
 
     func computeProfile(_ run: ExperimentRun, spec: ExperimentSpec) throws(RunError) -> Profile {
-        let split = try run.data()
+        let split = try memo.data.data(of: run)
         let n = min(Int(spec.parameter("probe_samples", default: 1000)), split.train.count, split.test.count)
         let tau = spec.parameter("rank_threshold", default: 1e-2)
         let report: LayerwiseReport
@@ -42,7 +45,8 @@ struct TunnelAnalysis: ExperimentAnalysis {
         let thresholds = SymmetryThresholds(deadRelative: spec.parameter("dead_relative", default: 0.05),
                                             distinctTolerance: spec.parameter("distinct_tolerance", default: 0.2),
                                             rankRelative: spec.parameter("weight_rank_relative", default: 0.05))
-        let symmetry = SymmetryAnalysis.analyze(run.result.parameters, catalogue: catalogue, thresholds: thresholds)
+        // Weight-level symmetry of the learned θ (a syre run's saved θ + θ₀ minus θ₀, rule 8).
+        let symmetry = SymmetryAnalysis.analyze(try run.learnedParameters(), catalogue: catalogue, thresholds: thresholds)
         return Profile(ranks: hidden.map { Double($0.ranks["\(tau)"] ?? $0.rank) }, breaking: symmetry.layers.map(\.degreeOfSymmetryBreaking),
                        probes: report.layers.dropFirst().map { $0.probeAccuracy ?? .nan })
     }

@@ -3,15 +3,19 @@ import NoetherNN
 import NoetherRepresent
 import NoetherTensor
 
-/// E8: independently trained networks — different seeds and widths, one seeing the inputs in
-/// rotated coordinates — learn aligned representations: by linear CKA and mutual k-NN their last
-/// hidden layers end above the input baseline, and CKA has risen since initialisation.
+/// E8: independently trained networks — different seeds, widths, depths and architectures, one
+/// MLP seeing the inputs in rotated coordinates — learn aligned representations: for each pair
+/// (the first arm with every other arm), by linear CKA and mutual k-NN their last hidden layers
+/// end above the input baseline, and CKA has risen since initialisation.
 struct UniversalAlignmentAnalysis: ExperimentAnalysis {
-    /// Trajectories computed for the verdicts, reused by the figures (keyed by A's run directory).
-    final class Memo { var trajectories: [String: Trajectory] = [:] }
+    /// Trajectories computed for the verdicts, reused by the figures (keyed by the pair's run directories).
+    final class Memo {
+        var trajectories: [String: Trajectory] = [:]
+        let data = DataCache()
+    }
     let memo = Memo()
 
-    /// Alignment of A's and B's last hidden layers at every common snapshot.
+    /// Alignment of two networks' last hidden layers at every common snapshot.
     struct Trajectory {
         var cka: [LineChart.Point] = []
         var ckaBaseline: [LineChart.Point] = []
@@ -20,20 +24,28 @@ struct UniversalAlignmentAnalysis: ExperimentAnalysis {
         var final: AlignmentMatrix?
     }
 
-    func trajectory(_ context: SeedContext) throws(RunError) -> Trajectory {
-        guard context.runs.count >= 2 else { throw RunError("E8 needs two networks") }
-        if let known = memo.trajectories[context.runs[0].directory] { return known }
-        let computed = try computeTrajectory(context)
-        memo.trajectories[context.runs[0].directory] = computed
+    /// The pairs of a seed: the first arm with each other arm.
+    static func pairs(_ context: SeedContext) -> [(ExperimentRun, ExperimentRun)] {
+        guard let first = context.runs.first else { return [] }
+        return context.runs.dropFirst().map { (first, $0) }
+    }
+
+    /// The short name of a pair in effects and evidence ("A vs B (rotated inputs)").
+    static func pairName(_ a: ExperimentRun, _ b: ExperimentRun) -> String { "\(a.label) vs \(b.label)" }
+
+    func trajectory(_ a: ExperimentRun, _ b: ExperimentRun, spec: ExperimentSpec) throws(RunError) -> Trajectory {
+        let key = a.directory + "|" + b.directory
+        if let known = memo.trajectories[key] { return known }
+        let computed = try computeTrajectory(a, b, spec: spec)
+        memo.trajectories[key] = computed
         return computed
     }
 
-    func computeTrajectory(_ context: SeedContext) throws(RunError) -> Trajectory {
-        let (a, b) = (context.runs[0], context.runs[1])
-        let n = Int(context.spec.parameter("probe_samples", default: 1000))
-        let k = Int(context.spec.parameter("k", default: 10))
-        let (dataA, dataB) = (try a.data(), try b.data())
-        let count = min(n, dataA.test.count)
+    func computeTrajectory(_ a: ExperimentRun, _ b: ExperimentRun, spec: ExperimentSpec) throws(RunError) -> Trajectory {
+        let n = Int(spec.parameter("probe_samples", default: 1000))
+        let k = Int(spec.parameter("k", default: 10))
+        let (dataA, dataB) = (try memo.data.data(of: a), try memo.data.data(of: b))
+        let count = min(n, dataA.test.count, dataB.test.count)
         let (xA, xB) = (dataA.test.inputs.slice(alongAxis: 0, 0..<count), dataB.test.inputs.slice(alongAxis: 0, 0..<count))
         let input = Tensor<Double>(xA)
         var result = Trajectory()
@@ -60,47 +72,67 @@ struct UniversalAlignmentAnalysis: ExperimentAnalysis {
     }
 
     func evaluate(_ context: SeedContext) throws(RunError) -> SeedEvaluation {
-        let t = try trajectory(context)
-        guard let cka = t.cka.last?.y, let ckaBase = t.ckaBaseline.last?.y, let knn = t.knn.last?.y, let knnBase = t.knnBaseline.last?.y,
-              let initial = t.cka.first?.y else { throw RunError("E8 has no alignment measurements") }
+        let pairs = Self.pairs(context)
+        guard !pairs.isEmpty else { throw RunError("E8 needs at least two networks") }
         var evidence: [String: JSONValue] = [
-            "linear CKA of the last hidden layers during training": .array(t.cka.map { .number($0.y) }),
-            "mutual k-NN of the last hidden layers during training": .array(t.knn.map { .number($0.y) }),
             "final test accuracy": .array(context.runs.map { .number($0.last("test_accuracy") ?? .nan) }),
+            "final train accuracy": .array(context.runs.map { .number($0.last("train_accuracy") ?? .nan) }),
         ]
-        if let matrix = t.final { evidence["cross-layer CKA matrix (A rows × B columns)"] = .array(matrix.linearCKA.map { .array($0.map { .number($0) }) }) }
+        var effects: [(name: String, value: Double)] = []
         var failures: [String] = []
-        if !(cka > ckaBase) { failures.append("final CKA \(shortNumber(cka)) ≤ input baseline \(shortNumber(ckaBase))") }
-        if !(knn > knnBase) { failures.append("final mutual k-NN \(shortNumber(knn)) ≤ input baseline \(shortNumber(knnBase))") }
-        if !(cka > initial) { failures.append("CKA did not rise from initialisation (\(shortNumber(initial)) → \(shortNumber(cka)))") }
+        for (a, b) in pairs {
+            let t = try trajectory(a, b, spec: context.spec)
+            let pair = Self.pairName(a, b)
+            guard let cka = t.cka.last?.y, let ckaBase = t.ckaBaseline.last?.y, let knn = t.knn.last?.y, let knnBase = t.knnBaseline.last?.y,
+                  let initial = t.cka.first?.y else { throw RunError("E8 has no alignment measurements for \(pair)") }
+            evidence["\(pair): linear CKA of the last hidden layers during training"] = .array(t.cka.map { .number($0.y) })
+            evidence["\(pair): mutual k-NN of the last hidden layers during training"] = .array(t.knn.map { .number($0.y) })
+            if let matrix = t.final { evidence["\(pair): cross-layer CKA matrix (rows × columns)"] = .array(matrix.linearCKA.map { .array($0.map { .number($0) }) }) }
+            if !(cka > ckaBase) { failures.append("\(pair): final CKA \(shortNumber(cka)) ≤ input baseline \(shortNumber(ckaBase))") }
+            if !(knn > knnBase) { failures.append("\(pair): final mutual k-NN \(shortNumber(knn)) ≤ input baseline \(shortNumber(knnBase))") }
+            if !(cka > initial) { failures.append("\(pair): CKA did not rise from initialisation (\(shortNumber(initial)) → \(shortNumber(cka)))") }
+            effects += [
+                ("\(pair): final linear CKA − input baseline", cka - ckaBase),
+                ("\(pair): final mutual k-NN − input baseline", knn - knnBase),
+                ("\(pair): rise of linear CKA since initialisation", cka - initial),
+                ("\(pair): final linear CKA", cka),
+                ("\(pair): final mutual k-NN", knn),
+            ]
+        }
         let (verdict, reason) = SeedEvaluation.decide(failures.isEmpty, unfit: FitCheck.unfit(context.runs, in: context), failing: failures.joined(separator: "; "))
-        return SeedEvaluation(verdict: verdict, reason: reason, evidence: evidence, effects: [
-            ("final linear CKA − input baseline", cka - ckaBase),
-            ("final mutual k-NN − input baseline", knn - knnBase),
-            ("rise of linear CKA since initialisation", cka - initial),
-            ("final linear CKA", cka),
-            ("final mutual k-NN", knn),
-        ])
+        return SeedEvaluation(verdict: verdict, reason: reason, evidence: evidence, effects: effects)
     }
 
     func figures(_ study: ExperimentStudy) throws(RunError) -> [Figure] {
-        let main = try study.main.map { (context: SeedContext) throws(RunError) in try trajectory(context) }
-        var series = [SeedBands.series("CKA, A vs B", color: 0, main.map(\.cka)),
-                      SeedBands.series("CKA input baseline", color: 0, dashed: true, main.map(\.ckaBaseline)),
-                      SeedBands.series("mutual k-NN, A vs B", color: 1, main.map(\.knn)),
-                      SeedBands.series("mutual k-NN input baseline", color: 1, dashed: true, main.map(\.knnBaseline))]
-        for (index, control) in study.controls.enumerated() {
-            let controlTrajectories = try control.seeds.map { (context: SeedContext) throws(RunError) in try trajectory(context) }
-            series.append(SeedBands.series("CKA, control \(control.control.name)", color: 4 + index, controlTrajectories.map(\.cka)))
-        }
-        var figures: [Figure] = [.lines(LineChart(title: "Alignment of the two networks' last hidden layers", xLabel: "training step", yLabel: "similarity",
-                                                  series: series, caption: "Mean over \(study.main.count) seeds with 95% bands; dashed: the larger similarity of either network with the raw inputs."))]
-        if let matrix = main.first?.final {
-            figures.append(.heatmaps([
-                Heatmap(title: "Linear CKA, layers of A × layers of B", rowLabels: matrix.layersA, columnLabels: matrix.layersB,
-                        values: matrix.linearCKA, low: 0, high: 1, caption: "After training, seed \(study.main.first?.seed ?? 0)."),
-                Heatmap(title: "Mutual k-NN", rowLabels: matrix.layersA, columnLabels: matrix.layersB, values: matrix.mutualKNN, low: 0, high: 1, caption: ""),
-            ]))
+        guard let first = study.main.first else { return [] }
+        var figures: [Figure] = []
+        for (pairIndex, (a0, b0)) in Self.pairs(first).enumerated() {
+            let pair = Self.pairName(a0, b0)
+            func trajectories(_ seeds: [SeedContext]) throws(RunError) -> [Trajectory] {
+                var result: [Trajectory] = []
+                for context in seeds {
+                    let pairs = Self.pairs(context)
+                    if pairIndex < pairs.count { result.append(try trajectory(pairs[pairIndex].0, pairs[pairIndex].1, spec: study.spec)) }
+                }
+                return result
+            }
+            let main = try trajectories(study.main)
+            var series = [SeedBands.series("CKA, \(pair)", color: 0, main.map(\.cka)),
+                          SeedBands.series("CKA input baseline", color: 0, dashed: true, main.map(\.ckaBaseline)),
+                          SeedBands.series("mutual k-NN, \(pair)", color: 1, main.map(\.knn)),
+                          SeedBands.series("mutual k-NN input baseline", color: 1, dashed: true, main.map(\.knnBaseline))]
+            for (index, control) in study.controls.enumerated() {
+                series.append(SeedBands.series("CKA, control \(control.control.name)", color: 4 + index, try trajectories(control.seeds).map(\.cka)))
+            }
+            figures.append(.lines(LineChart(title: "Alignment of the last hidden layers, \(pair)", xLabel: "training step", yLabel: "similarity", series: series,
+                                            caption: "Mean over \(main.count) seeds with 95% bands; dashed: the larger similarity of either network with the raw inputs.")))
+            if let matrix = main.first?.final {
+                figures.append(.heatmaps([
+                    Heatmap(title: "Linear CKA, layers of \(a0.label) × layers of \(b0.label)", rowLabels: matrix.layersA, columnLabels: matrix.layersB,
+                            values: matrix.linearCKA, low: 0, high: 1, caption: "After training, seed \(first.seed)."),
+                    Heatmap(title: "Mutual k-NN", rowLabels: matrix.layersA, columnLabels: matrix.layersB, values: matrix.mutualKNN, low: 0, high: 1, caption: ""),
+                ]))
+            }
         }
         return figures
     }
