@@ -102,3 +102,14 @@ let package = Package(
         .testTarget(name: "NoetherCLITests", dependencies: ["NoetherCLI"]),
     ]
 )
+
+// Fuzz targets, one executable per parser (Fuzz/README.md). They exist only when NOETHER_FUZZ=1,
+// so `swift build` and `swift test` never build them; scripts/fuzz.sh builds them with
+// `-sanitize=fuzzer,address` and runs them.
+if Context.environment["NOETHER_FUZZ"] == "1" {
+    let parsers = ["safetensors", "safetensorsIndex", "npy", "npz", "idx", "csv", "config", "tensorBoard"]
+    package.targets += [
+        .target(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"),
+        .target(name: "NoetherFuzzing", dependencies: ["CFuzzerDriver", "NoetherIO", "NoetherTensor", "NoetherLab"], path: "Fuzz/NoetherFuzzing"),
+    ] + parsers.map { .executableTarget(name: "fuzz-\($0)", dependencies: ["NoetherFuzzing"], path: "Fuzz/Targets/\($0)") }
+}

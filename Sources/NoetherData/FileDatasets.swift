@@ -27,8 +27,12 @@ public enum FileDatasets {
                 }
                 let (n, h, w) = (images.shape[0], images.shape[1], images.shape[2])
                 let pixels: Tensor<Float> = images.tensor(scale: 1.0 / 255)
+                let classes = try labels.integers(path: labelsPath)
+                if let bad = classes.firstIndex(where: { !(0..<10).contains($0) }) {
+                    throw DataError("\(labelsPath): label \(bad) is \(classes[bad]); \(name) labels are classes 0–9")
+                }
                 return Dataset(name: name, inputs: pixels.reshaped([n, h * w]),
-                               targets: .classes(labels.integers().map { Int32(clamping: $0) }, classes: 10), sampleShape: [1, h, w])
+                               targets: .classes(classes.map { Int32($0) }, classes: 10), sampleShape: [1, h, w])
             } catch let error as FileFormatError {
                 throw DataError(error.description)
             } catch let error as DataError {

@@ -49,6 +49,14 @@ public struct ByteReader {
     public mutating func uint64LittleEndian() throws(FileFormatError) -> UInt64 {
         try read(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
     }
+
+    /// A 64-bit little-endian size or offset, which must fit in `Int` (a value ≥ 2⁶³ cannot
+    /// describe anything in a file).
+    public mutating func size64LittleEndian(_ what: String) throws(FileFormatError) -> Int {
+        let value = try uint64LittleEndian()
+        guard let size = Int(exactly: value) else { throw error("\(what) \(value) is too large for any file") }
+        return size
+    }
 }
 
 extension FileFormatError {

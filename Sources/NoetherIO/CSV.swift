@@ -1,7 +1,8 @@
 import Foundation
 
 /// A numeric table read from a CSV file: comma-separated numbers, one sample per line, with an
-/// optional header line (detected when its fields are not all numbers). Quoted fields are not
+/// optional header line (detected when its fields are not all numbers). Every value must be a
+/// finite number (`nan`, `inf` are refused). Quoted fields are not
 /// supported: export plain numbers (e.g. pandas' `to_csv(index=False)`).
 public struct NumericTable {
     public let header: [String]?
@@ -39,6 +40,10 @@ public struct NumericTable {
             for (index, value) in numbers.enumerated() {
                 guard let value else {
                     throw FileFormatError.corrupt(path, "CSV", "line \(number + 1), column \(index + 1): '\(fields[index])' is not a number")
+                }
+                // `nan` and `inf` parse as numbers but would train on NaN: refused here.
+                guard value.isFinite else {
+                    throw FileFormatError.corrupt(path, "CSV", "line \(number + 1), column \(index + 1): '\(fields[index])' is not a finite number")
                 }
                 values.append(value)
             }

@@ -22,13 +22,35 @@ public struct IDXArray {
 
     /// Reads an IDX file, decompressing it first if it is gzip-compressed.
     public init(contentsOf path: String, hint: String? = nil) throws(FileFormatError) {
-        var bytes = try FileFormatError.readFile(path, hint: hint)
-        if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, path: path) }
+        try self.init(fileBytes: try FileFormatError.readFile(path, hint: hint), path: path)
+    }
+
+    /// Parses the bytes of an IDX file, compressed or not.
+    public init(fileBytes: [UInt8], path: String) throws(FileFormatError) {
+        var bytes = fileBytes
+        if Gzip.isCompressed(bytes) {
+            // The header says how large the content is: inflate no more than that, so a small
+            // file cannot expand into gigabytes before the size check.
+            let header = try Gzip.prefix(bytes, count: 4 + 4 * 255, path: path)
+            let declared = try Self.declaredSize(header, path: path)
+            bytes = try Gzip.decompress(bytes, expectedSize: declared, limit: declared, path: path)
+        }
         try self.init(bytes: bytes, path: path)
     }
 
-    public init(bytes: [UInt8], path: String) throws(FileFormatError) {
+    /// The total size (header and data) that an IDX header declares.
+    static func declaredSize(_ bytes: [UInt8], path: String) throws(FileFormatError) -> Int {
         var reader = ByteReader(bytes, path: path, format: "IDX")
+        let (type, shape) = try header(&reader)
+        guard let dataSize = CheckedSize.bytes(shape, elementSize: type.size),
+              let total = CheckedSize.sum(dataSize, reader.offset) else {
+            throw reader.error("shape \(CheckedSize.describe(shape)) is larger than any file can hold")
+        }
+        return total
+    }
+
+    /// Reads the magic number and the extents.
+    static func header(_ reader: inout ByteReader) throws(FileFormatError) -> (ElementType, [Int]) {
         let magic = try reader.read(4)
         guard magic[magic.startIndex] == 0, magic[magic.startIndex + 1] == 0 else {
             throw reader.error("the magic number does not start with two zero bytes")
@@ -37,16 +59,19 @@ public struct IDXArray {
             throw reader.error("unknown element type code 0x\(String(magic[magic.startIndex + 2], radix: 16))")
         }
         let rank = Int(magic[magic.startIndex + 3])
-        guard rank >= 1 else { throw reader.error("rank 0") }
+        guard rank >= 1, rank <= Shape.maxRank else {
+            throw reader.error("rank \(rank); IDX arrays of rank 1 to \(Shape.maxRank) are supported")
+        }
         var shape: [Int] = []
         for _ in 0..<rank { shape.append(Int(try reader.uint32BigEndian())) }
-        let (count, overflow) = shape.reduce((1, false)) { acc, d in
-            let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-            return (p, acc.1 || o)
-        }
-        let expected = count.multipliedReportingOverflow(by: type.size)
-        guard !overflow, !expected.overflow, expected.partialValue == reader.remaining else {
-            throw reader.error("shape \(shape) needs \(count) elements but the file holds \(reader.remaining) bytes of data")
+        return (type, shape)
+    }
+
+    public init(bytes: [UInt8], path: String) throws(FileFormatError) {
+        var reader = ByteReader(bytes, path: path, format: "IDX")
+        let (type, shape) = try Self.header(&reader)
+        guard let expected = CheckedSize.bytes(shape, elementSize: type.size), expected == reader.remaining else {
+            throw reader.error("shape \(CheckedSize.describe(shape)) of \(type.size)-byte elements does not match the \(reader.remaining) bytes of data the file holds")
         }
         self.shape = shape
         elementType = type
@@ -54,7 +79,7 @@ public struct IDXArray {
     }
 
     /// The number of elements.
-    public var count: Int { shape.reduce(1, *) }
+    public var count: Int { CheckedSize.product(shape) ?? 0 }
 
     /// The elements as floating-point values, multiplied by `scale` (e.g. 1/255 for pixels).
     public func tensor<Scalar: TensorScalar>(scale: Double = 1) -> Tensor<Scalar> {
@@ -67,9 +92,19 @@ public struct IDXArray {
         return result
     }
 
-    /// The elements as integers (for labels).
-    public func integers() -> [Int] {
-        payload.withUnsafeBufferPointer { p in (0..<count).map { Int(value(at: $0, p)) } }
+    /// The elements as integers (for labels). A floating-point element that is not a whole
+    /// number of at most 2³¹ in magnitude (NaN, infinity, 1.5, 1e19) is refused: it names no class.
+    public func integers(path: String) throws(FileFormatError) -> [Int] {
+        var result: [Int] = []
+        result.reserveCapacity(count)
+        for i in 0..<count {
+            let value = payload.withUnsafeBufferPointer { self.value(at: i, $0) }
+            guard value.isFinite, value.rounded() == value, abs(value) <= 2_147_483_648 else {
+                throw FileFormatError.corrupt(path, "IDX", "element \(i) is \(value), not a whole number (labels must be class indices)")
+            }
+            result.append(Int(value))
+        }
+        return result
     }
 
     @inline(__always)

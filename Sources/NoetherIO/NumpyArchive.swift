@@ -29,62 +29,29 @@ public struct NumpyArchive {
         try reader.skip(4)
         var directoryOffset = Int(try reader.uint32LittleEndian())
         if entryCount == 0xFFFF || directoryOffset == 0xFFFF_FFFF {
-            // zip64: the locator precedes the end record and points at the zip64 end record.
+            // zip64: the locator precedes the end record and points at the zip64 end record:
+            // signature, record size (8), versions (2 + 2), disk numbers (4 + 4), entries on
+            // this disk (8), entries in total (8), directory size (8), directory offset (8).
             try reader.seek(to: end - 20)
             guard try reader.uint32LittleEndian() == 0x0706_4B50 else { throw reader.error("missing zip64 locator") }
             try reader.skip(4)
-            try reader.seek(to: Int(try reader.uint64LittleEndian()))
+            try reader.seek(to: try reader.size64LittleEndian("the zip64 end record offset"))
             guard try reader.uint32LittleEndian() == 0x0606_4B50 else { throw reader.error("missing zip64 end record") }
-            try reader.skip(20)
-            entryCount = Int(try reader.uint64LittleEndian())
+            try reader.skip(28)
+            entryCount = try reader.size64LittleEndian("the zip64 entry count")
             try reader.skip(8)
-            directoryOffset = Int(try reader.uint64LittleEndian())
+            directoryOffset = try reader.size64LittleEndian("the zip64 directory offset")
+        }
+        // Every directory record takes at least 46 bytes: a larger count is damage, not a loop.
+        guard entryCount <= bytes.count / 46 else {
+            throw reader.error("the directory claims \(entryCount) members, more than the \(bytes.count)-byte file can list")
         }
         try reader.seek(to: directoryOffset)
         var arrays = OrderedDictionary<String, NumpyArray>()
         for _ in 0..<entryCount {
-            guard try reader.uint32LittleEndian() == 0x0201_4B50 else { throw reader.error("damaged central directory") }
-            try reader.skip(6)
-            let method = try reader.uint16LittleEndian()
-            try reader.skip(8)
-            var compressedSize = Int(try reader.uint32LittleEndian())
-            var size = Int(try reader.uint32LittleEndian())
-            let nameLength = Int(try reader.uint16LittleEndian())
-            let extraLength = Int(try reader.uint16LittleEndian())
-            let commentLength = Int(try reader.uint16LittleEndian())
-            try reader.skip(8)
-            var localOffset = Int(try reader.uint32LittleEndian())
-            let name = String(decoding: try reader.read(nameLength), as: UTF8.self)
-            var extra = ByteReader(Array(try reader.read(extraLength)), path: path, format: "npz (zip)")
-            try reader.skip(commentLength)
-            // zip64 extended information replaces the fields that are saturated, in this order.
-            while extra.remaining >= 4 {
-                let id = try extra.uint16LittleEndian()
-                let length = Int(try extra.uint16LittleEndian())
-                guard id == 1 else { try extra.skip(length); continue }
-                if size == 0xFFFF_FFFF { size = Int(try extra.uint64LittleEndian()) }
-                if compressedSize == 0xFFFF_FFFF { compressedSize = Int(try extra.uint64LittleEndian()) }
-                if localOffset == 0xFFFF_FFFF { localOffset = Int(try extra.uint64LittleEndian()) }
-                break
-            }
-            var local = reader
-            try local.seek(to: localOffset)
-            guard try local.uint32LittleEndian() == 0x0403_4B50 else { throw reader.error("member '\(name)' has no local header") }
-            try local.skip(22)
-            let localName = Int(try local.uint16LittleEndian())
-            let localExtra = Int(try local.uint16LittleEndian())
-            try local.skip(localName + localExtra)
-            let stored = try local.read(compressedSize)
-            let memberPath = "\(path)[\(name)]"
-            let content: [UInt8]
-            switch method {
-            case 0: content = Array(stored)
-            case 8: content = try Gzip.decompress(stored, raw: true, expectedSize: size, path: memberPath)
-            default: throw reader.error("member '\(name)' uses compression method \(method); only stored and deflated are supported")
-            }
-            guard content.count == size else { throw reader.error("member '\(name)' inflates to \(content.count) bytes, not \(size)") }
-            let key = name.hasSuffix(".npy") ? String(name.dropLast(4)) : name
-            arrays[key] = try NumpyArray(bytes: content, path: memberPath)
+            let member = try ZipMember(directory: &reader, archive: bytes, path: path)
+            let key = member.name.hasSuffix(".npy") ? String(member.name.dropLast(4)) : member.name
+            arrays[key] = try NumpyArray(bytes: try member.content(), path: "\(path)[\(member.name)]")
         }
         self.arrays = arrays
     }

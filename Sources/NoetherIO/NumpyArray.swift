@@ -10,7 +10,8 @@ public struct NumpyArray {
     let data: [UInt8]
     let bigEndian: Bool
 
-    public var count: Int { shape.reduce(1, *) }
+    /// Validated when read: the product cannot overflow (a zero extent makes it 0 whatever the others).
+    public var count: Int { CheckedSize.product(shape) ?? 0 }
 
     /// Reads an `.npy` file.
     public init(contentsOf path: String) throws(FileFormatError) {
@@ -36,14 +37,16 @@ public struct NumpyArray {
             throw reader.error("the header is not text")
         }
         let parsed = try NumpyHeader(header, error: reader.error)
-        let (count, overflow) = parsed.shape.reduce((1, false)) { acc, d in
-            let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-            return (p, acc.1 || o)
+        guard parsed.shape.count <= Shape.maxRank else {
+            throw reader.error("shape \(CheckedSize.describe(parsed.shape)) has rank \(parsed.shape.count); at most \(Shape.maxRank) axes are supported (reshape the array)")
         }
-        guard !overflow, count.multipliedReportingOverflow(by: parsed.encoding.size).partialValue <= reader.remaining else {
-            throw reader.error("shape \(parsed.shape) of \(parsed.descr) needs \(count * parsed.encoding.size) bytes, the file has \(reader.remaining)")
+        guard let byteCount = CheckedSize.bytes(parsed.shape, elementSize: parsed.encoding.size) else {
+            throw reader.error("shape \(CheckedSize.describe(parsed.shape)) of \(parsed.descr) is larger than any file can hold")
         }
-        let raw = Array(try reader.read(count * parsed.encoding.size))
+        guard byteCount <= reader.remaining else {
+            throw reader.error("shape \(CheckedSize.describe(parsed.shape)) of \(parsed.descr) needs \(byteCount) bytes, the file has \(reader.remaining)")
+        }
+        let raw = Array(try reader.read(byteCount))
         encoding = parsed.encoding
         shape = parsed.shape
         bigEndian = parsed.bigEndian
@@ -114,7 +117,7 @@ public struct NumpyArray {
 
     /// Reorders column-major bytes into row-major order.
     static func fortranToC(_ raw: [UInt8], shape: [Int], elementSize: Int) -> [UInt8] {
-        let count = shape.reduce(1, *)
+        let count = CheckedSize.product(shape) ?? 0
         guard shape.count > 1, count > 0 else { return raw }
         var fortranStrides = [Int](repeating: 1, count: shape.count)
         for axis in 1..<shape.count { fortranStrides[axis] = fortranStrides[axis - 1] * shape[axis - 1] }
@@ -158,7 +161,18 @@ struct NumpyHeader {
             throw error("the dtype is not a simple string (structured dtypes are not supported)")
         }
         descr = String(descrValue[descrValue.index(after: descrValue.startIndex)..<end])
-        fortranOrder = try value(of: "fortran_order").hasPrefix("True")
+        let orderValue = try value(of: "fortran_order")
+        guard let fortran = ["True": true, "False": false].first(where: { orderValue.hasPrefix($0.key) })?.value else {
+            throw error("fortran_order must be True or False, got '\(orderValue.prefix(12))'")
+        }
+        fortranOrder = fortran
+        // numpy ends the dict with `}` and pads with spaces up to a newline; anything else
+        // after the dict is damage, not padding.
+        guard let close = text.lastIndex(of: "}"),
+              text[text.index(after: close)...].allSatisfy({ $0 == " " || $0 == "\n" || $0 == "\0" }),
+              text.first == "{" else {
+            throw error("the header is not a dict literal padded with spaces")
+        }
         let shapeValue = try value(of: "shape")
         guard shapeValue.first == "(", let close = shapeValue.firstIndex(of: ")") else { throw error("the shape is not a tuple") }
         let parts = shapeValue[shapeValue.index(after: shapeValue.startIndex)..<close]

@@ -51,6 +51,10 @@ public struct SafetensorsFile {
         guard headerLength <= UInt64(data.count - 8) else {
             throw lengthReader.error("the header length \(headerLength) exceeds the file size \(data.count)")
         }
+        // The reference implementation's limit: a larger header is not a model's.
+        guard headerLength <= 100_000_000 else {
+            throw lengthReader.error("the header length \(headerLength) exceeds the 100 MB safetensors allows")
+        }
         let headerBytes = data.subdata(in: 8..<(8 + Int(headerLength)))
         let reader = lengthReader
         guard let object = try? JSONSerialization.jsonObject(with: Data(headerBytes)), let header = object as? [String: Any] else {
@@ -66,21 +70,28 @@ public struct SafetensorsFile {
                 continue
             }
             guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
-                  let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2 else {
+                  let shapeItems = info["shape"] as? [Any], let offsetItems = info["data_offsets"] as? [Any], offsetItems.count == 2 else {
                 throw reader.error("tensor '\(name)' needs dtype, shape and data_offsets [begin, end]")
+            }
+            // Strict like the reference implementation: `16.0` or `true` is not a dimension.
+            let shape = shapeItems.compactMap(Self.strictInteger), offsets = offsetItems.compactMap(Self.strictInteger)
+            guard shape.count == shapeItems.count, offsets.count == 2 else {
+                throw reader.error("tensor '\(name)': shape and data_offsets must hold whole numbers written without a fraction, got \(shapeItems) and \(offsetItems)")
             }
             guard let encoding = Self.dtypes[dtype] else {
                 throw reader.error("tensor '\(name)' has unsupported dtype \(dtype)")
             }
+            guard shape.count <= Shape.maxRank else {
+                throw reader.error("tensor '\(name)' has rank \(shape.count); at most \(Shape.maxRank) is supported")
+            }
             guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize else {
                 throw reader.error("tensor '\(name)' has offsets \(offsets) outside the \(dataSize)-byte data section")
             }
-            let (count, overflow) = shape.reduce((1, false)) { acc, d in
-                let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-                return (p, acc.1 || o)
+            guard let byteCount = CheckedSize.bytes(shape, elementSize: encoding.size) else {
+                throw reader.error("tensor '\(name)': \(dtype) \(CheckedSize.describe(shape)) is larger than any file can hold")
             }
-            guard !overflow, count * encoding.size == offsets[1] - offsets[0] else {
-                throw reader.error("tensor '\(name)': \(dtype) \(shape) needs \(count * encoding.size) bytes, its offsets span \(offsets[1] - offsets[0])")
+            guard byteCount == offsets[1] - offsets[0] else {
+                throw reader.error("tensor '\(name)': \(dtype) \(CheckedSize.describe(shape)) needs \(byteCount) bytes, its offsets span \(offsets[1] - offsets[0])")
             }
             entries.append(SafetensorsEntry(name: name, dtype: dtype, encoding: encoding, shape: shape, dataRange: offsets[0]..<offsets[1]))
         }
@@ -101,6 +112,15 @@ public struct SafetensorsFile {
         bytes = data
         dataStart = 8 + Int(headerLength)
         self.path = path
+    }
+
+    /// A JSON integer as JSONSerialization gives it, refusing booleans and numbers written
+    /// with a fraction or exponent (which arrive as floating-point NSNumbers).
+    static func strictInteger(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber else { return nil }
+        let type = String(cString: number.objCType)
+        guard ["q", "l", "i", "s", "Q", "L", "I", "S"].contains(type) else { return nil }
+        return Int(exactly: number.int64Value)
     }
 
     /// The entry named `name`.

@@ -31,13 +31,13 @@ public struct SafetensorsCollection {
         }
         var files: [SafetensorsFile] = []
         if lowered.hasSuffix(".json") {
-            let directory = (target as NSString).deletingLastPathComponent
-            guard let data = FileManager.default.contents(atPath: target),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let map = object["weight_map"] as? [String: String] else {
-                throw FileFormatError.corrupt(target, "safetensors index", "it has no weight_map of tensor names to shard files")
+            let folder = (target as NSString).deletingLastPathComponent
+            // `model.safetensors.index.json` given on its own lives in the current folder.
+            let directory = folder.isEmpty ? "." : folder
+            guard let data = FileManager.default.contents(atPath: target) else {
+                throw FileFormatError("\(target) cannot be read (check its permissions)")
             }
-            for shard in Set(map.values).sorted() {
+            for shard in try Self.shardNames(index: data, path: target) {
                 files.append(try SafetensorsFile(contentsOf: "\(directory)/\(shard)"))
             }
         } else {
@@ -57,6 +57,27 @@ public struct SafetensorsCollection {
         self.files = files
         self.entries = entries
         self.locations = locations
+    }
+
+    /// The shard files an index lists, each checked to lie in the index's folder.
+    public static func shardNames(index data: Data, path: String) throws(FileFormatError) -> [String] {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let map = object["weight_map"] as? [String: String] else {
+            throw FileFormatError.corrupt(path, "safetensors index", "it has no weight_map of tensor names to shard files")
+        }
+        let shards = Set(map.values).sorted()
+        for shard in shards { try checkConfined(shard, index: path) }
+        return shards
+    }
+
+    /// A shard must lie in the index's folder (or below it): an absolute name or one with `..`
+    /// would let an index read any file on the machine.
+    static func checkConfined(_ shard: String, index: String) throws(FileFormatError) {
+        let components = shard.split(separator: "/", omittingEmptySubsequences: false)
+        guard !shard.isEmpty, !shard.hasPrefix("/"), !components.contains(where: { $0 == ".." || $0.isEmpty }) else {
+            throw FileFormatError.corrupt(index, "safetensors index",
+                                          "shard '\(shard)' is not a file name in the index's folder (absolute paths and '..' are refused)")
+        }
     }
 
     /// A tensor converted to `Scalar`.

@@ -8,7 +8,7 @@ struct DatasetFormatTests {
     @Test func readsGzipCompressedIDX() throws {
         let array = try IDXArray(contentsOf: fixture("images.idx3-ubyte.gz"))
         #expect(array.shape == [2, 2, 3])
-        #expect(array.integers() == Array(0..<12))
+        #expect(try array.integers(path: "t") == Array(0..<12))
         #expect(array.tensor(scale: 0.5).scalars == (0..<12).map { Float($0) / 2 })
     }
 

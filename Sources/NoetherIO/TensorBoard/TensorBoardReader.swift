@@ -4,7 +4,12 @@ import Foundation
 /// every record's CRCs: what `tensorboard --logdir` will see.
 public enum TensorBoardReader {
     public static func events(at path: String) throws(FileFormatError) -> [TensorBoardEvent] {
-        let records = try TFRecord.records(try FileFormatError.readFile(path), path: path)
+        try events(bytes: try FileFormatError.readFile(path), path: path)
+    }
+
+    /// The events of an event file's bytes; `path` names it in errors.
+    public static func events(bytes: [UInt8], path: String) throws(FileFormatError) -> [TensorBoardEvent] {
+        let records = try TFRecord.records(bytes, path: path)
         var events: [TensorBoardEvent] = []
         for record in records { events += try decode(record, path: path) }
         return events
@@ -86,7 +91,8 @@ public enum TensorBoardReader {
             case 0: result.append((field, .varint(try varint())))
             case 1: result.append((field, .fixed64(try reader.uint64LittleEndian())))
             case 2:
-                let length = Int(try varint())
+                let declared = try varint()
+                guard let length = Int(exactly: declared) else { throw reader.error("a field length \(declared) is longer than the file") }
                 result.append((field, .bytes(Array(try reader.read(length)))))
             case 5: result.append((field, .fixed32(try reader.uint32LittleEndian())))
             default: throw reader.error("unsupported wire type \(key & 7)")

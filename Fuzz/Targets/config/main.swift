@@ -1,0 +1,10 @@
+import NoetherFuzzing
+
+/// libFuzzer's callback: one input to the config parser.
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    FuzzTargets.config(FuzzDriver.bytes(data, size))
+    return 0
+}
+
+FuzzDriver.run(fuzzOne)

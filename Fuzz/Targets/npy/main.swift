@@ -1,0 +1,10 @@
+import NoetherFuzzing
+
+/// libFuzzer's callback: one input to the npy parser.
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    FuzzTargets.npy(FuzzDriver.bytes(data, size))
+    return 0
+}
+
+FuzzDriver.run(fuzzOne)
