@@ -35,7 +35,7 @@ public struct BenchmarkRecord: Codable, Sendable {
 /// of the workloads named in the core-engine issue, each with its GEMM floor.
 public enum StepBenchmarks {
     /// The workload names, in the order ``run(_:repeats:)`` measures them.
-    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis", "weight-spectra"]
+    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "resnet-8", "gpt", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis", "weight-spectra"]
 
     /// Runs the named workloads (all when `names` is empty); `weight-spectra` runs only when
     /// `weights` names a safetensors file, and a file it cannot read is an error.
@@ -52,6 +52,8 @@ public enum StepBenchmarks {
             case "mlp-1024": mlp(width: 1024, repeats: repeats)
             case "cnn": cnn(repeats: repeats)
             case "transformer-block": transformerBlock(repeats: repeats)
+            case "resnet-8": resnet(repeats: repeats)
+            case "gpt": gpt(repeats: repeats)
             case "sgemm-1024": sgemm(n: 1024, repeats: repeats)
             case "symmetry-analysis": symmetryAnalysis(repeats: repeats)
             case "tracking-overhead": trackingOverhead(repeats: max(3, repeats / 10))
@@ -84,13 +86,25 @@ public enum StepBenchmarks {
         return trainingStep(name: "transformer-block", spec: spec, batch: 32, repeats: repeats)
     }
 
+    /// A CIFAR-style ResNet-8 with BatchNorm (16/32/64 channels) on 28×28 inputs, batch 64.
+    public static func resnet(repeats: Int) -> BenchmarkRecord {
+        trainingStep(name: "resnet-8", spec: .resnet(ResNetSpec(inputShape: [1, 28, 28], depth: 8, output: 10)), batch: 64, repeats: repeats)
+    }
+
+    /// A GPT-style decoder: vocabulary 64, context 64, width 128, 2 layers, 4 query heads sharing
+    /// 2 key/value heads, RoPE, RMSNorm, SwiGLU; next-token loss at every position, batch 16.
+    public static func gpt(repeats: Int) -> BenchmarkRecord {
+        let spec = ModelSpec.gpt(GPTSpec(vocabulary: 64, sequenceLength: 64, width: 128, depth: 2, heads: 4, kvHeads: 2))
+        return trainingStep(name: "gpt", spec: spec, batch: 16, repeats: repeats)
+    }
+
     static func trainingStep(name: String, spec: ModelSpec, batch: Int, repeats: Int) -> BenchmarkRecord {
         var generator = RandomGenerator(seed: 0)
         guard var model = try? Model<Float>(spec, generator: generator.derived("init")) else {
             preconditionFailure("benchmark model \(name) is invalid")
         }
-        let inputs = Tensor<Float>.normal([batch, spec.inputCount], using: &generator)
-        let labels = (0..<batch).map { Int32($0 % spec.outputCount) }
+        let inputs: Tensor<Float> = model.architecture.randomInputs(batch, using: &generator)
+        let labels = (0..<(batch * model.architecture.outputsPerSample)).map { Int32($0 % spec.outputCount) }
         let step = TrainingStep<Float>(architecture: model.architecture, loss: .crossEntropy)
         var optimizer = Optimizer<Float>(OptimizerSpec(learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4), noiseSeed: generator)
         func once() { step.step(&model.parameters, optimizer: &optimizer, inputs: inputs, targets: .classes(labels), learningRate: 0.01) }
