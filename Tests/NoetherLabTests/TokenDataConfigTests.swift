@@ -18,12 +18,16 @@ struct TokenDataConfigTests {
         #expect(copying.data.vocabulary == 6 && copying.data.sequenceLength == 10)
     }
 
-    @Test func anAnswerTaskFitsAOneOutputModelAndASequenceTaskIsRefused() throws {
+    @Test func aSequenceTaskNeedsAModelScoringTheSamePositions() throws {
         let answer = try config("{kind: modular_addition, modulus: 5}")
         let answerData = try answer.data.load(using: RandomGenerator(seed: 0))
         #expect(throws: Never.self) { try Trainer.checkCompatibility(answer.model, answerData.train) }
         let sequence = try config("{kind: induction, vocabulary: 5, sequence_length: 6}", model: "{kind: mlp, input: 6, hidden: [8], output: 5}")
         let sequenceData = try sequence.data.load(using: RandomGenerator(seed: 0))
-        #expect { try Trainer.checkCompatibility(sequence.model, sequenceData.train) } throws: { "\($0)".contains("issue 13") }
+        #expect { try Trainer.checkCompatibility(sequence.model, sequenceData.train) } throws: { "\($0)".contains("scored at 2 positions") }
+        // Induction scores positions 3..<5 of 6: a decoder scoring them fits.
+        let decoder = try config("{kind: induction, vocabulary: 5, sequence_length: 6}",
+                                 model: "{kind: gpt, vocabulary: 5, sequence_length: 6, width: 8, heads: 2, depth: 1, scored: [3, 5]}")
+        #expect(throws: Never.self) { try Trainer.checkCompatibility(decoder.model, sequenceData.train) }
     }
 }
