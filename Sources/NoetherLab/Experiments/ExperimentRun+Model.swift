@@ -1,6 +1,8 @@
 import NoetherData
 import NoetherNN
+import NoetherSweeps
 import NoetherTensor
+import NoetherTraining
 
 extension ExperimentRun {
     /// The run's data, exactly as it was trained on.
