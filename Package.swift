@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Layers, each depending only on those below it (DESIGN.md §2):
-// CLI → Lab → (Symmetry, Represent) → IO, Data → NN → Autograd → Tensor → OpenBLAS.
+// CLI → Lab (experiments, reports) → Sweeps (sweeps, run store) → Training (trainer, callbacks,
+// configs, run directories, tracking) → (Symmetry, Represent) → IO, Data → NN → Autograd → Tensor
+// → OpenBLAS; Benchmarks → Training, used by the CLI.
 let package = Package(
     name: "Noether",
     products: [
@@ -64,26 +66,50 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        // Training: the trainer and its callbacks, configs, run directories, symmetry tracking.
         .target(
-            name: "NoetherLab",
+            name: "NoetherTraining",
             dependencies: [
                 "NoetherTensor", "NoetherAutograd", "NoetherNN", "NoetherIO", "NoetherData", "NoetherSymmetry",
                 "NoetherRepresent",
                 .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Sweeps and their executors, and the run store.
+        .target(
+            name: "NoetherSweeps",
+            dependencies: [
+                "NoetherTensor", "NoetherNN", "NoetherIO", "NoetherData", "NoetherSymmetry", "NoetherTraining",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // Experiments (E1–E12), their reports, and weight-file analysis.
+        .target(
+            name: "NoetherLab",
+            dependencies: [
+                "NoetherTensor", "NoetherAutograd", "NoetherNN", "NoetherIO", "NoetherData", "NoetherSymmetry",
+                "NoetherRepresent", "NoetherTraining", "NoetherSweeps",
+            ]
+        ),
+        // The workloads of `noether bench`.
+        .target(
+            name: "NoetherBenchmarks",
+            dependencies: [
+                "NoetherTensor", "NoetherAutograd", "NoetherNN", "NoetherIO", "NoetherData", "NoetherSymmetry",
+                "NoetherRepresent", "NoetherTraining",
             ]
         ),
         .target(
             name: "Noether",
             dependencies: [
                 "NoetherTensor", "NoetherAutograd", "NoetherNN", "NoetherIO", "NoetherData",
-                "NoetherSymmetry", "NoetherRepresent", "NoetherLab",
+                "NoetherSymmetry", "NoetherRepresent", "NoetherTraining", "NoetherSweeps", "NoetherLab",
             ]
         ),
         .executableTarget(
             name: "NoetherCLI",
             dependencies: [
-                "Noether",
+                "Noether", "NoetherBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -98,7 +124,7 @@ let package = Package(
         .testTarget(name: "NoetherDataTests", dependencies: ["NoetherData", "NoetherIO", "NoetherTensor"]),
         .testTarget(name: "NoetherSymmetryTests", dependencies: ["NoetherSymmetry", "NoetherNN", "NoetherAutograd", "NoetherTensor"]),
         .testTarget(name: "NoetherRepresentTests", dependencies: ["NoetherRepresent", "NoetherNN", "NoetherTensor"]),
-        .testTarget(name: "NoetherLabTests", dependencies: ["NoetherLab", "Noether"]),
+        .testTarget(name: "NoetherLabTests", dependencies: ["NoetherLab", "NoetherTraining", "NoetherSweeps", "NoetherBenchmarks", "Noether"]),
         .testTarget(name: "NoetherCLITests", dependencies: ["NoetherCLI"]),
     ]
 )

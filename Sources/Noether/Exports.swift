@@ -5,5 +5,7 @@
 @_exported import NoetherLab
 @_exported import NoetherNN
 @_exported import NoetherRepresent
+@_exported import NoetherSweeps
 @_exported import NoetherSymmetry
 @_exported import NoetherTensor
+@_exported import NoetherTraining

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Noether
+import NoetherBenchmarks
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -41,14 +41,17 @@ struct Train: ParsableCommand {
         if let out { runConfig.output = out }
         // Progress and events only with the table: JSON and CSV are for programs.
         let printsEvents = output.chosen == .table
+        let index = try store.open()
         let trainer = ConfigTrainer(config: runConfig, options: TrainingOptions(
             directory: runConfig.directory, restart: restart, showsProgress: printsEvents,
             onEvent: { event in
                 // Events go to stderr so that stdout holds only the result.
                 if printsEvents { ProgressReporter.writeLine(event.summary) }
             },
-            store: try store.open()))
+            observers: [RunStoreIndexer(store: index, directory: runConfig.directory)]))
         let result = try trainer.run()
+        // A run found complete did not train, so its indexer was not called.
+        if result.wasAlreadyComplete { try index.index(run: runConfig.directory) }
         try output.print(result.summary, table: { Self.describe(result, directory: runConfig.directory) }, csv: { Self.csv(result.summary) })
     }
 

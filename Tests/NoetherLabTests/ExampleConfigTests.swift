@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import NoetherLab
+@testable import NoetherSweeps
+@testable import NoetherTraining
 import NoetherSymmetry
 
 /// Every config in `examples/` loads and trains, and the staircase example tells the story the

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import NoetherLab
+@testable import NoetherSweeps
+@testable import NoetherTraining
 
 /// The repository's experiments folder.
 let experimentsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
+@testable import NoetherIO
 @testable import NoetherLab
+@testable import NoetherSweeps
+@testable import NoetherTraining
 
 @Suite("Report figures")
 struct ReportRenderingTests {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import NoetherLab
+@testable import NoetherSweeps
+@testable import NoetherTraining
 
 /// The arguments of the script's `#SBATCH` lines as sbatch reads them (its `_get_argument`):
 /// white space separates arguments unless inside single or double quotes, a backslash escapes

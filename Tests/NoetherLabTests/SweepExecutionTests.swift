@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import NoetherLab
+@testable import NoetherSweeps
+@testable import NoetherTraining
 
 /// How executors file the end of each trial, and what they tell the user, checked with a
 /// stand-in for `noether run-trial` whose behaviour per trial is scripted.

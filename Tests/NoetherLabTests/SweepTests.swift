@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import NoetherLab
+@testable import NoetherSweeps
+@testable import NoetherTraining
 
 /// A sweep over two widths and two seeds of a small teacher–student regression.
 func smallSweep(steps: Int = 200, extra: String = "") throws -> SweepSpec {

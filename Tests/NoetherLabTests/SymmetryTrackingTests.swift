@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import NoetherLab
+@testable import NoetherSweeps
+@testable import NoetherTraining
 import NoetherNN
 import NoetherSymmetry
 
@@ -67,10 +69,10 @@ struct SymmetryTrackingTests {
         track: {every: 50, thresholds: {dead_absolute: 0.1, rank_absolute: 0.1}}
         """
         let small = try ConfigTrainer(config: try config(yaml)).run()
-        let points = small.metrics.filter { $0.name == "train_loss" }.map {
-            SaddleToSaddleDemo.Point(step: $0.step, trainLoss: $0.value, testLoss: .nan, singularValues: [])
+        let losses = small.metrics.filter { $0.name == "train_loss" }
+        let plateaus = LossCurves.plateauRanges(losses.map(\.value), minimumLength: 4, floor: 1e-4).map {
+            (firstStep: losses[$0.evaluations.lowerBound].step, lastStep: losses[$0.evaluations.upperBound - 1].step)
         }
-        let plateaus = SaddleToSaddleDemo.plateaus(points, minimumLength: 4)
         #expect(!plateaus.isEmpty)
         let breaking = small.events.filter { $0.kind == .breaking }
         // Each plateau ends where a symmetry breaks: a breaking event within one evaluation

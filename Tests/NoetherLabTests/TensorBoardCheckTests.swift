@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import NoetherLab
+@testable import NoetherSweeps
+@testable import NoetherTraining
 
 /// A Python that can run the repository's check scripts, found like the Ray test finds its
 /// Python: `$NOETHER_PYTHON`, else `python3`.

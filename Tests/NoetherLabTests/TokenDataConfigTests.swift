@@ -1,5 +1,7 @@
 import Testing
 @testable import NoetherLab
+@testable import NoetherSweeps
+@testable import NoetherTraining
 import NoetherData
 import NoetherNN
 import NoetherTensor

@@ -1,8 +1,10 @@
 import Foundation
 import NoetherIO
 import NoetherNN
+import NoetherSweeps
 import NoetherSymmetry
 import NoetherTensor
+import NoetherTraining
 
 /// `noether analyze`: the symmetry state of a weights file, layer by layer.
 public struct WeightAnalysisReport: Codable, Sendable {

@@ -1,6 +1,9 @@
 import Foundation
+import NoetherIO
+import NoetherSweeps
 import NoetherSymmetry
 import NoetherTensor
+import NoetherTraining
 
 /// The analyses experiments name in their `analysis:` field.
 enum ExperimentAnalyses {
@@ -85,8 +88,8 @@ func shortNumber(_ value: Double) -> String {
     return String(format: "%.3g", value)
 }
 
-/// Shared reading of loss curves.
-enum LossCurves {
+/// Shared reading of loss curves (by the experiments and `noether demo`).
+public enum LossCurves {
     /// Stretches of at least `minimumLength` evaluations within a factor 1.2, above `floor`,
     /// ended by a drop below half their lowest loss within 10 evaluations (`dropEnd`: the first
     /// evaluation below that half).
@@ -99,7 +102,7 @@ enum LossCurves {
 
     /// The plateaus of a loss sequence as evaluation ranges, with their mean loss and the first
     /// evaluation below half their lowest loss (the drop that ends them).
-    static func plateauRanges(_ losses: [Double], minimumLength: Int, floor: Double)
+    public static func plateauRanges(_ losses: [Double], minimumLength: Int, floor: Double)
         -> [(evaluations: Range<Int>, loss: Double, drop: Int)] {
         var result: [(Range<Int>, Double, Int)] = []
         var i = 0

@@ -1,7 +1,9 @@
 import NoetherData
 import NoetherNN
+import NoetherSweeps
 import NoetherSymmetry
 import NoetherTensor
+import NoetherTraining
 
 extension ExperimentRun {
     /// The run's data, exactly as it was trained on.

@@ -1,8 +1,10 @@
 import Foundation
 import NoetherIO
 import NoetherNN
+import NoetherSweeps
 import NoetherSymmetry
 import NoetherTensor
+import NoetherTraining
 
 /// A finished run of an experiment, with what analyses read from it.
 public struct ExperimentRun: Sendable {

@@ -1,4 +1,6 @@
 import Foundation
+import NoetherSweeps
+import NoetherTraining
 
 /// One of the paper's claims as a pre-registered experiment (`experiments/E*.yaml`): a base run
 /// config, the arms derived from it by overrides, the seeds, the cause the claim is about and

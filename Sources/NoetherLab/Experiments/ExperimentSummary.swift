@@ -1,4 +1,6 @@
 import Foundation
+import NoetherSweeps
+import NoetherTraining
 
 /// `summary.json` of an experiment: the contract reports, tests and users rely on.
 public struct ExperimentSummary: Codable, Sendable {

@@ -1,4 +1,6 @@
 import Foundation
+import NoetherSweeps
+import NoetherTraining
 
 /// The outcome of a criterion: on one seed, on a control, or for the whole experiment.
 public enum Verdict: String, Codable, Sendable {

@@ -1,4 +1,7 @@
 import Foundation
+import NoetherIO
+import NoetherSweeps
+import NoetherTraining
 
 /// E10: the double rotation of each head gives attention a low-rank bias that grows with the
 /// weight decay: the rank of W_Q W_Kᵀ never rises with γ and ends lower at the largest γ than at

@@ -1,6 +1,9 @@
 import Foundation
+import NoetherIO
 import NoetherNN
+import NoetherSweeps
 import NoetherTensor
+import NoetherTraining
 
 /// E2: the end-to-end map of a deep linear network gains one direction at a time, the larger
 /// singular values first; for depth 2 the time of each direction follows the logistic law of

@@ -1,7 +1,10 @@
 import Foundation
-import NoetherSymmetry
+import NoetherIO
 import NoetherNN
+import NoetherSweeps
+import NoetherSymmetry
 import NoetherTensor
+import NoetherTraining
 
 /// E9: DCS gates prune layers the task does not need. Each layer's scale is |v_ℓ|·‖W_ℓ‖_F (for a
 /// model without gates, ‖W_ℓ‖_F), so the gated model and its ungated control are measured alike:

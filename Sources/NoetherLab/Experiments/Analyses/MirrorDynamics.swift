@@ -1,8 +1,11 @@
 import Foundation
 import NoetherData
+import NoetherIO
 import NoetherNN
+import NoetherSweeps
 import NoetherSymmetry
 import NoetherTensor
+import NoetherTraining
 
 /// Full-batch gradient descent in Float64 on a run config's model and training data, with the
 /// mirror symmetries of its first hidden layer: what E11 and E12 compute without training runs.

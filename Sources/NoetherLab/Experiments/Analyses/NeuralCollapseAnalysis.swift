@@ -1,7 +1,10 @@
 import Foundation
+import NoetherIO
 import NoetherNN
 import NoetherRepresent
+import NoetherSweeps
 import NoetherTensor
+import NoetherTraining
 
 /// E6: neural collapse needs the permutation symmetry: the vanilla classifier's last hidden layer
 /// collapses, while syre (init-matched) collapses less at the same fit — for the MLP and, where the

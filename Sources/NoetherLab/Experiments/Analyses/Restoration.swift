@@ -1,5 +1,8 @@
 import Foundation
+import NoetherIO
 import NoetherNN
+import NoetherSweeps
+import NoetherTraining
 
 /// Reading the end-of-training symmetry state of the arms of a sweep over a control (γ, batch size).
 enum RestorationReading {

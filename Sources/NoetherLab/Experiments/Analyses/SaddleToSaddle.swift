@@ -1,7 +1,10 @@
 import Foundation
+import NoetherIO
 import NoetherNN
+import NoetherSweeps
 import NoetherSymmetry
 import NoetherTensor
+import NoetherTraining
 
 /// E1: plateaus end where a symmetry breaks. From the smallest init the loss has plateaus, each
 /// ended by a breaking event — more often than events at shuffled times would end them — and

@@ -1,7 +1,10 @@
 import Foundation
+import NoetherIO
 import NoetherNN
 import NoetherRepresent
+import NoetherSweeps
 import NoetherSymmetry
+import NoetherTraining
 
 /// E7: early layers break symmetry, late layers restore it: the representation rank falls again
 /// in the later layers (the tunnel), and the degree of symmetry breaking falls with depth.

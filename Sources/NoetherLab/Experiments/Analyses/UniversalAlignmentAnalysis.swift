@@ -1,7 +1,10 @@
 import Foundation
+import NoetherIO
 import NoetherNN
 import NoetherRepresent
+import NoetherSweeps
 import NoetherTensor
+import NoetherTraining
 
 /// E8: independently trained networks — different seeds, widths, depths and architectures, one
 /// MLP seeing the inputs in rotated coordinates — learn aligned representations: for each pair

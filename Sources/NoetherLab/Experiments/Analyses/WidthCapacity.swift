@@ -1,4 +1,7 @@
 import Foundation
+import NoetherIO
+import NoetherSweeps
+import NoetherTraining
 
 /// E4: the number of distinct units (at function level) is set by the task, not by the width:
 /// across widths it stays within a two-sided band.

@@ -1,0 +1,79 @@
+import Foundation
+import NoetherTraining
+
+/// Runs a sweep's trials as `noether run-trial` child processes on this machine, `jobs` at a
+/// time, dividing the cores among them for BLAS. SIGINT or SIGTERM stops the children (an
+/// interrupted trial resumes from its checkpoint when the sweep is run again).
+public struct LocalExecutor: Sendable {
+    public var jobs: Int
+    /// The `noether` binary the trials run.
+    public var binary: String
+    public var retryFailed: Bool
+    public var onProgress: @Sendable (String) -> Void
+
+    public init(jobs: Int, binary: String = RepositoryFiles.executable, retryFailed: Bool = false, onProgress: @escaping @Sendable (String) -> Void = { _ in }) {
+        (self.jobs, self.binary, self.retryFailed, self.onProgress) = (max(1, jobs), binary, retryFailed, onProgress)
+    }
+
+    /// BLAS threads per trial: the cores divided among the parallel trials.
+    public static func threadsPerTrial(jobs: Int, cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
+        max(1, cores / max(1, jobs))
+    }
+
+    public func run(_ sweep: SweepDirectory) throws(RunError) -> SweepRunReport {
+        let trials = try sweep.trials()
+        var report = SweepRunReport(before: trials, in: sweep, retryFailed: retryFailed)
+        var queue = sweep.runnable(trials, retryFailed: retryFailed)[...]
+        let threads = Self.threadsPerTrial(jobs: jobs)
+        let trialsPath = URL(fileURLWithPath: sweep.trialsPath).standardizedFileURL.path
+        let monitor = InterruptMonitor()
+        defer { monitor.stop() }
+        var running: [(trial: Trial, process: ChildProcess)] = []
+
+        /// Stops the running trials and waits for them; those that still finished count.
+        func stopRunning() {
+            for (_, process) in running { process.signal(SIGTERM) }
+            for (trial, process) in running {
+                _ = process.wait()
+                if sweep.state(of: trial) == .completed { report.completed.append(trial.index) }
+            }
+            running = []
+        }
+        // A child ended by SIGINT or SIGTERM (e.g. Ctrl-C reaching the whole process group) is an
+        // interruption, not a failure, even if our own handler has not seen the signal yet.
+        var childInterrupted: Int32?
+        while !queue.isEmpty || !running.isEmpty {
+            while running.count < jobs, monitor.receivedSignal == nil, childInterrupted == nil, let trial = queue.popFirst() {
+                var arguments = ["run-trial", trialsPath, "--index", String(trial.index), "--hash", String(trial.hash.prefix(8))]
+                if retryFailed { arguments.append("--retry-failed") }
+                let process: ChildProcess
+                do {
+                    process = try ChildProcess.spawn(binary, arguments, environment: ["OPENBLAS_NUM_THREADS": String(threads)], log: sweep.logPath(of: trial))
+                } catch {
+                    stopRunning()
+                    throw error
+                }
+                running.append((trial, process))
+                onProgress("trial \(trial.index) started (\(trial.overrides.keys.sorted().map { "\($0)=\(trial.overrides[$0]?.text ?? "")" }.joined(separator: ", ")))")
+            }
+            var stillRunning: [(trial: Trial, process: ChildProcess)] = []
+            for entry in running {
+                guard let status = entry.process.poll() else { stillRunning.append(entry); continue }
+                if status == 128 + SIGINT || status == 128 + SIGTERM, sweep.state(of: entry.trial) != .completed {
+                    childInterrupted = status - 128
+                } else if monitor.receivedSignal == nil {
+                    onProgress(report.record(entry.trial, exit: .shell(status), in: sweep))
+                }
+            }
+            running = stillRunning
+            if let signal = monitor.receivedSignal ?? childInterrupted {
+                stopRunning()
+                report.interruptedBy = signal
+                return report
+            }
+            if !running.isEmpty { usleep(20_000) }
+        }
+        report.recheckBusy(trials, in: sweep)
+        return report
+    }
+}
