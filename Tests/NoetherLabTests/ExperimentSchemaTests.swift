@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NoetherLab
+@testable import NoetherTraining
 
 /// Every experiment's summary.json follows the contract of issue 12. Each quick form runs through
 /// its own analysis and the summary writer, shrunk further (fewer steps, fewer images, shorter

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import NoetherLab
+@testable import NoetherTraining
 import NoetherData
 import NoetherNN
 import NoetherTensor

@@ -43,6 +43,12 @@ public struct TrainingResult: Sendable {
     public let symmetryReport: ModelSymmetryReport?
     /// Whether an earlier, already finished run was found and returned unchanged.
     public let wasAlreadyComplete: Bool
+
+    public init(summary: RunSummary, parameters: Parameters<Float>, architecture: Architecture, metrics: [MetricRecord],
+                events: [SymmetryEvent], catalogue: [SymmetrySpec], symmetryReport: ModelSymmetryReport?, wasAlreadyComplete: Bool) {
+        (self.summary, self.parameters, self.architecture, self.metrics) = (summary, parameters, architecture, metrics)
+        (self.events, self.catalogue, self.symmetryReport, self.wasAlreadyComplete) = (events, catalogue, symmetryReport, wasAlreadyComplete)
+    }
 }
 
 /// A training run from a ``RunConfig``: loads the data, builds the model, and calls ``Trainer``

@@ -2,6 +2,7 @@ import Foundation
 import NoetherNN
 import NoetherSymmetry
 import NoetherTensor
+import NoetherTraining
 
 /// E3's prediction on the matrix factorisation, where theory makes one: weight decay restores the
 /// rank-1 state (hidden units 1…m−1 at zero, by the rotation symmetry any rank-1 state) above
