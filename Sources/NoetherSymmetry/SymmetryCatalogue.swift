@@ -36,7 +36,6 @@ public enum SymmetryCatalogue {
             case .gate(let gate):
                 result.append(SymmetrySpec(.rescaling, layer: gate.label, units: gate.units, incoming: [gate.gate], outgoing: [gate.weightRows],
                                            scope: .gate))
-            case .outputTranslation: break
             }
         }
         if loss == .crossEntropy, let output = structure.output {

@@ -8,7 +8,7 @@ public struct SymmetryStructure: Sendable {
     public internal(set) var spaces: [UnitSpace] = []
     /// In the order the catalogue lists them: a space where it was created, a block where it was built.
     public internal(set) var entries: [Entry] = []
-    /// Listed after every entry (DCS gates, then the output's translation).
+    /// Listed after every entry (DCS gates; the catalogue adds the output's translation last).
     public internal(set) var late: [Entry] = []
     /// The space of the model's outputs.
     public internal(set) var output: Int?
@@ -18,7 +18,6 @@ public struct SymmetryStructure: Sendable {
         case attention(AttentionStructure)
         case gatedMLP(GatedMLPStructure)
         case gate(GateStructure)
-        case outputTranslation(Int)
     }
 }
 

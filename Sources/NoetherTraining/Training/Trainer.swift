@@ -218,10 +218,11 @@ public struct Trainer {
         }
         // A model that reads tokens predicts over its whole vocabulary; the labels may use fewer ids.
         let readsTokens = data.tokens != nil && architecture?.inputVocabulary != nil
-        let fits = readsTokens ? model.outputCount >= data.targets.outputCount : model.outputCount == data.targets.outputCount
+        let outputs = architecture?.outputCount ?? model.outputCount
+        let fits = readsTokens ? outputs >= data.targets.outputCount : outputs == data.targets.outputCount
         guard fits else {
             let what = if case .classes = data.targets { "classes" } else { "target values per sample" }
-            throw RunError("the model has \(model.outputCount) outputs but the data has \(data.targets.outputCount) \(what)",
+            throw RunError("the model has \(outputs) outputs but the data has \(data.targets.outputCount) \(what)",
                            hint: "set the model's output size to \(data.targets.outputCount)")
         }
     }
