@@ -29,10 +29,17 @@ struct Train: ParsableCommand {
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
+    @Option(name: .customLong("max-memory"), help: "Refuse a config whose memory estimate exceeds this (e.g. 8G, 512M; default: 3/4 of physical memory).")
+    var maxMemory: String?
+
     @OptionGroup var store: StoreOption
 
     func validate() throws {
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
+        if let maxMemory, MemoryEstimate.parseSize(maxMemory) == nil {
+            throw ValidationError("--max-memory '\(maxMemory)' is not a size such as 8G, 512M or 1000000")
+        }
+        if let out, out.isEmpty { throw ValidationError("--out must name a directory, not an empty path") }
     }
 
     func run() throws {
@@ -42,14 +49,15 @@ struct Train: ParsableCommand {
             if let steps { runConfig.training.steps = steps }
             if let out { runConfig.output = out }
             let printsEvents = !json
-            let trainer = Trainer(config: runConfig, options: TrainingOptions(
+            var options = TrainingOptions(
                 directory: runConfig.directory, restart: restart, showsProgress: !json,
                 onEvent: { event in
                     // Events go to stderr so that stdout holds only the result.
                     if printsEvents { ProgressReporter.writeLine(event.summary) }
-                }))
-            let result = try trainer.run()
-            try store.open().index(run: runConfig.directory)
+                })
+            options.maxMemory = maxMemory.flatMap(MemoryEstimate.parseSize)
+            let result = try Trainer(config: runConfig, options: options).run()
+            store.indexWarning([(runConfig.directory, nil)])
             if json {
                 FileHandle.standardOutput.write(Trainer.summaryJSON(result.summary))
                 print()

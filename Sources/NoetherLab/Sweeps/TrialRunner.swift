@@ -82,6 +82,6 @@ public enum TrialRunner {
         let host = ProcessInfo.processInfo.hostName
         var line = "{\"event\":\(jsonString(event)),\"time\":\(jsonNumber(Date().timeIntervalSince1970)),\"host\":\(jsonString(host)),\"pid\":\(ProcessInfo.processInfo.processIdentifier)"
         if let detail { line += ",\"detail\":\(jsonString(detail))" }
-        if let writer = try? JSONLinesWriter(path: "\(directory)/\(attemptsFile)") { writer.append([line + "}"]) }
+        if let writer = try? JSONLinesWriter(path: "\(directory)/\(attemptsFile)") { try? writer.append([line + "}"]) }
     }
 }

@@ -17,6 +17,8 @@ public struct TrainingOptions: Sendable {
     public var stopAfterSteps: Int?
     /// Called with each symmetry event as it is detected.
     public var onEvent: (@Sendable (SymmetryEvent) -> Void)?
+    /// Refuse a config whose memory estimate exceeds this many bytes (nil: ``MemoryEstimate/defaultLimit``).
+    public var maxMemory: Int?
 
     public init(directory: String? = nil, restart: Bool = false, showsProgress: Bool = false, stopAfterSteps: Int? = nil,
                 onEvent: (@Sendable (SymmetryEvent) -> Void)? = nil) {
@@ -57,7 +59,7 @@ public struct Trainer {
     }
 
     public func run() throws(RunError) -> TrainingResult {
-        try config.validate()
+        try config.validate(memoryLimit: options.maxMemory ?? MemoryEstimate.defaultLimit)
         let generator = RandomGenerator(seed: config.seed)
         let split: DataSplit
         do { split = try config.data.load(using: generator.derived("data")) } catch { throw RunError(error.description) }
@@ -79,8 +81,11 @@ public struct Trainer {
         // Held until this function returns (however it returns).
         defer { withExtendedLifetime(lock) {} }
         if let run {
+            guard !run.path.isEmpty else { throw RunError("the run directory is an empty path; give the run an output directory") }
             try run.create()
             lock = try RunLock(directory: run.path)
+            // Under the lock no other process writes here: what an interrupted one left is debris.
+            run.removeLeftovers()
             if run.exists, !options.restart {
                 guard run.recordedConfig() == config else {
                     throw RunError("\(run.path) holds a run of a different config; use another output directory or --restart to replace it")
@@ -177,10 +182,10 @@ public struct Trainer {
             TrainingState(step: completed, totalSteps: training.steps, batchLoss: batchLoss, learningRate: learningRate,
                           parameters: effective(), architecture: architecture, metrics: sink)
         }
-        func flush() {
+        func flush() throws(RunError) {
             let drained = sink.drain()
             records += drained
-            metricsFile?.append(drained.map(\.jsonLine))
+            try metricsFile?.append(drained.map(\.jsonLine))
             tensorBoard?.scalars(drained.map { ($0.name, $0.value, $0.step) })
         }
         func weightHistograms(_ completed: Int) {
@@ -197,11 +202,11 @@ public struct Trainer {
                 try SafetensorsFile.write(effective().tensors, metadata: ["format": "pt", "step": String(completed)], to: run.snapshotPath(step: completed))
             } catch { throw RunError("cannot save the snapshot of step \(completed) in \(run.snapshotsPath): \(error)") }
         }
-        func track(_ completed: Int, loss: Double) {
+        func track(_ completed: Int, loss: Double) throws(RunError) {
             guard let tracker, tracker.isDue(step: completed, totalSteps: training.steps) else { return }
             let detected = tracker.measure(effective(), learned: parameters, step: completed, loss: loss, sink: sink)
             events += detected
-            eventsFile?.append(detected.map(SymmetryEventLog.line))
+            try eventsFile?.append(detected.map(SymmetryEventLog.line))
             for event in detected { options.onEvent?(event) }
         }
         let progress = options.showsProgress ? ProgressReporter(label: config.name) : nil
@@ -211,8 +216,8 @@ public struct Trainer {
         if firstStep == 0, let tracker {
             tracker.start(parameters)
             (sink.step, sink.time) = (0, elapsed())
-            track(0, loss: .nan)
-            flush()
+            try track(0, loss: .nan)
+            try flush()
         }
 
         var batch = Batch()
@@ -247,7 +252,7 @@ public struct Trainer {
                 let current = state(completed, batchLoss: batchLoss, learningRate: learningRate)
                 for callback in callbacks { callback.stepDidFinish(current) }
             }
-            track(completed, loss: batchLoss)
+            try track(completed, loss: batchLoss)
 
             if completed % training.evalEvery == 0 || completed == training.steps {
                 lastMetrics = evaluate(effective(), split: split, loss: loss, step: step, limit: training.evalSamples)
@@ -262,10 +267,10 @@ public struct Trainer {
                     let current = state(completed, batchLoss: batchLoss, learningRate: learningRate)
                     for callback in callbacks { callback.evaluationDidFinish(current, metrics: lastMetrics) }
                 }
-                flush()
+                try flush()
             }
             if let run, training.checkpointEvery > 0, completed % training.checkpointEvery == 0, completed < training.steps, !reachedTarget {
-                flush()
+                try flush()
                 try Checkpoint.save(in: run, parameters: parameters, optimizer: optimizer, state: CheckpointState(
                     step: completed, model: config.model, optimizer: config.optimizer, optimizerStep: optimizer.step, noise: optimizer.noise, sampler: sampler,
                     batchLossSum: lossSum, batchLossCount: lossCount, elapsedSeconds: elapsed(), tracker: tracker?.saveState()))
@@ -273,7 +278,7 @@ public struct Trainer {
             progress?.update(step: completed, of: training.steps, loss: batchLoss)
         }
         progress?.finish()
-        flush()
+        try flush()
 
         let finished = completed >= training.steps || reachedTarget
         let wall = elapsed()
@@ -284,7 +289,7 @@ public struct Trainer {
         let finalParameters = effective()
         if finished {
             for callback in callbacks { callback.trainingDidFinish(state(completed, batchLoss: .nan, learningRate: .nan)) }
-            flush()
+            try flush()
             if let run {
                 do { try SafetensorsFile.write(finalParameters.tensors, metadata: ["format": "pt", "noether_config_hash": configHash], to: run.weightsPath) } catch {
                     throw RunError(error.description)
