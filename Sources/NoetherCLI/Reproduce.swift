@@ -67,8 +67,7 @@ struct Reproduce: ParsableCommand {
             runner.onProgress = { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
             print("\(identifier) \(spec.title)\(quick ? " (quick)" : ""): \(try runner.runCount()) runs → \(target)")
             let summary = try runner.run()
-            let index = try store.open()
-            for run in summary.runs { try index.index(run: "\(target)/\(run)", experiment: identifier) }
+            store.indexWarning(summary.runs.map { ("\(target)/\($0)", identifier) })
             print("  \(summary.verdict.rawValue): \(summary.verdictSentence)")
             for effect in summary.effects { print("    \(effect.name): \(effect.text)") }
             for control in summary.controls { print("    control \(control.name): \(control.verdict.rawValue)") }

@@ -6,6 +6,21 @@ struct StoreOption: ParsableArguments {
     @Option(help: "The run store (default: $NOETHER_STORE or .noether/runs.sqlite).") var store: String?
 
     func open() throws -> RunStore { try RunStore(path: store ?? RunStore.defaultPath) }
+
+    /// Indexes finished runs, warning instead of failing: the run directories are the record
+    /// and a run that is not indexed is still complete; `noether runs import` adds it later.
+    func indexWarning(_ runs: [(path: String, experiment: String?)]) {
+        let path = store ?? RunStore.defaultPath
+        do {
+            let index = try RunStore(path: path)
+            for run in runs { try index.index(run: run.path, experiment: run.experiment) }
+        } catch {
+            let reason = error.description
+            let folder = runs.count == 1 ? runs[0].path : "the run folders"
+            ProgressReporter.writeLine("warning: not indexed in the run store: \(reason). The run itself is complete; "
+                                       + "`noether runs import \(folder) --store \(path)` indexes it later")
+        }
+    }
 }
 
 struct Runs: ParsableCommand {

@@ -28,10 +28,17 @@ struct Train: ParsableCommand {
 
     @OptionGroup var output: FormatOptions
 
+    @Option(name: .customLong("max-memory"), help: "Refuse a config whose memory estimate exceeds this (e.g. 8G, 512M; default: 3/4 of physical memory).")
+    var maxMemory: String?
+
     @OptionGroup var store: StoreOption
 
     func validate() throws {
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
+        if let maxMemory, MemoryEstimate.parseSize(maxMemory) == nil {
+            throw ValidationError("--max-memory '\(maxMemory)' is not a size such as 8G, 512M or 1000000")
+        }
+        if let out, out.isEmpty { throw ValidationError("--out must name a directory, not an empty path") }
     }
 
     func run() throws {
@@ -41,17 +48,16 @@ struct Train: ParsableCommand {
         if let out { runConfig.output = out }
         // Progress and events only with the table: JSON and CSV are for programs.
         let printsEvents = output.chosen == .table
-        let index = try store.open()
-        let trainer = ConfigTrainer(config: runConfig, options: TrainingOptions(
+        var options = TrainingOptions(
             directory: runConfig.directory, restart: restart, showsProgress: printsEvents,
             onEvent: { event in
                 // Events go to stderr so that stdout holds only the result.
                 if printsEvents { ProgressReporter.writeLine(event.summary) }
-            },
-            observers: [RunStoreIndexer(store: index, directory: runConfig.directory)]))
-        let result = try trainer.run()
-        // A run found complete did not train, so its indexer was not called.
-        if result.wasAlreadyComplete { try index.index(run: runConfig.directory) }
+            })
+        options.maxMemory = maxMemory.flatMap(MemoryEstimate.parseSize)
+        let result = try ConfigTrainer(config: runConfig, options: options).run()
+        // The run directory is the truth: a store that cannot index it is a warning, not a failure.
+        store.indexWarning([(runConfig.directory, nil)])
         try output.print(result.summary, table: { Self.describe(result, directory: runConfig.directory) }, csv: { Self.csv(result.summary) })
     }
 

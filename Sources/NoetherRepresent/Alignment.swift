@@ -25,11 +25,19 @@ public enum Alignment {
     /// ‖AᵀB‖²_F / (‖AᵀA‖_F ‖BᵀB‖_F), with the self terms given (computed once per matrix when
     /// one is compared with many).
     static func alignment(_ a: Tensor<Double>, _ b: Tensor<Double>, selfA: Double, selfB: Double) -> Double {
-        selfA > 0 && selfB > 0 ? a.matmul(b, transposeSelf: true).squaredNorm() / (selfA * selfB) : 0
+        selfA > 0 && selfB > 0 ? crossSquaredNorm(a, b) / (selfA * selfB) : 0
     }
 
-    /// ‖AᵀA‖_F = ‖K_A‖_F.
-    static func selfSimilarity(_ a: Tensor<Double>) -> Double { a.gramMatrix(ofRows: false).norm() }
+    /// ‖AᵀA‖_F = ‖K_A‖_F, from the smaller of the two Gram matrices.
+    static func selfSimilarity(_ a: Tensor<Double>) -> Double { a.gramMatrix(ofRows: a.shape[0] < a.shape[1]).norm() }
+
+    /// ‖AᵀB‖²_F = ⟨AAᵀ, BBᵀ⟩_F: the p × q product, or the two N × N kernels when features
+    /// outnumber samples (40 samples of 20 000 features: 40 × 40 instead of 20 000 × 20 000).
+    static func crossSquaredNorm(_ a: Tensor<Double>, _ b: Tensor<Double>) -> Double {
+        let (n, p, q) = (Double(a.shape[0]), Double(a.shape[1]), Double(b.shape[1]))
+        if n * (p + q) < p * q { return a.gramMatrix(ofRows: true).frobenius(b.gramMatrix(ofRows: true)) }
+        return a.matmul(b, transposeSelf: true).squaredNorm()
+    }
 
     /// Unbiased CKA from the unbiased HSIC estimator (Song et al. 2012; Nguyen, Raghu, Kornblith
     /// 2021): HSIC₁(K, L) = [tr(K̃L̃) + 1ᵀK̃1·1ᵀL̃1/((n−1)(n−2)) − 2/(n−2)·1ᵀK̃L̃1] / (n(n−3)),
@@ -46,7 +54,7 @@ public enum Alignment {
         let n = Double(a.shape[0])
         let rowA = (a * a).sum(alongAxis: 1), rowB = (b * b).sum(alongAxis: 1)       // diag K, diag L
         // tr(K̃L̃) = Σ_{i≠j} K_ij L_ij = ‖AᵀB‖² − Σ_i K_ii L_ii
-        let trace = a.matmul(b, transposeSelf: true).squaredNorm() - rowA.dot(rowB)
+        let trace = crossSquaredNorm(a, b) - rowA.dot(rowB)
         // K̃1 = A(Aᵀ1) − diag K
         let kOnes = a.matmul(a.sum(alongAxis: 0).reshaped([a.shape[1], 1])).reshaped([a.shape[0]]) - rowA
         let lOnes = b.matmul(b.sum(alongAxis: 0).reshaped([b.shape[1], 1])).reshaped([b.shape[0]]) - rowB
@@ -101,9 +109,15 @@ public enum Alignment {
     }
 
     /// Every measure at once.
+    /// Values so large that their products overflow give non-finite scores: an error, not `-nan`.
     public static func all(_ a: Tensor<Double>, _ b: Tensor<Double>, k: Int = 10) throws(RepresentationError) -> AlignmentScores {
-        AlignmentScores(kernelAlignment: try kernelAlignment(a, b), linearCKA: try linearCKA(a, b),
-                        unbiasedCKA: try unbiasedCKA(a, b), mutualKNN: try mutualKNN(a, b, k: min(k, a.shape[0] - 1)), k: min(k, a.shape[0] - 1))
+        let scores = AlignmentScores(kernelAlignment: try kernelAlignment(a, b), linearCKA: try linearCKA(a, b),
+                                     unbiasedCKA: try unbiasedCKA(a, b), mutualKNN: try mutualKNN(a, b, k: min(k, a.shape[0] - 1)),
+                                     k: min(k, a.shape[0] - 1))
+        guard [scores.kernelAlignment, scores.linearCKA, scores.unbiasedCKA, scores.mutualKNN].allSatisfy(\.isFinite) else {
+            throw RepresentationError("the alignment scores are not finite numbers: the representations' values are too large (scale them down)")
+        }
+        return scores
     }
 
     static func pair(_ a: Tensor<Double>, _ b: Tensor<Double>) throws(RepresentationError) -> (Tensor<Double>, Tensor<Double>) {

@@ -47,5 +47,10 @@ func validated(_ x: Tensor<Double>, name: String, rows: Int? = nil) throws(Repre
     }
     guard x.shape[0] > 0, x.shape[1] > 0 else { throw RepresentationError("\(name) is empty (shape \(x.shape))") }
     guard x.isFinite else { throw RepresentationError("\(name) contains NaN or infinite values") }
+    // Products of larger values overflow to ∞ and then give plausible-looking 0 or NaN scores.
+    let largest = x.withUnsafeBufferPointer { $0.reduce(0.0) { Swift.max($0, abs($1)) } }
+    guard largest <= 1e100 else {
+        throw RepresentationError("\(name) holds values up to \(largest), too large to square; scale it down")
+    }
     return x
 }

@@ -41,8 +41,8 @@ public struct NeuralCollapse: Hashable, Sendable, Codable {
     public init(features: Tensor<Double>, labels: [Int], classifier: Tensor<Double>? = nil, bias: Tensor<Double>? = nil) throws(RepresentationError) {
         let h = try validated(features, name: "the features", rows: labels.count)
         let (n, p) = (h.shape[0], h.shape[1])
-        guard let maxLabel = labels.max(), let minLabel = labels.min(), minLabel >= 0 else {
-            throw RepresentationError("labels must be non-negative class indices")
+        guard let maxLabel = labels.max(), let minLabel = labels.min(), minLabel >= 0, maxLabel <= Int(Int32.max) else {
+            throw RepresentationError("labels must be class indices from 0 to 2³¹ − 1, got \(labels.min() ?? 0) to \(labels.max() ?? 0)")
         }
         let present = Array(Set(labels)).sorted()
         guard present.count >= 2 else {
@@ -78,15 +78,7 @@ public struct NeuralCollapse: Hashable, Sendable, Codable {
         // Within-class scatter Σ_W = (1/N) Σ (h − μ_c)(h − μ_c)ᵀ from the residuals.
         let assigned = means.gatherRows(labels.map { index[$0]! })
         let residuals = h - assigned
-        let withinScatter = residuals.gramMatrix(ofRows: false) * (1 / Double(n))
-        let betweenScatter = centredMeans.gramMatrix(ofRows: false) * (1 / Double(c))
-        do {
-            let inverse = try betweenScatter.pseudoInverse(relativeCutoff: 1e-10)
-            // Both symmetric, so Tr(Σ_W Σ_B⁺) = ⟨Σ_W, Σ_B⁺⟩_F: no p × p × p product.
-            nc1 = withinScatter.frobenius(inverse) / Double(c)
-        } catch {
-            throw RepresentationError("NC1 could not be computed: \(error.description)")
-        }
+        nc1 = try Self.withinOverBetween(residuals: residuals, centredMeans: centredMeans, samples: n)
         let meanNorms = (0..<c).map { centredMeans.slice(alongAxis: 0, $0..<($0 + 1)).norm() }
         guard meanNorms.allSatisfy({ $0 > 0 }) else {
             throw RepresentationError("a class mean equals the global mean (e.g. constant features); NC2 is undefined")
@@ -129,6 +121,36 @@ public struct NeuralCollapse: Hashable, Sendable, Codable {
         }
         classes = c
         samples = n
+        // Values so large that their squares overflow give infinite or NaN metrics: an error.
+        let values = [nc1, nc2Equinorm, nc2Equiangular, nc2MaxAngle, cdnv]
+            + [nc2ClassifierEquinorm, nc2ClassifierEquiangular, nc2ClassifierMaxAngle, nc3, nc4].compactMap { $0 }
+        guard values.allSatisfy(\.isFinite) else {
+            throw RepresentationError("the neural-collapse metrics are not finite numbers: the features' values are too large (scale them down)")
+        }
+    }
+
+    /// NC1 = Tr(Σ_W Σ_B⁺)/C, computed in the C × C class space. With M̃ = U S Vᵀ,
+    /// Σ_B⁺ = C·V S⁻² Vᵀ and Σ_W = RᵀR/N, so NC1 = (1/N) Σ_i ‖R M̃ᵀ u_i‖² / λ_i², λ_i = s_i² the
+    /// eigenvalues of M̃M̃ᵀ (cut at 1e-10·λ_max, the same cut as Σ_B's pseudo-inverse). No p × p
+    /// matrix is formed: for wide features (p in the thousands) that took minutes and gigabytes.
+    static func withinOverBetween(residuals: Tensor<Double>, centredMeans: Tensor<Double>, samples: Int) throws(RepresentationError) -> Double {
+        let eigen: SymmetricEigendecomposition<Double>
+        do { eigen = try centredMeans.gramMatrix(ofRows: true).symmetricEigendecomposition() } catch {
+            throw RepresentationError("NC1 could not be computed: \(error.description)")
+        }
+        let lambdas = eigen.eigenvalues.scalars
+        let cutoff = 1e-10 * (lambdas.max() ?? 0)
+        let projected = residuals.matmul(centredMeans, transposeOther: true).matmul(eigen.eigenvectors)   // [N, C]
+        let c = lambdas.count
+        var total = 0.0
+        projected.withUnsafeBufferPointer { x in
+            for i in 0..<c where lambdas[i] > cutoff {
+                var column = 0.0
+                for row in 0..<samples { column += x[row * c + i] * x[row * c + i] }
+                total += column / (lambdas[i] * lambdas[i])
+            }
+        }
+        return total / Double(samples)
     }
 
     /// Equinorm, equiangularity and maximal-angle deviation of the rows of `vectors`.

@@ -128,6 +128,28 @@ struct HostileInputTests {
         expectError("declares") { _ = try NumpyArchive(bytes: mismatched, path: "x.npz") }
     }
 
+    // A deflated member declaring 4 GB (a 3 KB file reached 4.1 GB of RSS): refused from the
+    // declared size alone, which deflate cannot reach from so few compressed bytes.
+    @Test func deflatedMembersCannotDeclareMoreThanDeflateAllows() throws {
+        let directory = temporaryDirectory()
+        let python = """
+            import io, zipfile, sys
+            b = io.BytesIO()
+            with zipfile.ZipFile(b, 'w', zipfile.ZIP_DEFLATED) as z: z.writestr('x.npy', bytes(200))
+            open(sys.argv[1], 'wb').write(b.getvalue())
+            """
+        let path = "\(directory)/x.npz"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", python, path]
+        try process.run()
+        process.waitUntilExit()
+        var bytes = try FileFormatError.readFile(path)
+        let entry = bytes.indices.last { bytes[$0] == 0x50 && bytes[$0 + 1] == 0x4B && bytes[$0 + 2] == 1 && bytes[$0 + 3] == 2 } ?? 0
+        bytes[entry + 24..<entry + 28] = [0xFE, 0xFF, 0xFF, 0xFF]
+        expectError("more than its") { _ = try NumpyArchive(bytes: bytes, path: path) }
+    }
+
     @Test func zip64FieldsAboveTwoToTheSixtyThreeAreErrors() {
         let bytes = zip64(NumpyArchive(["x": NumpyArray(Tensor<Float>([1, 2]))]).encoded(), offset: UInt64.max)
         expectError("too large") { _ = try NumpyArchive(bytes: bytes, path: "x.npz") }

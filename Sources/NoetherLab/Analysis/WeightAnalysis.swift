@@ -29,7 +29,8 @@ public struct WeightAnalysisReport: Codable, Sendable {
         public let name: String
         public let kind: String
         public let shape: [Int]
-        public let status: String
+        /// `ok`, why the layer was skipped, or `non-finite` when a tensor holds NaN or infinity.
+        public var status: String
         public var rank: Int?
         public var ranks: [String: Int]?
         public var effectiveRank: Double?
@@ -122,6 +123,18 @@ public enum WeightAnalysis {
             cache.removeAll()
             var row = WeightAnalysisReport.Row(name: layer.name, kind: layer.kind.rawValue, shape: layer.shape, status: layer.status)
             guard layer.status == "ok" else { rows.append(row); continue }
+            // NaN or infinity would give a plausible-looking rank of 0: report it instead.
+            let names = inferred.symmetries.filter { $0.layer == layer.name || $0.layer.hasPrefix("\(layer.attentionBlock ?? layer.name).head.") }
+                .flatMap(\.parameterNames) + (layer.weight.map { [$0] } ?? [])
+            var nonFinite: String?
+            for name in Set(names).sorted() where collection.entries.contains(where: { $0.entry.name == name }) {
+                if !(try tensor(name)).isFinite { nonFinite = name; break }
+            }
+            if let nonFinite {
+                row.status = "non-finite (\(nonFinite) holds NaN or infinite values)"
+                rows.append(row)
+                continue
+            }
             if let weight = layer.weight {
                 let t = try tensor(weight)
                 let matrix = t.reshaped([t.shape[0], t.count / max(t.shape[0], 1)])

@@ -57,7 +57,8 @@ public struct GPTSpec: Hashable, Sendable, Codable {
         (self.vocabulary, self.sequenceLength, self.width, self.depth) = (vocabulary, sequenceLength, width, depth)
         (self.heads, self.kvHeads, self.positions, self.norm, self.mlp) = (heads, kvHeads ?? heads, positions, norm, mlp)
         // LLaMA's hidden size: 8/3 of the width for the two gated projections, 4× for a plain MLP.
-        self.feedForward = feedForward ?? (mlp == .gelu ? 4 * width : (8 * width + 2) / 3)
+        // Saturating: a width from a config can be any integer, and validation refuses a huge one.
+        self.feedForward = feedForward ?? (width > Int.max / 8 ? Int.max : mlp == .gelu ? 4 * width : (8 * width + 2) / 3)
         (self.tieEmbeddings, self.scored, self.ropeBase) = (tieEmbeddings, scored, ropeBase)
     }
 

@@ -16,7 +16,8 @@ public struct TransformerSpec: Hashable, Sendable, Codable {
     public init(sequenceLength: Int, tokenDimension: Int, width: Int, heads: Int, depth: Int = 1,
                 feedForward: Int? = nil, output: Int, activation: Activation = .gelu, layerNormEpsilon: Double = 1e-5) {
         (self.sequenceLength, self.tokenDimension, self.width, self.heads) = (sequenceLength, tokenDimension, width, heads)
-        (self.depth, self.feedForward, self.output) = (depth, feedForward ?? 4 * width, output)
+        // Saturating: a width from a config can be any integer, and validation refuses a huge one.
+        (self.depth, self.feedForward, self.output) = (depth, feedForward ?? (width <= Int.max / 4 ? 4 * width : Int.max), output)
         (self.activation, self.layerNormEpsilon) = (activation, layerNormEpsilon)
     }
 

@@ -17,7 +17,7 @@ public struct ViTSpec: Hashable, Sendable, Codable {
     public init(inputShape: [Int], patch: Int, width: Int, depth: Int = 2, heads: Int, feedForward: Int? = nil,
                 pool: Pooling = .cls, output: Int, layerNormEpsilon: Double = 1e-6) {
         (self.inputShape, self.patch, self.width, self.depth, self.heads) = (inputShape, patch, width, depth, heads)
-        (self.feedForward, self.pool, self.output, self.layerNormEpsilon) = (feedForward ?? 4 * width, pool, output, layerNormEpsilon)
+        (self.feedForward, self.pool, self.output, self.layerNormEpsilon) = (feedForward ?? (width <= Int.max / 4 ? 4 * width : Int.max), pool, output, layerNormEpsilon)
     }
 
     public init(from decoder: Decoder) throws {

@@ -44,7 +44,13 @@ public final class RunStore {
         do {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
-            queue = try DatabaseQueue(path: path)
+            // Many processes share one store (sweeps with --jobs, parallel `noether train`):
+            // WAL lets readers and a writer proceed together, and a writer waits for another's
+            // transaction instead of failing with "database is locked".
+            var configuration = Configuration()
+            configuration.journalMode = .wal
+            configuration.busyMode = .timeout(Self.busyTimeout)
+            queue = try Self.retrying { try DatabaseQueue(path: path, configuration: configuration) }
             var migrator = DatabaseMigrator()
             migrator.registerMigration("v1") { db in
                 try db.create(table: "runs") { t in
@@ -99,12 +105,40 @@ public final class RunStore {
                 try db.drop(table: "events")
                 try db.rename(table: "events_v2", to: "events")
             }
-            try migrator.migrate(queue)
+            try Self.retrying { try migrator.migrate(queue) }
         } catch let error as RunError {
             throw error
         } catch {
-            throw RunError("cannot open the run store \(path): \(error)")
+            throw Self.describe(error, path: path)
         }
+    }
+
+    /// How long a writer waits for another process's transaction (seconds).
+    static let busyTimeout: TimeInterval = 30
+
+    /// Runs `body`, again after a pause when SQLite still reports the store busy or locked
+    /// (e.g. two first openers both switching it to WAL): up to 8 attempts, then the error.
+    static func retrying<T>(_ body: () throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do { return try body() } catch let error as DatabaseError
+                where [.SQLITE_BUSY, .SQLITE_LOCKED].contains(error.resultCode) && attempt < 8 {
+                attempt += 1
+                // Staggered by process so that waiting writers do not retry in step.
+                let pause = 0.05 * Double(attempt) + 0.01 * Double(ProcessInfo.processInfo.processIdentifier % 7)
+                Thread.sleep(forTimeInterval: pause)
+            }
+        }
+    }
+
+    /// A store error as a message with its fix: a damaged file is rebuilt from the run
+    /// directories, which are the source of truth.
+    static func describe(_ error: Error, path: String) -> RunError {
+        if let error = error as? DatabaseError, [.SQLITE_NOTADB, .SQLITE_CORRUPT].contains(error.resultCode) {
+            return RunError("the run store \(path) is damaged (\(error.message ?? "\(error)")); the run directories are intact: "
+                            + "rebuild the store with `rm \(path) && noether runs import runs`")
+        }
+        return RunError("cannot use the run store \(path): \(error)")
     }
 
     /// The identifier of the run at `path`.
@@ -128,7 +162,7 @@ public final class RunStore {
             steps: summary?.steps ?? (metrics.map(\.step).max() ?? 0), parameterCount: summary?.parameterCount ?? 0,
             wallTimeSeconds: summary?.wallTimeSeconds ?? 0, final: final)
         do {
-            try queue.write { db in
+            try Self.retrying { try queue.write { db in
                 try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [record.id])
                 try db.execute(sql: "DELETE FROM metrics WHERE run_id = ?", arguments: [record.id])
                 try db.execute(sql: "DELETE FROM events WHERE run_id = ?", arguments: [record.id])
@@ -143,9 +177,10 @@ public final class RunStore {
                     try eventInsert.execute(arguments: [record.id, e.step, e.detectedAt, e.layer, e.symmetry?.rawValue, e.quantity,
                                                         e.kind.rawValue, e.before, e.after, e.loss.isFinite ? e.loss : nil])
                 }
-            }
+            } }
         } catch {
-            throw RunError("cannot index \(path) in \(self.path): \(error)")
+            let described = Self.describe(error, path: self.path)
+            throw RunError("cannot index \(path): \(described.description)")
         }
     }
 
@@ -178,7 +213,7 @@ public final class RunStore {
     /// Every indexed run, by path.
     public func runs() throws(RunError) -> [StoredRun] {
         do { return try queue.read { db in try StoredRun.order(Column("path")).fetchAll(db) } } catch {
-            throw RunError("cannot read \(path): \(error)")
+            throw Self.describe(error, path: path)
         }
     }
 
@@ -201,13 +236,13 @@ public final class RunStore {
                 try Row.fetchAll(db, sql: "SELECT step, name, value FROM metrics WHERE run_id = ? ORDER BY rowid", arguments: [id])
                     .map { ($0["step"], $0["name"], $0["value"]) }
             }
-        } catch { throw RunError("cannot read \(path): \(error)") }
+        } catch { throw Self.describe(error, path: path) }
     }
 
     /// A run's event count.
     public func eventCount(of id: String) throws(RunError) -> Int {
         do { return try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE run_id = ?", arguments: [id]) ?? 0 } } catch {
-            throw RunError("cannot read \(path): \(error)")
+            throw Self.describe(error, path: path)
         }
     }
 }

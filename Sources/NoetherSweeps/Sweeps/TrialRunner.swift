@@ -83,7 +83,7 @@ public enum TrialRunner {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let attempt = Attempt(event: event, time: Date().timeIntervalSince1970, host: ProcessInfo.processInfo.hostName,
                               pid: ProcessInfo.processInfo.processIdentifier, detail: detail)
-        if let line = try? JSONFormat.string(attempt), let writer = try? JSONLinesWriter(path: "\(directory)/\(attemptsFile)") { writer.append([line]) }
+        if let line = try? JSONFormat.string(attempt), let writer = try? JSONLinesWriter(path: "\(directory)/\(attemptsFile)") { try? writer.append([line]) }
     }
 }
 

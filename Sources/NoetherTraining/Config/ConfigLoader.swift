@@ -19,7 +19,11 @@ public enum ConfigLoader {
 
     /// Decodes a config from text; `source` names it in errors.
     public static func decode<Config: Codable>(_ type: Config.Type, from text: String, format: Format, source: String) throws(RunError) -> Config {
+        try ConfigTextLimits.check(text, source: source)
         let tree = try parse(text, format: format, source: source)
+        if let key = firstNonFiniteNumber(tree, path: []) {
+            throw RunError("\(source): '\(key)' is not a finite number; configs hold finite numbers only")
+        }
         guard tree is [String: Any] else { throw RunError("\(source): a config must be a mapping of keys to values") }
         let config: Config
         do {
@@ -118,6 +122,21 @@ public enum ConfigLoader {
         }
     }
 
+    /// The key path of the first NaN or infinity (YAML's `.nan`, `.inf`), which JSON cannot hold.
+    static func firstNonFiniteNumber(_ value: Any, path: [String]) -> String? {
+        if let number = value as? Double, !number.isFinite { return path.isEmpty ? "the value" : path.joined(separator: ".") }
+        if let dictionary = value as? [String: Any] {
+            for key in dictionary.keys.sorted() {
+                if let found = firstNonFiniteNumber(dictionary[key] ?? NSNull(), path: path + [key]) { return found }
+            }
+        } else if let array = value as? [Any] {
+            for (index, item) in array.enumerated() {
+                if let found = firstNonFiniteNumber(item, path: path + ["\(index)"]) { return found }
+            }
+        }
+        return nil
+    }
+
     static func firstUnknownKey(_ given: Any, _ understood: Any, path: [String]) -> (path: String, suggestion: String?)? {
         if let given = given as? [String: Any] {
             let known = understood as? [String: Any] ?? [:]
@@ -177,6 +196,10 @@ public enum ConfigLoader {
             return "\(location(context.codingPath)) should be \(describe(type))"
         case .valueNotFound(let type, let context):
             return "\(location(context.codingPath)) should be \(describe(type)), not null"
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            // The decoder's report of a number its key's type cannot hold (a negative count,
+            // a value past 2⁶³), without the key.
+            return "a number is out of range for its key (e.g. negative where only 0 or more is allowed): \(context.debugDescription)"
         case .dataCorrupted(let context):
             return "\(location(context.codingPath)): \(context.debugDescription)"
         @unknown default:

@@ -59,7 +59,7 @@ public struct RunConfig: Hashable, Sendable, Codable {
     private init(decodedFrom c: KeyedDecodingContainer<CodingKeys>) throws {
         self.init(
             name: try c.decodeIfPresent(String.self, forKey: .name) ?? "run",
-            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0,
+            seed: try Self.seed(in: c),
             model: try c.decode(ModelSpec.self, forKey: .model),
             initializer: try c.decodeIfPresent(InitializerSpec.self, forKey: .initializer) ?? InitializerSpec(),
             data: try c.decode(DataSpec.self, forKey: .data),
@@ -70,6 +70,22 @@ public struct RunConfig: Hashable, Sendable, Codable {
             track: try c.decodeIfPresent(TrackSpec.self, forKey: .track) ?? TrackSpec(),
             control: try c.decodeIfPresent(ControlSpec.self, forKey: .control) ?? ControlSpec(),
             output: try c.decodeIfPresent(String.self, forKey: .output))
+    }
+
+    /// The seed, with a message that names it when it is not a whole number from 0 to 2⁶⁴ − 1
+    /// (the decoder reports `-1` as invalid JSON at the top level).
+    private static func seed(in c: KeyedDecodingContainer<CodingKeys>) throws -> UInt64 {
+        guard c.contains(.seed), (try? c.decodeNil(forKey: .seed)) != true else { return 0 }
+        if let value = try? c.decode(UInt64.self, forKey: .seed) { return value }
+        var given = "another kind of value"
+        if let integer = try? c.decode(Int.self, forKey: .seed) {
+            given = String(integer)
+        } else if let number = try? c.decode(Double.self, forKey: .seed) {
+            given = String(number)
+        } else if let text = try? c.decode(String.self, forKey: .seed) {
+            given = "'\(text)'"
+        }
+        throw DecodingError.dataCorruptedError(forKey: .seed, in: c, debugDescription: "must be a whole number from 0 to 2⁶⁴ − 1, got \(given)")
     }
 
     /// A stable hash of what the run computes (the config without its output directory).
@@ -134,8 +150,18 @@ public struct TrainingSpec: Hashable, Sendable, Codable {
 }
 
 extension RunConfig {
-    /// Checks every section, reporting the first problem.
-    public func validate() throws(RunError) {
+    /// Checks every section, reporting the first problem. The memory estimate comes first:
+    /// building the model to validate it must not be what runs out of memory.
+    public func validate(memoryLimit: Int = MemoryEstimate.defaultLimit) throws(RunError) {
+        // The name becomes runs/<name>: it must be one path component, or it could name `/`
+        // or a folder outside runs/.
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != "..", !name.contains("\0") else {
+            throw RunError("name '\(name)' must be one path component (no '/', not '.' or '..'): it names the run directory runs/<name>")
+        }
+        if let output, output.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw RunError("output must name a directory; an empty path would put the run's files in the current folder or /")
+        }
+        try MemoryEstimate(self).check(limit: memoryLimit)
         do {
             try model.validate()
             try optimizer.validate()

@@ -56,14 +56,18 @@ public enum Checkpoint {
         } catch {
             throw RunError("cannot write checkpoint \(final): \(error.localizedDescription)")
         }
-        for old in all(in: run).dropLast(keep) { try? FileManager.default.removeItem(atPath: old.path) }
+        // Renamed first (atomic) so that a kill during the removal leaves a `.removing` folder,
+        // which the next start deletes, never a half-deleted checkpoint that looks complete.
+        for old in all(in: run).dropLast(keep) where rename(old.path, old.path + ".removing") == 0 {
+            try? FileManager.default.removeItem(atPath: old.path + ".removing")
+        }
     }
 
     /// Complete checkpoints, oldest first.
     public static func all(in run: RunDirectory) -> [(step: Int, path: String)] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: run.checkpointsPath)) ?? []
         return names.compactMap { name in
-            guard name.hasPrefix("step-"), !name.hasSuffix(".partial"), let step = Int(name.dropFirst(5)) else { return nil }
+            guard name.hasPrefix("step-"), let step = Int(name.dropFirst(5)) else { return nil }
             let path = "\(run.checkpointsPath)/\(name)"
             return FileManager.default.fileExists(atPath: "\(path)/state.json") ? (step, path) : nil
         }.sorted { $0.step < $1.step }

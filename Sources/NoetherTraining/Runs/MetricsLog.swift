@@ -50,19 +50,26 @@ public final class JSONLinesWriter {
 
     deinit { try? handle.close() }
 
-    public func append(_ lines: [String]) {
+    /// Appends lines. A failed write (a full disk) is an error that stops the run; what was
+    /// written before stays readable and the run resumes from its last checkpoint.
+    public func append(_ lines: [String]) throws(RunError) {
         guard !lines.isEmpty else { return }
-        handle.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        do {
+            try handle.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
+        } catch {
+            throw RunError("cannot write \(path): \(error.localizedDescription); free disk space and run the same command again to resume")
+        }
     }
 }
 
 extension MetricRecord {
-    /// Reads a `metrics.jsonl` file; malformed lines are reported with their number.
+    /// Reads a `metrics.jsonl` file; malformed lines are reported with their number. A last
+    /// line without its newline is a write cut short (a full disk, a kill) and is left out.
     public static func read(_ path: String) throws(RunError) -> [MetricRecord] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         var records: [MetricRecord] = []
         let decoder = JSONDecoder()
-        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() where !line.isEmpty {
+        for (number, line) in completeLines(data).enumerated() where !line.isEmpty {
             do {
                 records.append(try decoder.decode(MetricRecord.self, from: Data(line.utf8)))
             } catch {
@@ -71,4 +78,12 @@ extension MetricRecord {
         }
         return records
     }
+}
+
+/// The complete lines of a JSON-lines file. A last line without its newline is a write cut
+/// short (a full disk, a kill) and is left out, so the run stays resumable.
+func completeLines(_ data: Data) -> [Substring] {
+    let text = String(decoding: data, as: UTF8.self)
+    guard let lastBreak = text.lastIndex(of: "\n") else { return [] }
+    return text[...lastBreak].split(separator: "\n", omittingEmptySubsequences: false)
 }

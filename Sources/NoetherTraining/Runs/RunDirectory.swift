@@ -38,6 +38,30 @@ public struct RunDirectory: Sendable {
         }
     }
 
+    /// Removes what an interrupted process leaves behind: temporary files of atomic writes
+    /// (`.name.tmp-PID`), checkpoints being written (`step-N.partial`), checkpoints whose
+    /// removal was cut short (`step-N.removing`) and any `step-N` folder missing one of its files. Call it while
+    /// holding the run's lock; complete checkpoints are never touched.
+    public func removeLeftovers() {
+        let manager = FileManager.default
+        for folder in [path, checkpointsPath, snapshotsPath] {
+            for name in (try? manager.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".") && name.contains(".tmp-") {
+                try? manager.removeItem(atPath: "\(folder)/\(name)")
+            }
+        }
+        for name in (try? manager.contentsOfDirectory(atPath: checkpointsPath)) ?? [] where name.hasPrefix("step-") {
+            let folder = "\(checkpointsPath)/\(name)"
+            let complete = ["state.json", "weights.safetensors", "optimizer.safetensors"].allSatisfy { manager.fileExists(atPath: "\(folder)/\($0)") }
+            if Int(name.dropFirst("step-".count)) == nil || !complete {
+                try? manager.removeItem(atPath: folder)
+            } else {
+                for file in (try? manager.contentsOfDirectory(atPath: folder)) ?? [] where file.hasPrefix(".") && file.contains(".tmp-") {
+                    try? manager.removeItem(atPath: "\(folder)/\(file)")
+                }
+            }
+        }
+    }
+
     /// Whether anything of a run is here.
     public var exists: Bool { FileManager.default.fileExists(atPath: configPath) }
 

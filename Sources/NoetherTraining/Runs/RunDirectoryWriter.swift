@@ -53,11 +53,11 @@ public final class RunDirectoryWriter: TrainingCallback {
         if state.step == 0 { try snapshot(state) }
     }
 
-    public func logDidGrow(_ entries: TrainingLog, replayed: Bool) {
+    public func logDidGrow(_ entries: TrainingLog, replayed: Bool) throws(RunError) {
         // Replayed entries are those of the earlier session, already in the files.
         guard !replayed else { return }
-        metricsFile?.append(entries.metrics.map(\.jsonLine))
-        eventsFile?.append(entries.events.map(SymmetryEventLog.line))
+        try metricsFile?.append(entries.metrics.map(\.jsonLine))
+        try eventsFile?.append(entries.events.map(SymmetryEventLog.line))
     }
 
     public func evaluationDidFinish(_ state: TrainingState, metrics: [String: Double]) throws(RunError) {

@@ -17,7 +17,7 @@ public enum SymmetryEventLog {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
         let decoder = JSONFormat.decoder()
         var events: [SymmetryEvent] = []
-        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() where !line.isEmpty {
+        for (number, line) in completeLines(data).enumerated() where !line.isEmpty {
             do { events.append(try decoder.decode(SymmetryEvent.self, from: Data(line.utf8))) } catch {
                 throw RunError("\(path) line \(number + 1) is not a symmetry event")
             }

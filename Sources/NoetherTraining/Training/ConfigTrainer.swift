@@ -20,6 +20,8 @@ public struct TrainingOptions {
     /// Callbacks that come after the run directory's (e.g. the run store's indexer, which reads
     /// what the run directory wrote).
     public var observers: [any TrainingCallback]
+    /// Refuse a config whose memory estimate exceeds this many bytes (nil: ``MemoryEstimate/defaultLimit``).
+    public var maxMemory: Int?
 
     public init(directory: String? = nil, restart: Bool = false, showsProgress: Bool = false, stopAfterSteps: Int? = nil,
                 onEvent: (@Sendable (SymmetryEvent) -> Void)? = nil, observers: [any TrainingCallback] = []) {
@@ -68,7 +70,7 @@ public struct ConfigTrainer {
     }
 
     public func run() throws(RunError) -> TrainingResult {
-        try config.validate()
+        try config.validate(memoryLimit: options.maxMemory ?? MemoryEstimate.defaultLimit)
         let generator = RandomGenerator(seed: config.seed)
         let split: DataSplit
         do { split = try config.data.load(using: generator.derived("data")) } catch { throw RunError(error) }
@@ -90,8 +92,11 @@ public struct ConfigTrainer {
         // Held until this function returns (however it returns).
         defer { withExtendedLifetime(lock) {} }
         if let run {
+            guard !run.path.isEmpty else { throw RunError("the run directory is an empty path", hint: "give the run an output directory") }
             try run.create()
             lock = try RunLock(directory: run.path)
+            // Under the lock no other process writes here: what an interrupted one left is debris.
+            run.removeLeftovers()
             if run.exists, !options.restart {
                 guard run.recordedConfig() == config else {
                     throw RunError("\(run.path) holds a run of a different config", hint: "use another output directory, or --restart to replace it")
