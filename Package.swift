@@ -136,6 +136,6 @@ if Context.environment["NOETHER_FUZZ"] == "1" {
     let parsers = ["safetensors", "safetensorsIndex", "npy", "npz", "idx", "csv", "config", "tensorBoard"]
     package.targets += [
         .target(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"),
-        .target(name: "NoetherFuzzing", dependencies: ["CFuzzerDriver", "NoetherIO", "NoetherTensor", "NoetherLab"], path: "Fuzz/NoetherFuzzing"),
+        .target(name: "NoetherFuzzing", dependencies: ["CFuzzerDriver", "NoetherIO", "NoetherTensor", "NoetherTraining"], path: "Fuzz/NoetherFuzzing"),
     ] + parsers.map { .executableTarget(name: "fuzz-\($0)", dependencies: ["NoetherFuzzing"], path: "Fuzz/Targets/\($0)") }
 }

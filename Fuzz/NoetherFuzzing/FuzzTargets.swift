@@ -1,6 +1,6 @@
 import Foundation
 import NoetherIO
-import NoetherLab
+import NoetherTraining
 import NoetherTensor
 
 /// One function per parser: each reads untrusted bytes and uses what it read the way the

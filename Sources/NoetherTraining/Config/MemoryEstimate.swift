@@ -34,8 +34,8 @@ public struct MemoryEstimate: Sendable, Equatable {
     /// Refuses an estimate above `limit` bytes, saying how to proceed.
     public func check(limit: Int) throws(RunError) {
         guard parameters.isFinite else {
-            throw RunError("the model graph names a size over \(Self.graphSizeBound) (or cannot be built), so its memory cannot be estimated",
-                           hint: "use sizes of at most \(Self.graphSizeBound) in a graph model")
+            throw RunError("the model graph's sizes are so large that their products overflow, so its memory cannot be estimated",
+                           hint: "shrink the graph's sizes: the product of its four largest numbers must stay under 2^62")
         }
         guard bytes <= Double(limit) else {
             throw RunError("this config needs about \(Self.describe(bytes)) of memory (\(Self.describe(4 * parameters)) of parameters ×4 with "
@@ -127,32 +127,30 @@ public struct MemoryEstimate: Sendable, Equatable {
             return (parameters, activations, n)
         case .graph(let s):
             // A free-form graph has no closed form: its parameters are counted exactly from the
-            // layout (built only once every size in it is small enough that no product can
-            // overflow), and its activations are taken as a multiple of the input.
+            // layout (built only once its sizes are small enough that no product can overflow),
+            // and its activations are taken as a multiple of the input.
             let inputs = s.input.map(Double.init).reduce(1, *)
-            guard (Self.largestInteger(in: spec) ?? 0) <= Self.graphSizeBound, let architecture = try? Architecture(spec) else {
-                return (.infinity, 16 * inputs, inputs)
-            }
+            guard Self.isSafeToBuild(spec) else { return (.infinity, 16 * inputs, inputs) }
+            // A graph that cannot be built is reported by the model's own validation, which follows.
+            guard let architecture = try? Architecture(spec) else { return (0, 0, inputs) }
             let parameters = architecture.layout.reduce(0.0) { $0 + $1.shape.dimensions.map(Double.init).reduce(1, *) }
             return (parameters, 16 * inputs * Double(max(s.layers.count, 1)), inputs)
         }
     }
 
-    /// The largest size a graph may name before it is built (2^20).
-    static let graphSizeBound = 1 << 20
-
-    /// The largest integer anywhere in a model spec, read from its JSON form.
-    static func largestInteger(in spec: ModelSpec) -> Int? {
-        guard let data = try? JSONEncoder().encode(spec), let object = try? JSONSerialization.jsonObject(with: data) else { return nil }
-        func largest(_ value: Any) -> Double {
+    /// Whether a graph can be built without any size product overflowing: the product of its
+    /// four largest numbers (a convolution's weight count has four factors) must stay under 2^62.
+    static func isSafeToBuild(_ spec: ModelSpec) -> Bool {
+        guard let data = try? JSONEncoder().encode(spec), let object = try? JSONSerialization.jsonObject(with: data) else { return false }
+        func numbers(_ value: Any) -> [Double] {
             switch value {
-            case let number as NSNumber: abs(number.doubleValue)
-            case let array as [Any]: array.map(largest).max() ?? 0
-            case let dictionary as [String: Any]: dictionary.values.map(largest).max() ?? 0
-            default: 0
+            case let number as NSNumber: [abs(number.doubleValue)]
+            case let array as [Any]: array.flatMap(numbers)
+            case let dictionary as [String: Any]: dictionary.values.flatMap(numbers)
+            default: []
             }
         }
-        let value = largest(object)
-        return value < 9e18 ? Int(value) : Int.max
+        let largest = numbers(object).sorted(by: >).prefix(4)
+        return largest.reduce(1.0) { $0 * max($1, 1) } < 0x1p62
     }
 }
