@@ -55,6 +55,26 @@ struct VerdictTests {
     }
 }
 
+@Suite("E10's teacher spectrum")
+struct TeacherSpectrumTests {
+    // A learned spectrum that is exactly the soft-thresholded teacher (κ = 2, τ = 0.3): τ is
+    // recovered from σ1/σ2 and σ3/σ1, σ4/σ1 are predicted exactly; the scaled teacher misses them.
+    @Test func aSoftThresholdedSpectrumIsPredictedFromItsFirstTwoValues() throws {
+        let teacher = [4.0, 2, 1, 0.5]
+        let spectrum = TeacherSpectrum(learned: teacher.map { 2 * max($0 - 0.3, 0) }, teacher: teacher)
+        let tau = try #require(spectrum.threshold)
+        #expect(abs(tau - 0.3) < 1e-12)
+        for (predicted, observed) in zip(spectrum.softThresholdRatios, spectrum.observedRatios) { #expect(abs(predicted - observed) < 1e-12) }
+        #expect(abs(spectrum.scaledRatios[0] - spectrum.observedRatios[0]) > 0.01)
+        // A scaled teacher has τ = 0, and both predictions then agree with it.
+        let scaled = TeacherSpectrum(learned: teacher.map { 3 * $0 }, teacher: teacher)
+        #expect(abs(try #require(scaled.threshold)) < 1e-12)
+        #expect(zip(scaled.scaledRatios, scaled.observedRatios).allSatisfy { abs($0 - $1) < 1e-12 })
+        // A flat spectrum determines no threshold.
+        #expect(TeacherSpectrum(learned: [1, 1, 1, 1], teacher: teacher).threshold == nil)
+    }
+}
+
 @Suite("The paper's experiments")
 struct ExperimentTests {
     @Test func everyExperimentIsPreRegisteredWithSeedsAndControls() throws {

@@ -112,6 +112,12 @@ public struct RunSummary: Codable, Hashable, Sendable {
     public var wallTimeSeconds: Double
     public var stepsPerSecond: Double
 
+    public init(name: String, status: String, steps: Int, configHash: String, parameterCount: Int, final: [String: Double],
+                wallTimeSeconds: Double, stepsPerSecond: Double) {
+        (self.name, self.status, self.steps, self.configHash, self.parameterCount) = (name, status, steps, configHash, parameterCount)
+        (self.final, self.wallTimeSeconds, self.stepsPerSecond) = (final, wallTimeSeconds, stepsPerSecond)
+    }
+
     enum CodingKeys: String, CodingKey {
         case name, status, steps, configHash = "config_hash", parameterCount = "parameter_count", final
         case wallTimeSeconds = "wall_time_seconds", stepsPerSecond = "steps_per_second"

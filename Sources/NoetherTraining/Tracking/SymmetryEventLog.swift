@@ -4,7 +4,7 @@ import NoetherSymmetry
 
 /// `events.jsonl`: one symmetry event per line.
 public enum SymmetryEventLog {
-    static func line(_ event: SymmetryEvent) -> String {
+    public static func line(_ event: SymmetryEvent) -> String {
         (try? JSONFormat.string(event)) ?? "{}"
     }
 

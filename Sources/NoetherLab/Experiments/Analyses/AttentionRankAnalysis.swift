@@ -21,7 +21,19 @@ struct AttentionRankAnalysis: ExperimentAnalysis {
         let ranks = sorted.map { Self.headMean($0, "qk_rank") }
         let nonIncreasing = zip(ranks, ranks.dropFirst()).allSatisfy { $1 <= $0 }
         let drop = (ranks.first ?? .nan) - (ranks.last ?? .nan)
+        let spectra = sorted.map(TeacherSpectrum.init)
+        var predictions: [(name: String, predicted: Double, observed: Double)] = []
+        for (run, spectrum) in zip(sorted, spectra) {
+            guard let spectrum else { continue }
+            for (index, i) in [3, 4].enumerated() {
+                let observed = spectrum.observedRatios[index]
+                predictions.append(("σ\(i)/σ1 at γ = \(shortNumber(Self.gamma(run))), soft-thresholded teacher", spectrum.softThresholdRatios[index], observed))
+                predictions.append(("σ\(i)/σ1 at γ = \(shortNumber(Self.gamma(run))), scaled teacher", spectrum.scaledRatios[index], observed))
+            }
+        }
         let evidence: [String: JSONValue] = [
+            "learned singular values of the dominant head's query–key form (teacher units)": .array(spectra.map { .array(($0?.learned ?? []).map { .number($0) }) }),
+            "soft threshold τ fitted to σ1/σ2": .array(spectra.map { .number($0?.threshold ?? .nan) }),
             "weight decays": .array(sorted.map { .number(Self.gamma($0)) }),
             "final rank of W_Q W_Kᵀ (mean over heads)": .array(ranks.map { .number($0) }),
             "final rank of W_V W_O (mean over heads)": .array(sorted.map { .number(Self.headMean($0, "vo_rank")) }),
@@ -35,7 +47,7 @@ struct AttentionRankAnalysis: ExperimentAnalysis {
             ("rank of W_Q W_Kᵀ at the smallest γ minus at the largest", drop),
             ("rank of W_Q W_Kᵀ at the smallest γ", ranks.first ?? .nan),
             ("rank of W_Q W_Kᵀ at the largest γ", ranks.last ?? .nan),
-        ])
+        ], predictions: predictions)
     }
 
     func figures(_ study: ExperimentStudy) throws(RunError) -> [Figure] {
