@@ -256,4 +256,30 @@ extension CommandLineTests {
         let b = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/killed/weights.safetensors"))
         XCTAssertEqual(a, b, "resumed weights differ from the uninterrupted run's")
     }
+    func testTrackWritesATimelineOfACheckpointSeries() throws {
+        // Two hand-written nn.Sequential checkpoints: the first layer goes from rank 1 to rank 2.
+        func checkpoint(_ first: [Float]) -> Data {
+            let header = #"{"0.weight":{"dtype":"F32","shape":[3,2],"data_offsets":[0,24]},"2.weight":{"dtype":"F32","shape":[1,3],"data_offsets":[24,36]}}"#
+            var json = Array(header.utf8)
+            json += [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8)
+            var bytes: [UInt8] = []
+            withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
+            bytes += json
+            for v in first + [7, 8, 9] { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+            return Data(bytes)
+        }
+        let folder = (try write("", "step-0.safetensors") as NSString).deletingLastPathComponent
+        try checkpoint([1, 2, 2, 4, 3, 6]).write(to: URL(fileURLWithPath: "\(folder)/step-0.safetensors"))
+        try checkpoint([1, 2, 3, 4, 5, 7]).write(to: URL(fileURLWithPath: "\(folder)/step-10.safetensors"))
+        let out = "\(folder)/timeline"
+        let outcome = try run(["track", folder, "--out", out, "--format", "json"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let result = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(result["checkpoints"] as? [Int], [0, 10])
+        let events = try XCTUnwrap(result["events"] as? [[String: Any]])
+        XCTAssertTrue(events.contains { $0["quantity"] as? String == "rank" && $0["step"] as? Int == 10 && $0["kind"] as? String == "breaking" }, outcome.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/report.html"))
+        assertCleanFailure(try run(["track", folder, "--out", out, "--steps", "5"]), mentioning: "--steps")
+        assertCleanFailure(try run(["track", "/nonexistent/ckpts", "--out", out]), mentioning: "does not exist")
+    }
 }
