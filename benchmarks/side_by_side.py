@@ -42,6 +42,9 @@ STEP_WORKLOADS = {
              "hidden": [128], "output": 10}, 128),
     "transformer-block": ({"kind": "transformer", "sequence_length": 64, "token_dimension": 128, "width": 128,
                            "heads": 4, "depth": 1, "feed_forward": 512, "output": 10}, 32),
+    "resnet-8-cifar": ({"kind": "resnet", "input_shape": [3, 32, 32], "depth": 8, "output": 10}, 128),
+    "gpt-block": ({"kind": "gpt", "vocabulary": 64, "sequence_length": 128, "width": 256, "depth": 1, "heads": 8,
+                   "kv_heads": 2}, 16),
 }
 WORKLOADS = list(STEP_WORKLOADS) + ["e1-quick", "minilm-spectra", "tracking-overhead"]
 
@@ -60,8 +63,13 @@ def median_ms(function, repeats, warmup=5):
 def torch_step(spec, batch, repeats):
     torch.manual_seed(0)
     model = build(spec)
-    inputs = torch.randn(batch, input_count(spec))
-    labels = torch.arange(batch) % spec["output"]
+    if spec["kind"] == "gpt":
+        # Token ids in, the next token scored at every position (as Noether's randomInputs).
+        inputs = torch.randint(spec["vocabulary"], (batch, spec["sequence_length"]))
+        labels = torch.arange(batch * spec["sequence_length"]) % spec["vocabulary"]
+    else:
+        inputs = torch.randn(batch, input_count(spec))
+        labels = torch.arange(batch) % spec["output"]
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     loss = torch.nn.CrossEntropyLoss()
 
@@ -73,7 +81,7 @@ def torch_step(spec, batch, repeats):
 
 
 def input_count(spec):
-    if spec["kind"] == "cnn":
+    if spec["kind"] in ("cnn", "resnet"):
         return int(np.prod(spec["input_shape"]))
     if spec["kind"] == "transformer":
         return spec["sequence_length"] * spec["token_dimension"]
