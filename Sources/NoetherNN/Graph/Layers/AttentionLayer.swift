@@ -52,7 +52,7 @@ public struct AttentionLayer: LayerSpec {
         (positions.key, positions.keyBias) = projection("k_proj", rows: keyHeads * headWidth, columns: width)
         (positions.value, positions.valueBias) = projection("v_proj", rows: keyHeads * headWidth, columns: width)
         (positions.out, positions.outBias) = projection("out_proj", rows: width, columns: heads * headWidth)
-        graph.append(AttentionStep(positions: positions, heads: heads, keyHeads: keyHeads, headWidth: headWidth,
+        graph.append(AttentionStep(positions: positions, heads: heads, keyHeads: keyHeads,
                                    causal: causal, rope: rope ? ropeBase : nil))
         for prefix in ["q_proj", "k_proj", "v_proj"] { graph.read("\(prefix).weight", axis: 1) }
         func rows(_ prefix: String) -> [UnitSlice] {
@@ -73,12 +73,12 @@ struct AttentionStep: CompiledLayer {
         var queryBias: Int?, keyBias: Int?, valueBias: Int?, outBias: Int?
     }
     let positions: Positions
-    let heads: Int, keyHeads: Int, headWidth: Int, causal: Bool
+    let heads: Int, keyHeads: Int, causal: Bool
     /// The RoPE base, when rotary positions are on.
     let rope: Double?
 
-    init(positions: Positions, heads: Int, keyHeads: Int, headWidth: Int, causal: Bool, rope: Double?) {
-        (self.positions, self.heads, self.keyHeads, self.headWidth, self.causal, self.rope) = (positions, heads, keyHeads, headWidth, causal, rope)
+    init(positions: Positions, heads: Int, keyHeads: Int, causal: Bool, rope: Double?) {
+        (self.positions, self.heads, self.keyHeads, self.causal, self.rope) = (positions, heads, keyHeads, causal, rope)
     }
 
     /// The projections' outputs stay token-major, `[N, S, heads·Dh]`: RoPE and the fused
