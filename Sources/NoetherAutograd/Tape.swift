@@ -131,6 +131,13 @@ public final class Tape<Scalar: TensorScalar> {
     @inline(__always)
     func auxiliaryPointer(_ index: Int) -> UnsafeMutablePointer<Scalar> { auxiliary[index].unsafeBaseAddress }
 
+    /// Notes `count` products of one shape when products are being recorded (for kernels that
+    /// run their products on several threads, where the tape cannot be touched).
+    func noteProducts(_ count: Int, m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool) {
+        guard recordsMatrixProducts else { return }
+        for _ in 0..<count { matrixProducts.append(.unchecked(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)) }
+    }
+
     /// `C (+)= op(A) · op(B)` through BLAS (in blocks independent of the thread count), noted when products are being recorded.
     func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,

@@ -36,7 +36,7 @@ public struct BenchmarkRecord: Codable, Sendable {
 /// of the workloads named in the core-engine issue, each with its GEMM floor.
 public enum StepBenchmarks {
     /// The workload names, in the order ``run(_:repeats:)`` measures them.
-    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "resnet-8", "gpt", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis", "weight-spectra"]
+    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "resnet-8", "gpt", "resnet-8-cifar", "gpt-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis", "weight-spectra"]
 
     /// Runs the named workloads (all when `names` is empty); `weight-spectra` runs only when
     /// `weights` names a safetensors file, and a file it cannot read is an error.
@@ -55,6 +55,8 @@ public enum StepBenchmarks {
             case "transformer-block": transformerBlock(repeats: repeats)
             case "resnet-8": resnet(repeats: repeats)
             case "gpt": gpt(repeats: repeats)
+            case "resnet-8-cifar": cifarResNet(repeats: repeats)
+            case "gpt-block": gptBlock(repeats: repeats)
             case "sgemm-1024": sgemm(n: 1024, repeats: repeats)
             case "symmetry-analysis": symmetryAnalysis(repeats: repeats)
             case "tracking-overhead": trackingOverhead(repeats: max(3, repeats / 10))
@@ -97,6 +99,18 @@ public enum StepBenchmarks {
     public static func gpt(repeats: Int) -> BenchmarkRecord {
         let spec = ModelSpec.gpt(GPTSpec(vocabulary: 64, sequenceLength: 64, width: 128, depth: 2, heads: 4, kvHeads: 2))
         return trainingStep(name: "gpt", spec: spec, batch: 16, repeats: repeats)
+    }
+
+    /// The performance issue's ResNet-8: BatchNorm, 16/32/64 channels on 3×32×32, batch 128.
+    public static func cifarResNet(repeats: Int) -> BenchmarkRecord {
+        trainingStep(name: "resnet-8-cifar", spec: .resnet(ResNetSpec(inputShape: [3, 32, 32], depth: 8, output: 10)), batch: 128, repeats: repeats)
+    }
+
+    /// The performance issue's GPT block: one decoder layer, context 128, width 256, 8 query
+    /// heads sharing 2 key/value heads (causal, RoPE), RMSNorm, SwiGLU; vocabulary 64, batch 16.
+    public static func gptBlock(repeats: Int) -> BenchmarkRecord {
+        let spec = ModelSpec.gpt(GPTSpec(vocabulary: 64, sequenceLength: 128, width: 256, depth: 1, heads: 8, kvHeads: 2))
+        return trainingStep(name: "gpt-block", spec: spec, batch: 16, repeats: repeats)
     }
 
     static func trainingStep(name: String, spec: ModelSpec, batch: Int, repeats: Int) -> BenchmarkRecord {

@@ -9,9 +9,15 @@ import COpenBLAS
 // the number of threads — each block one single-threaded BLAS call on `Parallel`'s threads.
 // Every entry is then computed by the same call on every machine share.
 
-/// OpenBLAS's own threading, switched off once per process before the first BLAS or LAPACK call.
+/// OpenBLAS's own threading, switched off once per process before the first BLAS or LAPACK call
+/// (which is also when ``BLASKernels`` replaces the kernels of OpenBLAS's unknown-CPU fallback).
+/// With one BLAS thread, OpenBLAS's worker threads never get work after start-up, so they sleep
+/// instead of spinning against ours: no `OPENBLAS_THREAD_TIMEOUT` is needed.
 public enum BLASThreading {
-    private static let pinned: Void = openblas_set_num_threads(1)
+    private static let pinned: Void = {
+        BLASKernels.selectForThisCPU()
+        openblas_set_num_threads(1)
+    }()
 
     /// Makes OpenBLAS run every call on the calling thread (idempotent, cheap after the first).
     public static func pinToCallingThread() { pinned }
@@ -40,10 +46,13 @@ extension Kernels {
     /// `C (+)= op(A) · op(B)` on row-major matrices (`C` is `m × n` with row stride `ldc`), cut
     /// along the longer side of `C` into blocks fixed by the shape, the blocks spread over the
     /// cores. The result is bit-identical for any number of threads.
+    ///
+    /// - Parameter onThisThread: runs the same blocks one after the other on the calling thread
+    ///   (same bits), for callers that already split their work over the cores.
     public static func gemm<T: TensorScalar>(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int,
-        _ c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool
+        _ c: UnsafeMutablePointer<T>, ldc: Int, accumulate: Bool, onThisThread: Bool = false
     ) {
         let beta: T = accumulate ? 1 : 0
         let work = m * n * k
@@ -58,7 +67,7 @@ extension Kernels {
         let blocks = (side + length - 1) / length
         // Each block writes its own rows or columns of C.
         nonisolated(unsafe) let c = c
-        Parallel.forEachRange(blocks, work: work, minimumWork: blockedProductMinimumWork) { range in
+        Parallel.forEachRange(blocks, work: onThisThread ? 0 : work, minimumWork: blockedProductMinimumWork) { range in
             for block in range {
                 let start = block * length
                 let size = Swift.min(length, side - start)

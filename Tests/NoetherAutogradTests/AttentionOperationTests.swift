@@ -74,4 +74,57 @@ struct AttentionOperationTests {
         let prefixMeans = q.attention(key: k, value: v, causal: true).value.scalars
         #expect(zip(prefixMeans, [3.0, 4.5, 7]).allSatisfy { abs($0 - $1) < 1e-12 })
     }
+
+    // Token-major operands ([N, S, H·Dh], as projections produce them) and head-major ones
+    // give the same bits: the kernel reads each head in place instead of permuting.
+
+    /// `[N, S, H·D]` → `[N, H, S, D]`.
+    static func headMajor(_ x: Variable<Double>, heads: Int) -> Variable<Double> {
+        x.reshaped([x.shape[0], x.shape[1], heads, x.shape[2] / heads]).permuted([0, 2, 1, 3])
+    }
+
+    @Test(arguments: configurations)
+    func tokenMajorGradientsMatchCentralDifferences(heads: Int, keyHeads: Int, causal: Bool) {
+        let inputs = randomInputs([[2, 3, heads * 2], [2, 3, keyHeads * 2], [2, 3, keyHeads * 3]], seed: UInt64(heads * 10 + keyHeads + 100))
+        let result = checkGradients(of: inputs) { _, v in v[0].attention(key: v[1], value: v[2], heads: heads, keyHeads: keyHeads, causal: causal) }
+        #expect(result.maxError < tolerance, "H=\(heads) KV=\(keyHeads) causal=\(causal): \(result)")
+    }
+
+    @Test(arguments: configurations)
+    func tokenMajorEqualsHeadMajorBitForBit(heads: Int, keyHeads: Int, causal: Bool) {
+        let inputs = randomInputs([[2, 5, heads * 4], [2, 5, keyHeads * 4], [2, 5, keyHeads * 3]], seed: UInt64(heads * 10 + keyHeads + 200))
+        let upstream = randomInputs([[2, 5, heads * 3]], seed: 7)[0]
+        func run(tokenMajor: Bool) -> [Tensor<Double>] {
+            let tape = Tape<Double>()
+            let (q, k, v) = (tape.parameter(inputs[0]), tape.parameter(inputs[1]), tape.parameter(inputs[2]))
+            let y = tokenMajor
+                ? q.attention(key: k, value: v, heads: heads, keyHeads: keyHeads, causal: causal)
+                : Self.headMajor(q, heads: heads).attention(key: Self.headMajor(k, heads: keyHeads), value: Self.headMajor(v, heads: keyHeads), causal: causal)
+                    .permuted([0, 2, 1, 3]).reshaped([2, 5, heads * 3])
+            tape.backward(from: y, seed: upstream)
+            return [y.value] + [q, k, v].compactMap { tape.gradient(of: $0) }
+        }
+        let (fused, permuted) = (run(tokenMajor: true), run(tokenMajor: false))
+        #expect(fused.count == 4 && permuted.count == 4)
+        for (a, b) in zip(fused, permuted) { #expect(a.scalars == b.scalars) }
+    }
+
+    @Test func tokenMajorResultDoesNotDependOnTheThreadCount() {
+        // Large enough (heads · S · T · (Dh + Dv) ≥ 2^16) for the heads to be split over threads.
+        let inputs = randomInputs([[2, 24, 4 * 16], [2, 24, 2 * 16], [2, 24, 2 * 16]], seed: 11)
+        func run(parts: Int) -> [Tensor<Double>] {
+            Parallel.$partsOverride.withValue(parts) {
+                let tape = Tape<Double>()
+                let (q, k, v) = (tape.parameter(inputs[0]), tape.parameter(inputs[1]), tape.parameter(inputs[2]))
+                let y = q.attention(key: k, value: v, heads: 4, keyHeads: 2, causal: true)
+                tape.backward(from: y, seed: inputs[0])
+                return [y.value] + [q, k, v].compactMap { tape.gradient(of: $0) }
+            }
+        }
+        let one = run(parts: 1)
+        for parts in [2, 3] {
+            for (a, b) in zip(one, run(parts: parts)) { #expect(a.scalars == b.scalars, "\(parts) threads") }
+        }
+    }
 }
+

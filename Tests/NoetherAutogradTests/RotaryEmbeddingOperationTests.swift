@@ -44,4 +44,17 @@ struct RotaryEmbeddingOperationTests {
         // A rotation keeps every row's norm.
         #expect(abs(rq.squaredNorm() - 6 * q.squaredNorm()) < 1e-10)
     }
+
+    @Test func headsSideBySideRotateLikeHeadMajorRows() {
+        // [N, S, H·Dh] with H = 3 equals permuting to [N, H, S, Dh], rotating and permuting back.
+        let x = randomInputs([[2, 5, 3 * 4]], seed: 12)[0]
+        let tape = Tape<Double>()
+        let token = tape.constant(x).rotaryEmbedding(base: 50, heads: 3).value
+        let head = tape.constant(x).reshaped([2, 5, 3, 4]).permuted([0, 2, 1, 3]).rotaryEmbedding(base: 50)
+            .permuted([0, 2, 1, 3]).reshaped([2, 5, 12]).value
+        #expect(token.scalars == head.scalars)
+        let result = checkGradients(of: [x]) { _, v in v[0].rotaryEmbedding(base: 50, heads: 3) }
+        #expect(result.maxError < tolerance, "\(result)")
+    }
 }
+

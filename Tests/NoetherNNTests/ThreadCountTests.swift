@@ -29,6 +29,8 @@ struct ThreadCountTests {
         ("mlp", .mlp(MLPSpec(input: 784, hidden: [300, 100], output: 10)), 100),
         ("cnn", .cnn(CNNSpec(inputShape: [1, 28, 28], convolutions: [ConvolutionLayerSpec(channels: 16), ConvolutionLayerSpec(channels: 32)],
                              hidden: [100], output: 10)), 60),
+        // BatchNorm's statistics and gradients are split over channels.
+        ("resnet", .resnet(ResNetSpec(inputShape: [3, 12, 12], depth: 8, output: 10)), 16),
         ("transformer", .transformer(TransformerSpec(sequenceLength: 32, tokenDimension: 48, width: 96, heads: 4, depth: 1, feedForward: 200, output: 10)), 24),
     ]
 

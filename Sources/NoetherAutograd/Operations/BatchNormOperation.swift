@@ -20,8 +20,8 @@ extension Tape {
         precondition(running.map { $0.mean.count == channels && $0.variance.count == channels } ?? true,
                      "batchNorm: running statistics do not match \(channels) channels")
         let statistics = output([2 * channels])
-        let (mean, reciprocal) = (statistics.unsafeBaseAddress, statistics.unsafeBaseAddress + channels)
-        let input = pointer(x.index)
+        nonisolated(unsafe) let (mean, reciprocal) = (statistics.unsafeBaseAddress, statistics.unsafeBaseAddress + channels)
+        nonisolated(unsafe) let input = pointer(x.index)
         let batch: BatchStatistics<Scalar>
         if let running {
             // Eval mode reports the running statistics it normalises with.
@@ -32,33 +32,39 @@ extension Tape {
         } else {
             let (batchMean, batchVariance) = (output([channels]), output([channels]))
             let m = outer * inner
-            for c in 0..<channels {
-                var total: Scalar = 0
-                for n in 0..<outer {
-                    let block = input + (n * channels + c) * inner
-                    for i in 0..<inner { total += block[i] }
+            // Channels are independent: each is reduced in the same order on whichever thread.
+            nonisolated(unsafe) let (means, variances) = (batchMean.unsafeBaseAddress, batchVariance.unsafeBaseAddress)
+            Parallel.forEachRange(channels, work: 2 * x.shape.count) { range in
+                for c in range {
+                    var total: Scalar = 0
+                    for n in 0..<outer {
+                        let block = input + (n * channels + c) * inner
+                        for i in 0..<inner { total += block[i] }
+                    }
+                    let mu = total / Scalar(max(m, 1))
+                    var squares: Scalar = 0
+                    for n in 0..<outer {
+                        let block = input + (n * channels + c) * inner
+                        for i in 0..<inner { squares += (block[i] - mu) * (block[i] - mu) }
+                    }
+                    mean[c] = mu
+                    reciprocal[c] = 1 / (squares / Scalar(max(m, 1)) + epsilon).squareRoot()
+                    means[c] = mu
+                    variances[c] = squares / Scalar(max(m - 1, 1))
                 }
-                let mu = total / Scalar(max(m, 1))
-                var squares: Scalar = 0
-                for n in 0..<outer {
-                    let block = input + (n * channels + c) * inner
-                    for i in 0..<inner { squares += (block[i] - mu) * (block[i] - mu) }
-                }
-                mean[c] = mu
-                reciprocal[c] = 1 / (squares / Scalar(max(m, 1)) + epsilon).squareRoot()
-                batchMean.unsafeBaseAddress[c] = mu
-                batchVariance.unsafeBaseAddress[c] = squares / Scalar(max(m - 1, 1))
             }
             batch = BatchStatistics(mean: batchMean, variance: batchVariance)
         }
         let result = output(x.shape)
-        let (out, g, b) = (result.unsafeBaseAddress, gain.map { pointer($0.index) }, bias.map { pointer($0.index) })
-        for n in 0..<outer {
-            for c in 0..<channels {
+        nonisolated(unsafe) let (out, g, b) = (result.unsafeBaseAddress, gain.map { pointer($0.index) }, bias.map { pointer($0.index) })
+        Parallel.forEachRange(channels, work: x.shape.count) { range in
+            for c in range {
                 // Centred before scaling: x·scale + (b − μ·scale) would cancel when |μ| ≫ σ.
                 let (mu, scale, shift) = (mean[c], reciprocal[c] * (g?[c] ?? 1), b?[c] ?? 0)
-                let offset = (n * channels + c) * inner
-                for i in 0..<inner { out[offset + i] = (input[offset + i] - mu) * scale + shift }
+                for n in 0..<outer {
+                    let offset = (n * channels + c) * inner
+                    for i in 0..<inner { out[offset + i] = (input[offset + i] - mu) * scale + shift }
+                }
             }
         }
         let needs = needsGradient[x.index] || (gain.map { needsGradient[$0.index] } ?? false)
@@ -73,34 +79,37 @@ extension Tape {
     /// in train mode, where μ and r depend on the batch.
     func backwardBatchNorm(input x: Int, gain: Int?, bias: Int?, statistics: Int, training: Bool, gradient gy: UnsafePointer<Scalar>) {
         let (outer, channels, inner) = channelLayout(values[x].shape)
-        let (input, mean) = (pointer(x), auxiliaryPointer(statistics))
-        let reciprocal = mean + channels
-        let g = gain.map { pointer($0) }
-        let gainTarget = gain.flatMap { gradientTarget($0) }
-        let biasTarget = bias.flatMap { gradientTarget($0) }
-        let inputTarget = gradientTarget(x)
+        nonisolated(unsafe) let (input, mean, gy) = (pointer(x), auxiliaryPointer(statistics), gy)
+        nonisolated(unsafe) let reciprocal = mean + channels
+        nonisolated(unsafe) let g = gain.map { pointer($0) }
+        nonisolated(unsafe) let gainTarget = gain.flatMap { gradientTarget($0) }
+        nonisolated(unsafe) let biasTarget = bias.flatMap { gradientTarget($0) }
+        nonisolated(unsafe) let inputTarget = gradientTarget(x)
         let m = Scalar(max(outer * inner, 1))
-        for c in 0..<channels {
-            var (sumG, sumGX): (Scalar, Scalar) = (0, 0)
-            for n in 0..<outer {
-                let offset = (n * channels + c) * inner
-                for i in 0..<inner {
-                    sumG += gy[offset + i]
-                    sumGX += gy[offset + i] * (input[offset + i] - mean[c]) * reciprocal[c]
+        // Channels are independent (each writes its own gain, bias and input-gradient entries).
+        Parallel.forEachRange(channels, work: 2 * values[x].shape.count) { range in
+            for c in range {
+                var (sumG, sumGX): (Scalar, Scalar) = (0, 0)
+                for n in 0..<outer {
+                    let offset = (n * channels + c) * inner
+                    for i in 0..<inner {
+                        sumG += gy[offset + i]
+                        sumGX += gy[offset + i] * (input[offset + i] - mean[c]) * reciprocal[c]
+                    }
                 }
-            }
-            if let (dg, accumulate) = gainTarget { dg[c] = (accumulate ? dg[c] : 0) + sumGX }
-            if let (db, accumulate) = biasTarget { db[c] = (accumulate ? db[c] : 0) + sumG }
-            guard let (dx, accumulate) = inputTarget else { continue }
-            let scale = reciprocal[c] * (g?[c] ?? 1)
-            // Train mode subtracts the parts of gh along 1 and along x̂ (through μ and r).
-            let (meanG, meanGX) = training ? (sumG / m, sumGX / m) : (0, 0)
-            for n in 0..<outer {
-                let offset = (n * channels + c) * inner
-                for i in 0..<inner {
-                    let xhat = (input[offset + i] - mean[c]) * reciprocal[c]
-                    let value = scale * (gy[offset + i] - meanG - xhat * meanGX)
-                    if accumulate { dx[offset + i] += value } else { dx[offset + i] = value }
+                if let (dg, accumulate) = gainTarget { dg[c] = (accumulate ? dg[c] : 0) + sumGX }
+                if let (db, accumulate) = biasTarget { db[c] = (accumulate ? db[c] : 0) + sumG }
+                guard let (dx, accumulate) = inputTarget else { continue }
+                let scale = reciprocal[c] * (g?[c] ?? 1)
+                // Train mode subtracts the parts of gh along 1 and along x̂ (through μ and r).
+                let (meanG, meanGX) = training ? (sumG / m, sumGX / m) : (0, 0)
+                for n in 0..<outer {
+                    let offset = (n * channels + c) * inner
+                    for i in 0..<inner {
+                        let xhat = (input[offset + i] - mean[c]) * reciprocal[c]
+                        let value = scale * (gy[offset + i] - meanG - xhat * meanGX)
+                        if accumulate { dx[offset + i] += value } else { dx[offset + i] = value }
+                    }
                 }
             }
         }

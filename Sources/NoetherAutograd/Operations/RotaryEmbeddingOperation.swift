@@ -3,10 +3,10 @@ import NoetherTensor
 extension Tape {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func rotaryEmbedding(_ x: Variable<Scalar>, base: Double) -> Variable<Scalar> {
+    func rotaryEmbedding(_ x: Variable<Scalar>, base: Double, heads: Int) -> Variable<Scalar> {
         let shape = x.shape
-        precondition(shape.rank >= 2, "rotaryEmbedding needs [..., S, Dh], got \(shape)")
-        let (positions, width) = (shape[shape.rank - 2], shape.last)
+        precondition(shape.rank >= 2 && heads > 0 && shape.last % heads == 0, "rotaryEmbedding needs [..., S, H·Dh] with \(heads) heads, got \(shape)")
+        let (positions, width) = (shape[shape.rank - 2], shape.last / heads)
         precondition(width % 2 == 0, "rotaryEmbedding needs an even head width, got \(width)")
         let half = width / 2
         // cos θ then sin θ for θ = position · base^(−2i/Dh), computed in Float64 so that Float
@@ -22,22 +22,22 @@ extension Tape {
             }
         }
         let result = output(shape)
-        Self.rotate(pointer(x.index), into: result.unsafeBaseAddress, rows: shape.count / max(width, 1), positions: positions,
+        Self.rotate(pointer(x.index), into: result.unsafeBaseAddress, rows: shape.count / max(width, 1), positions: positions, heads: heads,
                     half: half, cosines: cosines, sines: sines, inverse: false, accumulate: false)
         return record(result, .rotaryEmbedding(input: x.index, table: save(table)), needsGradient: needsGradient[x.index])
     }
 
     /// Rotates each pair (xᵢ, x_{i+Dh/2}) of every row by its angle (or by minus it, the
     /// transpose: the rotation is orthogonal, so its vector–Jacobian product is the inverse
-    /// rotation). Row r sits at position r mod S.
+    /// rotation). Row r (one head's features) sits at position (r / heads) mod S.
     static func rotate(
-        _ x: UnsafePointer<Scalar>, into y: UnsafeMutablePointer<Scalar>, rows: Int, positions: Int, half: Int,
+        _ x: UnsafePointer<Scalar>, into y: UnsafeMutablePointer<Scalar>, rows: Int, positions: Int, heads: Int, half: Int,
         cosines: UnsafePointer<Scalar>, sines: UnsafePointer<Scalar>, inverse: Bool, accumulate: Bool
     ) {
         let direction: Scalar = inverse ? -1 : 1
         for r in 0..<rows {
             let (input, out) = (x + r * 2 * half, y + r * 2 * half)
-            let angle = (r % max(positions, 1)) * half
+            let angle = (r / heads % max(positions, 1)) * half
             for i in 0..<half {
                 let (c, s) = (cosines[angle + i], direction * sines[angle + i])
                 let (first, second) = (input[i] * c - input[i + half] * s, input[i + half] * c + input[i] * s)
@@ -55,10 +55,12 @@ extension Tape {
     func backwardRotaryEmbedding(input x: Int, table: Int, gradient g: UnsafePointer<Scalar>) {
         guard let (dx, accumulate) = gradientTarget(x) else { return }
         let shape = values[x].shape
-        let (positions, width) = (shape[shape.rank - 2], shape.last)
-        let half = width / 2
+        let positions = shape[shape.rank - 2]
+        // The table holds cos and sin for each position and pair: its size gives the head width.
+        let half = auxiliary[table].shape.count / max(2 * positions, 1)
+        let width = 2 * half
         let cosines = auxiliaryPointer(table)
-        Self.rotate(g, into: dx, rows: shape.count / max(width, 1), positions: positions, half: half,
+        Self.rotate(g, into: dx, rows: shape.count / max(width, 1), positions: positions, heads: shape.last / max(width, 1), half: half,
                     cosines: cosines, sines: cosines + positions * half, inverse: true, accumulate: accumulate)
     }
 }
@@ -74,6 +76,10 @@ extension Variable {
     /// Weights trained with the interleaved convention need their Q/K rows permuted first.
     /// Positions start at 0.
     ///
+    /// With `heads` > 1 the last axis holds that many heads side by side, `[..., S, H·Dh]` (the
+    /// token-major layout of a projection's output), each head rotated alike — no permutation
+    /// to `[..., H, S, Dh]` needed.
+    ///
     /// - Parameter base: the frequency base (LLaMA 1/2: 10 000; LLaMA 3: 500 000).
-    public func rotaryEmbedding(base: Double = 10_000) -> Variable { tape.rotaryEmbedding(self, base: base) }
+    public func rotaryEmbedding(base: Double = 10_000, heads: Int = 1) -> Variable { tape.rotaryEmbedding(self, base: base, heads: heads) }
 }

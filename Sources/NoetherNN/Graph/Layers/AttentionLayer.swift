@@ -52,7 +52,7 @@ public struct AttentionLayer: LayerSpec {
         (positions.key, positions.keyBias) = projection("k_proj", rows: keyHeads * headWidth, columns: width)
         (positions.value, positions.valueBias) = projection("v_proj", rows: keyHeads * headWidth, columns: width)
         (positions.out, positions.outBias) = projection("out_proj", rows: width, columns: heads * headWidth)
-        graph.append(AttentionStep(positions: positions, heads: heads, keyHeads: keyHeads, headWidth: headWidth,
+        graph.append(AttentionStep(positions: positions, heads: heads, keyHeads: keyHeads,
                                    causal: causal, rope: rope ? ropeBase : nil))
         for prefix in ["q_proj", "k_proj", "v_proj"] { graph.read("\(prefix).weight", axis: 1) }
         func rows(_ prefix: String) -> [UnitSlice] {
@@ -73,38 +73,29 @@ struct AttentionStep: CompiledLayer {
         var queryBias: Int?, keyBias: Int?, valueBias: Int?, outBias: Int?
     }
     let positions: Positions
-    let heads: Int, keyHeads: Int, headWidth: Int, causal: Bool
+    let heads: Int, keyHeads: Int, causal: Bool
     /// The RoPE base, when rotary positions are on.
     let rope: Double?
-    /// [N, S, H, Dh] ↔ [N, H, S, Dh].
-    private let splitHeads = AxisPermutation([0, 2, 1, 3])
 
-    init(positions: Positions, heads: Int, keyHeads: Int, headWidth: Int, causal: Bool, rope: Double?) {
-        (self.positions, self.heads, self.keyHeads, self.headWidth, self.causal, self.rope) = (positions, heads, keyHeads, headWidth, causal, rope)
+    init(positions: Positions, heads: Int, keyHeads: Int, causal: Bool, rope: Double?) {
+        (self.positions, self.heads, self.keyHeads, self.causal, self.rope) = (positions, heads, keyHeads, causal, rope)
     }
 
+    /// The projections' outputs stay token-major, `[N, S, heads·Dh]`: RoPE and the fused
+    /// attention address each head as a column block, so no tensor is permuted to head-major
+    /// layout and back.
     func forward<Scalar: TensorScalar>(_ x: Variable<Scalar>, _ pass: inout ForwardPass<Scalar>) -> Variable<Scalar> {
-        let (n, s) = (x.shape[0], x.shape[1])
-        func split(_ weight: Int, _ bias: Int?, _ count: Int) -> Variable<Scalar> {
-            x.linear(weight: pass[weight], bias: bias.map { pass[$0] }).reshaped([n, s, count, headWidth]).permuted(splitHeads)
+        func project(_ weight: Int, _ bias: Int?) -> Variable<Scalar> {
+            x.linear(weight: pass[weight], bias: bias.map { pass[$0] })
         }
-        var q = split(positions.query, positions.queryBias, heads)
-        var k = split(positions.key, positions.keyBias, keyHeads)
-        let v = split(positions.value, positions.valueBias, keyHeads)
-        let attended: Variable<Scalar>
+        var q = project(positions.query, positions.queryBias)
+        var k = project(positions.key, positions.keyBias)
+        let v = project(positions.value, positions.valueBias)
         if let base = rope {
-            q = q.rotaryEmbedding(base: base)
-            k = k.rotaryEmbedding(base: base)
+            q = q.rotaryEmbedding(base: base, heads: heads)
+            k = k.rotaryEmbedding(base: base, heads: keyHeads)
         }
-        if !causal && rope == nil && keyHeads == heads {
-            // The encoder's composition of matrix products and softmax, kept so that runs of
-            // the transformer preset stay bit-identical.
-            let scores = q.matmul(k, transposeOther: true) * Scalar(1 / Double(headWidth).squareRoot())
-            attended = scores.softmax().matmul(v)
-        } else {
-            attended = q.attention(key: k, value: v, causal: causal)
-        }
-        return attended.permuted(splitHeads).reshaped([n, s, heads * headWidth])
+        return q.attention(key: k, value: v, heads: heads, keyHeads: keyHeads, causal: causal)
             .linear(weight: pass[positions.out], bias: positions.outBias.map { pass[$0] })
     }
 }
