@@ -81,7 +81,7 @@ struct FamilyFixtureTests {
         let plain = try WeightAnalysis.analyze(directory)
         let folded = try WeightAnalysis.analyze(directory, foldNorms: true)
         #expect(plain.model.residualStream?.gaugeDimension == 0)
-        #expect(folded.model.residualStream?.gauge == "O(16)" && folded.model.residualStream?.normsFolded == 4)
+        #expect(folded.model.residualStream?.gauge == "O(16)" && folded.model.residualStream?.normsFolded == 5)
         for (layer, rank) in planted.foldedRanks ?? [:] {
             #expect(plain.layers.first { $0.name == layer }?.rank == planted.ranks[layer])
             #expect(folded.layers.first { $0.name == layer }?.rank == rank, "\(layer)")

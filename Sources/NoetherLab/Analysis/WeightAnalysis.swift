@@ -97,6 +97,10 @@ public enum WeightAnalysis {
     static func measureMatrix(_ weight: String, into row: inout WeightAnalysisReport.Row, inferred: InferredModel,
                               thresholds: SymmetryThresholds, reader: inout TensorReader) throws(RunError) {
         let t = try reader.tensor(weight)
+        guard t.count > 0 else {
+            row.status = "skipped: an empty tensor"
+            return
+        }
         var dimensions = t.shape.dimensions
         while dimensions.count > 2, dimensions.first == 1 { dimensions.removeFirst() }
         let rows = max(dimensions.first ?? 1, 1)

@@ -100,8 +100,8 @@ extension InferenceTable {
                 continue
             }
             func own(_ units: Int) -> [UnitSlice] {
-                [UnitSlice(t.name, axis: 0)] + (has("\(name).bias") ? [UnitSlice("\(name).bias", axis: 0)] : [])
-                    + (norm.map { n in ["weight", "bias"].filter { has("\(n).\($0)") }.map { UnitSlice("\(n).\($0)", axis: 0) } } ?? [])
+                [UnitSlice(t.name, axis: 0)] + (shapes["\(name).bias"] == [units] ? [UnitSlice("\(name).bias", axis: 0)] : [])
+                    + (norm.map { n in ["weight", "bias"].filter { shapes["\(n).\($0)"] == [units] }.map { UnitSlice("\(n).\($0)", axis: 0) } } ?? [])
             }
             var flags: [String] = []
             if var space = open, allowChains {
@@ -115,7 +115,7 @@ extension InferenceTable {
                     symmetries.append(SymmetrySpec(.permutation, layer: name, units: t.shape[0], incoming: own(t.shape[0]),
                                                    outgoing: [UnitSlice(expand.name, axis: 1)]))
                     space.outgoing.append(UnitSlice(t.name, axis: 1))
-                    space.incoming += [UnitSlice(expand.name, axis: 0)] + (has("\(expandName).bias") ? [UnitSlice("\(expandName).bias", axis: 0)] : [])
+                    space.incoming += [UnitSlice(expand.name, axis: 0)] + (shapes["\(expandName).bias"] == [space.units] ? [UnitSlice("\(expandName).bias", axis: 0)] : [])
                     open = space
                     index += 2
                     continue
@@ -146,7 +146,7 @@ extension InferenceTable {
             if let norm { self.norm(norm, kind: BatchNormLayer.kind) }
             // A block's first depthwise conv reads the block's input: it starts no space.
             let depthwiseFirst = isConvolution && t.shape[1] == 1 && open == nil
-            open = depthwiseFirst || !flags.isEmpty ? nil : Space(layer: name, units: t.shape[0], incoming: own(t.shape[0]), outgoing: [], convolution: isConvolution)
+            open = depthwiseFirst || !flags.isEmpty || t.shape[0] == 0 ? nil : Space(layer: name, units: t.shape[0], incoming: own(t.shape[0]), outgoing: [], convolution: isConvolution)
             index += 1
         }
         return open

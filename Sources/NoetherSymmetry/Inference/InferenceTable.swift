@@ -72,9 +72,11 @@ struct InferenceTable {
     /// A hidden layer of units between two weights: rows (or Conv1D columns) of `up` and its
     /// bias, columns (rows) of `down`. Their permutation holds for any element-wise activation.
     mutating func hiddenUnits(_ up: String, _ down: String, transposed: Bool) {
-        guard let upWeight = weightName(up), let downWeight = weightName(down), let shape = shapes[upWeight], shape.count == 2 else { return }
-        let incoming = [UnitSlice(upWeight, axis: transposed ? 1 : 0)] + (has("\(up).bias") ? [UnitSlice("\(up).bias", axis: 0)] : [])
-        symmetries.append(SymmetrySpec(.permutation, layer: up, units: transposed ? shape[1] : shape[0], incoming: incoming,
+        guard let upWeight = weightName(up), let downWeight = weightName(down), let shape = shapes[upWeight], shape.count == 2,
+              let downShape = shapes[downWeight], downShape.count == 2, downShape[transposed ? 0 : 1] == shape[transposed ? 1 : 0] else { return }
+        let units = transposed ? shape[1] : shape[0]
+        let incoming = [UnitSlice(upWeight, axis: transposed ? 1 : 0)] + (shapes["\(up).bias"] == [units] ? [UnitSlice("\(up).bias", axis: 0)] : [])
+        symmetries.append(SymmetrySpec(.permutation, layer: up, units: units, incoming: incoming,
                                        outgoing: [UnitSlice(downWeight, axis: transposed ? 0 : 1)]))
     }
 }

@@ -95,7 +95,10 @@ extension InferenceTable {
         }
         func at(_ relative: String) -> String { Self.join(root, relative) }
         func rows(_ module: String, axis: Int, offset: Int = 0) -> [UnitSlice] {
-            [UnitSlice("\(at(module)).weight", axis: axis, offset: offset)] + (has("\(at(module)).bias") ? [UnitSlice("\(at(module)).bias", axis: 0, offset: offset)] : [])
+            let (weight, bias) = ("\(at(module)).weight", "\(at(module)).bias")
+            // A bias is read at the weight's offsets: only one of the weight's length is used.
+            let fits = shapes[weight].map { $0.count == 2 && shapes[bias] == [$0[axis]] } ?? false
+            return [UnitSlice(weight, axis: axis, offset: offset)] + (fits ? [UnitSlice(bias, axis: 0, offset: offset)] : [])
         }
         let outputAxis = pattern.transposed ? 0 : 1
         let output = UnitSlice("\(at(pattern.output)).weight", axis: outputAxis)
@@ -105,7 +108,7 @@ extension InferenceTable {
         switch pattern.packing {
         case .separate(let q, let k, let v):
             guard let qs = shapes["\(at(q)).weight"], let ks = shapes["\(at(k)).weight"], let vs = shapes["\(at(v)).weight"],
-                  qs.count == 2, ks.count == 2, vs == ks else { return .failure(Unfit(message: "query, key and value shapes do not fit one block")) }
+                  qs.count == 2, ks.count == 2, vs == ks, qs[1] == ks[1] else { return .failure(Unfit(message: "query, key and value shapes do not fit one block")) }
             (query, key, value, queryRows, keyRows) = (rows(q, axis: 0), rows(k, axis: 0), rows(v, axis: 0), qs[0], ks[0])
         case .conv1D(let m):
             guard let s = shapes["\(at(m)).weight"], s.count == 2, s[1] % 3 == 0 else { return .failure(Unfit(message: "packed q, k, v is not [D, 3D]")) }
@@ -128,6 +131,10 @@ extension InferenceTable {
             }
             let d = qs[1]
             (query, key, value, queryRows, keyRows) = (rows(q, axis: 1), rows(kv, axis: 1), rows(kv, axis: 1, offset: d), d, d)
+        }
+        // Slices are read by offset, so every projection must hold the rows the heads claim.
+        guard let outputShape = shapes[output.name], outputShape.count == 2, outputShape[outputAxis] == queryRows else {
+            return .failure(Unfit(message: "the output projection does not read \(queryRows) head dimensions"))
         }
         let headWidth = hints.headWidth ?? (queryRows / heads)
         guard headWidth > 0, queryRows == heads * headWidth else {
@@ -166,9 +173,10 @@ extension InferenceTable {
                 return true
             case .gated(let gate, let up, let down):
                 guard let g = weightName(at(gate)), let u = weightName(at(up)), let d = weightName(at(down)), !isClaimed(g),
-                      let shape = shapes[g], shape.count == 2, shapes[u] == shape else { continue }
+                      let shape = shapes[g], shape.count == 2, shapes[u] == shape, let downShape = shapes[d], downShape.count == 2,
+                      downShape[1] == shape[0] else { continue }
                 func rows(_ module: String) -> [UnitSlice] {
-                    [UnitSlice("\(at(module)).weight", axis: 0)] + (has("\(at(module)).bias") ? [UnitSlice("\(at(module)).bias", axis: 0)] : [])
+                    [UnitSlice("\(at(module)).weight", axis: 0)] + (shapes["\(at(module)).bias"] == [shape[0]] ? [UnitSlice("\(at(module)).bias", axis: 0)] : [])
                 }
                 let structure = GatedMLPStructure(label: Self.parent(at(gate)), units: shape[0], gate: rows(gate), up: rows(up), down: UnitSlice(d, axis: 1))
                 var blockTensors: [String] = []

@@ -159,6 +159,10 @@ extension InferenceTable {
             } else if ["norm", "ln_", "layrnorm", "ln"].contains(where: { lower.split(separator: ".").last?.contains($0) ?? false }) || lower.hasSuffix("layernorm") {
                 let rms = ["llama", "mistral", "qwen2", "qwen3", "t5"].contains(families.first ?? "") && !has("\(module).bias")
                 norm(module, kind: rms ? RMSNormLayer.kind : LayerNormLayer.kind)
+                // The final RMSNorm feeds the output head (unless it is tied to the embedding).
+                if rms, families.first != "t5", has("\(module).weight"), let head = weightName("lm_head"), shapes[head]?.count == 2 {
+                    folds.append(NormFold(gain: "\(module).weight", readers: [UnitSlice(head, axis: 1)]))
+                }
             }
         }
     }
