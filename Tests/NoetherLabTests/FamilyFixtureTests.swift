@@ -2,6 +2,7 @@ import Foundation
 import NoetherIO
 import NoetherNN
 import NoetherSymmetry
+import NoetherTensor
 import Testing
 @testable import NoetherLab
 
@@ -102,5 +103,43 @@ struct FamilyFixtureTests {
         let given = try WeightAnalysis.analyze(directory, heads: 4)
         #expect(given.model.keyValueHeads == 2)
         #expect(given.layers.first { $0.name == "model.layers.0.self_attn" }?.heads?.map(\.group) == [0, 0, 1, 1])
+    }
+}
+
+@Suite("Checkpoints with every family's names and wrong shapes")
+struct MisshapenCheckpointTests {
+    /// Each family's real names and shapes with a few shapes changed (a dimension off, one
+    /// dropped, some empty) and random head counts: the analysis reads every slice it states, so
+    /// a shape it did not check would read out of bounds (a trap in this debug build).
+    @Test func noShapeMakesTheAnalysisReadOutOfBounds() throws {
+        var generator = RandomGenerator(seed: 14)
+        for trial in 0..<120 {
+            let name = FamilyFixtureTests.names[trial % FamilyFixtureTests.names.count]
+            let entries = try SafetensorsCollection(path: "\(familyFixtures)/\(name)").entries.map(\.entry)
+            let names = entries.map(\.name)
+            var parameters = Parameters<Float>()
+            let changed = Set((0..<(1 + generator.index(below: 3))).map { _ in generator.index(below: entries.count) })
+            for (index, entry) in entries.enumerated() {
+                var shape = entry.shape
+                if changed.contains(index) {
+                    if !shape.isEmpty && generator.bernoulli(0.7) {
+                        shape[generator.index(below: shape.count)] = generator.index(below: 20)
+                    } else if shape.count > 1 && generator.bernoulli(0.5) {
+                        shape.removeLast()
+                    } else {
+                        shape.append(generator.index(below: 3) + 1)
+                    }
+                }
+                parameters[entry.name] = Tensor(shape: Shape(shape), scalars: (0..<shape.reduce(1, *)).map { _ in Float(generator.normal()) })
+            }
+            let directory = temporaryDirectory()
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try SafetensorsFile.write(parameters.tensors, to: "\(directory)/model.safetensors")
+            let heads = generator.index(below: 4) + 1
+            try Data(#"{"num_attention_heads": \#(heads), "num_key_value_heads": \#(generator.index(below: 3) + 1)}"#.utf8)
+                .write(to: URL(fileURLWithPath: "\(directory)/config.json"))
+            let report = try WeightAnalysis.analyze(directory, foldNorms: generator.bernoulli(0.5))
+            #expect(Set(report.layers.flatMap(\.tensors)) == Set(names), "\(name), trial \(trial)")
+        }
     }
 }
