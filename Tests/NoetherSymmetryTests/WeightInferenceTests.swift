@@ -127,6 +127,13 @@ struct InferenceWarningTests {
         #expect(Set(model.layers.flatMap(\.tensors)).count == 8)
     }
 
+    @Test func aSqueezeExcitationGateNeverFeedsTheNextConv() {
+        // MobileNetV3's block without expansion: depthwise, squeeze-excitation, projection.
+        let model = WeightInference.infer(infos([("features.1.block.0.0.weight", [16, 1, 3, 3]), ("features.1.block.1.fc1.weight", [8, 16, 1, 1]),
+                                                 ("features.1.block.1.fc2.weight", [16, 8, 1, 1]), ("features.1.block.2.0.weight", [16, 16, 1, 1])]), heads: nil)
+        #expect(model.symmetries.map(\.layer) == ["features.1.block.1.fc1"])
+    }
+
     @Test func aSqueezeExcitationConvNeverClaimsTheClassifier() {
         let model = WeightInference.infer(infos([("features.4.block.0.0.weight", [16, 8, 1, 1]), ("features.4.block.1.fc1.weight", [4, 16, 1, 1]),
                                                  ("features.4.block.1.fc2.weight", [16, 4, 1, 1]), ("classifier.0.weight", [4, 4])]), heads: nil)

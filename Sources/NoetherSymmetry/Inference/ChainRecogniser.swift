@@ -104,22 +104,29 @@ extension InferenceTable {
                     + (norm.map { n in ["weight", "bias"].filter { shapes["\(n).\($0)"] == [units] }.map { UnitSlice("\(n).\($0)", axis: 0) } } ?? [])
             }
             var flags: [String] = []
-            if var space = open, allowChains {
-                // A squeeze-excitation pair: reads the space's channels, gates them, and has
-                // its own hidden units.
-                if isConvolution, Self.isSqueezeExcitation(name), index + 1 < layers.count, layers[index + 1].shape.count == 4,
-                   t.shape[1] == space.units, layers[index + 1].shape[0] == space.units, layers[index + 1].shape[1] == t.shape[0] {
-                    let expand = layers[index + 1], expandName = module(expand)
-                    matrix(name, kind: ConvolutionLayer.kind, role: "squeeze_excitation.reduce")
-                    matrix(expandName, kind: ConvolutionLayer.kind, role: "squeeze_excitation.expand")
+            // A squeeze-excitation pair (reduce, expand) has its own hidden units; it reads the
+            // channels it gates and writes one gate per channel, so it follows their space (if
+            // one is open) and never starts one.
+            if isConvolution, Self.isSqueezeExcitation(name), index + 1 < layers.count, layers[index + 1].shape.count == 4,
+               Self.isSqueezeExcitation(module(layers[index + 1])), layers[index + 1].shape[1] == t.shape[0], layers[index + 1].shape[0] == t.shape[1] {
+                let expand = layers[index + 1], expandName = module(expand)
+                matrix(name, kind: ConvolutionLayer.kind, role: "squeeze_excitation.reduce")
+                matrix(expandName, kind: ConvolutionLayer.kind, role: "squeeze_excitation.expand")
+                if allowChains {
                     symmetries.append(SymmetrySpec(.permutation, layer: name, units: t.shape[0], incoming: own(t.shape[0]),
                                                    outgoing: [UnitSlice(expand.name, axis: 1)]))
+                }
+                if var space = open, space.units == t.shape[1] {
                     space.outgoing.append(UnitSlice(t.name, axis: 1))
                     space.incoming += [UnitSlice(expand.name, axis: 0)] + (shapes["\(expandName).bias"] == [space.units] ? [UnitSlice("\(expandName).bias", axis: 0)] : [])
                     open = space
-                    index += 2
-                    continue
+                } else {
+                    open = nil
                 }
+                index += 2
+                continue
+            }
+            if var space = open, allowChains {
                 // A depthwise conv keeps each channel apart: it moves with the channels.
                 if isConvolution, space.convolution, t.shape[0] == space.units, t.shape[1] == 1 {
                     matrix(name, kind: ConvolutionLayer.kind, role: "depthwise")
