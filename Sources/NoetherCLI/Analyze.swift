@@ -8,22 +8,27 @@ struct Analyze: ParsableCommand {
         discussion: """
         FILE_OR_DIR is a .safetensors file, a sharded model.safetensors.index.json, a Hugging Face \
         model directory, or a Noether run directory. The architecture is inferred from tensor names \
-        and shapes (Noether, BERT, ViT, timm ViT, GPT-2, nn.Sequential MLPs and CNNs); every tensor \
-        appears in a row with status `ok` or `skipped: reason`. Attention heads come from a \
-        config.json beside the weights or from --heads.
+        and shapes in the layer kinds of the model graph (BERT, RoBERTa, ALBERT, DistilBERT, GPT-2, \
+        GPT-NeoX, Llama/Mistral/Qwen2, T5, ViT, DINOv2, CLIP, ResNet, MobileNet, nn.Sequential MLPs \
+        and CNNs); every tensor appears in a row with status `ok` or `skipped: reason`. Attention \
+        heads, key/value heads and RoPE come from a config.json beside the weights or from --heads.
         """)
 
     @Argument(help: "The weights: file or directory.") var path: String
     @OptionGroup var output: FormatOptions
     @Option(help: "Only layers whose name matches this regular expression.") var layers: String?
     @Option(help: "Attention heads per layer (overrides the model's config.json).") var heads: Int?
+    @Flag(help: "Fold RMSNorm gains into the weights that read them: the residual stream's gauge becomes O(d).") var foldNorms = false
 
     func validate() throws {
         if let heads, heads <= 0 { throw ValidationError("--heads must be positive") }
     }
 
     func run() throws {
-        let report = try WeightAnalysis.analyze(path, heads: heads, layers: layers)
+        let report = try WeightAnalysis.analyze(path, heads: heads, layers: layers, foldNorms: foldNorms)
+        if output.chosen != .table {
+            for warning in report.model.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        }
         try output.print(report, table: { Self.table(report) }, csv: { Self.csv(report) })
     }
 
@@ -31,7 +36,7 @@ struct Analyze: ParsableCommand {
 
     static func csv(_ report: WeightAnalysisReport) -> CSVTable {
         let header = ["name", "kind", "shape", "status", "rank", "rank_1e-2", "rank_1e-4", "effective_rank", "stable_rank", "spectral_norm",
-                      "frobenius_norm", "dead", "distinct", "sign_paired", "degree_of_symmetry", "heads_qk_rank", "heads_vo_rank"]
+                      "frobenius_norm", "dead", "distinct", "sign_paired", "degree_of_symmetry", "heads_qk_rank", "heads_vo_rank", "tensors"]
         return CSVTable(header: header, rows: report.layers.map { row -> [String] in
             [
                 row.name, row.kind, row.shape.map(String.init).joined(separator: "x"), row.status,
@@ -41,6 +46,7 @@ struct Analyze: ParsableCommand {
                 number(row.degreeOfSymmetry, "%.6g"),
                 row.heads.map { $0.map { String($0.qkRank) }.joined(separator: " ") } ?? "",
                 row.heads.map { $0.map { String($0.voRank) }.joined(separator: " ") } ?? "",
+                row.tensors.joined(separator: " "),
             ]
         })
     }
@@ -48,8 +54,11 @@ struct Analyze: ParsableCommand {
     static func table(_ report: WeightAnalysisReport) -> String {
         let t = report.thresholds
         var lines = ["\(report.model.path): \(report.model.family), \(report.model.tensors) tensors, \(report.model.parameters) parameters"
-            + (report.model.heads.map { ", \($0) heads" } ?? ""),
+            + (report.model.heads.map { ", \($0) heads" } ?? "") + (report.model.keyValueHeads.map { " (\($0) key/value heads)" } ?? ""),
             "thresholds: rank σ > \(t.rankAbsolute.map { "\($0)" } ?? "\(t.rankRelative)·σ_max"), dead ‖u‖ < \(t.deadAbsolute.map { "\($0)" } ?? "\(t.deadRelative)·median"), distinct tolerance \(t.distinctTolerance)",
+        ] + report.model.warnings.map { "warning: \($0)" } + (report.model.residualStream.map { s in
+            ["residual stream: width \(s.width), gauge \(s.gauge)" + (s.normsFolded > 0 ? " (\(s.normsFolded) RMSNorm gains folded)" : "")]
+        } ?? []) + [
             "",
             "layer                                            kind            shape         rank  eff.rank  stable  dead  distinct  degree   status"]
         for row in report.layers {
@@ -63,7 +72,11 @@ struct Analyze: ParsableCommand {
             lines.append(line)
             if let heads = row.heads, !heads.isEmpty {
                 lines.append("    heads: W_Q W_Kᵀ rank " + heads.map { String($0.qkRank) }.joined(separator: " ")
-                             + " | W_V W_O rank " + heads.map { String($0.voRank) }.joined(separator: " "))
+                             + " | W_V W_O rank " + heads.map { String($0.voRank) }.joined(separator: " ")
+                             + (row.keyValueHeads.map { $0 < heads.count ? " | key/value group " + heads.map { String($0.group) }.joined(separator: " ") : "" } ?? ""))
+                if let rotary = row.rotaryDimensions {
+                    lines.append("    RoPE (\(rotary) rotated dims): active frequency pairs per head " + heads.map { String(($0.ropePairRanks ?? []).filter { $0 > 0 }.count) }.joined(separator: " "))
+                }
             }
         }
         let s = report.summary

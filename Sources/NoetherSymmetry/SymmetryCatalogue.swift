@@ -117,19 +117,22 @@ public enum SymmetryCatalogue {
         }
     }
 
-    static func attentionBlock(_ a: AttentionStructure) -> [SymmetrySpec] {
-        let (heads, groups, width) = (a.heads, a.keyValueHeads, a.headWidth)
+    /// The head permutations and per-head (or per-group) double rotations of an attention
+    /// block; a slice's own offset is where its first head starts.
+    public static func attentionBlock(_ a: AttentionStructure) -> [SymmetrySpec] {
+        let (heads, groups, width, stride) = (a.heads, a.keyValueHeads, a.headWidth, a.headStride)
         let perGroup = heads / max(groups, 1)
         func slices(_ base: [UnitSlice], offset: Int = 0, block: Int = 1) -> [UnitSlice] {
-            base.map { UnitSlice($0.name, axis: $0.axis, offset: offset, block: block) }
+            base.map { UnitSlice($0.name, axis: $0.axis, offset: $0.offset + offset, block: block) }
         }
         let output = [a.output]
         var result: [SymmetrySpec] = []
-        if groups == heads {
+        // Whole heads permute as blocks of adjacent rows, which interleaved q/k/v are not.
+        if stride == width && groups == heads {
             result.append(SymmetrySpec(.permutation, layer: "\(a.label).heads", units: heads,
                                        incoming: slices(a.query, block: width) + slices(a.key, block: width) + slices(a.value, block: width),
                                        outgoing: slices(output, block: width), scope: .heads(block: a.label)))
-        } else {
+        } else if stride == width {
             result.append(SymmetrySpec(.permutation, layer: "\(a.label).groups", units: groups,
                                        incoming: slices(a.query, block: perGroup * width) + slices(a.key, block: width) + slices(a.value, block: width),
                                        outgoing: slices(output, block: perGroup * width), scope: .heads(block: a.label)))
@@ -148,22 +151,22 @@ public enum SymmetryCatalogue {
             let label = groups == heads ? "\(a.label).head.\(g)" : "\(a.label).group.\(g)"
             result.append(SymmetrySpec(
                 a.rotary ? .ropeRotation : rotation, layer: "\(label).qk", units: width,
-                incoming: members.flatMap { slices(a.query, offset: $0 * width) }, outgoing: slices(a.key, offset: g * width),
+                incoming: members.flatMap { slices(a.query, offset: $0 * stride) }, outgoing: slices(a.key, offset: g * stride),
                 scope: .head(block: a.label, index: g, pair: .queryKey)))
             result.append(SymmetrySpec(
                 rotation, layer: "\(label).vo", units: width,
-                incoming: slices(a.value, offset: g * width), outgoing: members.flatMap { slices(output, offset: $0 * width) },
+                incoming: slices(a.value, offset: g * stride), outgoing: members.flatMap { slices(output, offset: $0 * width) },
                 scope: .head(block: a.label, index: g, pair: .valueOutput)))
         }
         // Adding any vector to the key bias shifts every score of a query by the same amount
         // (not under RoPE, which rotates the bias with the position).
-        if !a.rotary, a.key.count > 1, let bias = a.key.last {
+        if !a.rotary, stride == width, a.key.count > 1, let bias = a.key.last {
             result.append(SymmetrySpec(.translation, layer: bias.name, units: groups * width, incoming: [bias], scope: .logits))
         }
         return result
     }
 
-    static func gatedMLP(_ mlp: GatedMLPStructure) -> [SymmetrySpec] {
+    public static func gatedMLP(_ mlp: GatedMLPStructure) -> [SymmetrySpec] {
         [SymmetrySpec(.permutation, layer: mlp.label, units: mlp.units, incoming: mlp.gate + mlp.up, outgoing: [mlp.down], scope: .gatedUnits),
          SymmetrySpec(.gatedRescaling, layer: mlp.label, units: mlp.units, incoming: mlp.up, outgoing: [mlp.down], scope: .gatedUnits)]
     }

@@ -155,7 +155,7 @@ public enum SymmetryAnalysis {
 
     /// Per query head: the ranks of W_Q^h W_K^gᵀ and W_V^g W_O^h, with g the head's key/value
     /// group (g = h in multi-head attention).
-    static func attention(block: String, units: Int, catalogue: [SymmetrySpec], _ parameters: Parameters<Double>,
+    public static func attention(block: String, units: Int, catalogue: [SymmetrySpec], _ parameters: Parameters<Double>,
                           _ thresholds: SymmetryThresholds) -> LayerReport {
         var reports: [HeadReport] = []
         var pairs: [Int: (qk: SymmetrySpec?, vo: SymmetrySpec?)] = [:]

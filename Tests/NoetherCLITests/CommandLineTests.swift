@@ -283,3 +283,23 @@ extension CommandLineTests {
         assertCleanFailure(try run(["track", "/nonexistent/ckpts", "--out", out]), mentioning: "does not exist")
     }
 }
+
+extension CommandLineTests {
+    func testAnalyzeFoldsNormsAndWarnsOnStandardError() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/families").path
+        let folded = try run(["analyze", "\(fixtures)/llama", "--fold-norms", "--format", "json"])
+        XCTAssertEqual(folded.status, 0, folded.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(folded.stdout.utf8)) as? [String: Any])
+        let model = try XCTUnwrap(report["model"] as? [String: Any])
+        XCTAssertEqual((model["residual_stream"] as? [String: Any])?["gauge"] as? String, "O(16)")
+        XCTAssertEqual(model["kv_heads"] as? Int, 2)
+        // Heads given, no attention recognised: one warning line on stderr, and in the JSON.
+        let directory = try write("", "config.json")
+        try Data(#"{"num_attention_heads": 4}"#.utf8).write(to: URL(fileURLWithPath: directory))
+        let mlp = (directory as NSString).deletingLastPathComponent + "/model.safetensors"
+        try FileManager.default.copyItem(atPath: "\(fixtures)/sequential_mlp/model.safetensors", toPath: mlp)
+        let warned = try run(["analyze", mlp, "--format", "json"])
+        XCTAssertEqual(warned.status, 0, warned.stderr)
+        XCTAssertEqual(warned.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: ") }.count, 1, warned.stderr)
+    }
+}

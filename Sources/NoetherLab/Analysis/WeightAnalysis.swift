@@ -6,74 +6,6 @@ import NoetherSymmetry
 import NoetherTensor
 import NoetherTraining
 
-/// `noether analyze`: the symmetry state of a weights file, layer by layer.
-public struct WeightAnalysisReport: Codable, Sendable {
-    public struct ModelInfo: Codable, Sendable {
-        public let path: String
-        public let family: String
-        public let tensors: Int
-        public let parameters: Int
-        public let heads: Int?
-    }
-
-    public struct Head: Codable, Sendable {
-        public let head: Int
-        public let qkRank: Int
-        public let voRank: Int
-        public let degreeOfSymmetry: Double
-
-        enum CodingKeys: String, CodingKey { case head, qkRank = "qk_rank", voRank = "vo_rank", degreeOfSymmetry = "degree_of_symmetry" }
-    }
-
-    public struct Row: Codable, Sendable {
-        public let name: String
-        public let kind: String
-        public let shape: [Int]
-        /// `ok`, why the layer was skipped, or `non-finite` when a tensor holds NaN or infinity.
-        public var status: String
-        public var rank: Int?
-        public var ranks: [String: Int]?
-        public var effectiveRank: Double?
-        public var stableRank: Double?
-        public var spectralNorm: Double?
-        public var frobeniusNorm: Double?
-        public var dead: Int?
-        public var distinct: Int?
-        public var signPaired: Int?
-        public var degreeOfSymmetry: Double?
-        public var heads: [Head]?
-
-        enum CodingKeys: String, CodingKey {
-            case name, kind, shape, status, rank, ranks, effectiveRank = "effective_rank", stableRank = "stable_rank"
-            case spectralNorm = "spectral_norm", frobeniusNorm = "frobenius_norm", dead, distinct, signPaired = "sign_paired"
-            case degreeOfSymmetry = "degree_of_symmetry", heads
-        }
-    }
-
-    public struct Summary: Codable, Sendable {
-        public let layers: Int
-        public let analysed: Int
-        public let skipped: Int
-        public let attentionLayers: Int
-        public let headsAnalysed: Int
-        /// Mean degree of symmetry over the rows that have one.
-        public let meanDegreeOfSymmetry: Double?
-        /// Mean over attention heads of their double-rotation degree of symmetry.
-        public let attentionDegreeOfSymmetry: Double?
-        public let seconds: Double
-
-        enum CodingKeys: String, CodingKey {
-            case layers, analysed, skipped, attentionLayers = "attention_layers", headsAnalysed = "heads_analysed"
-            case meanDegreeOfSymmetry = "mean_degree_of_symmetry", attentionDegreeOfSymmetry = "attention_degree_of_symmetry", seconds
-        }
-    }
-
-    public let model: ModelInfo
-    public let thresholds: SymmetryThresholds
-    public var layers: [Row]
-    public let summary: Summary
-}
-
 public enum WeightAnalysis {
     /// Analyses a weights file or directory (a Noether run directory, a Hugging Face model
     /// directory, a `.safetensors` file or a sharded index).
@@ -83,8 +15,9 @@ public enum WeightAnalysis {
     ///   - layers: only rows whose name matches this regular expression.
     ///   - thresholds: nil for the run's own tracking thresholds when `path` is a Noether run
     ///     (so that its numbers match the run's metrics), else the defaults.
+    ///   - foldNorms: fold RMSNorm gains into the weights that read them before measuring.
     public static func analyze(_ path: String, heads: Int? = nil, layers pattern: String? = nil,
-                               thresholds: SymmetryThresholds? = nil) throws(RunError) -> WeightAnalysisReport {
+                               thresholds: SymmetryThresholds? = nil, foldNorms: Bool = false) throws(RunError) -> WeightAnalysisReport {
         let clock = ContinuousClock()
         let start = clock.now
         let filter: Regex<AnyRegexOutput>?
@@ -98,37 +31,26 @@ public enum WeightAnalysis {
         if let run, heads == nil {
             inferred = WeightInference.infer(run.model, tensors: infos, loss: run.loss)
         } else {
-            inferred = WeightInference.infer(infos, heads: heads ?? configuredHeads(near: path))
+            var hints = WeightInference.Hints.configured(near: path)
+            if let heads { (hints.heads, hints.towerHeads) = (heads, [:]) }
+            inferred = WeightInference.infer(infos, hints: hints)
         }
-        // Tensors converted to Float64 on first use.
-        var cache: [String: Tensor<Double>] = [:]
-        func tensor(_ name: String) throws(RunError) -> Tensor<Double> {
-            if let cached = cache[name] { return cached }
-            do {
-                let t: Tensor<Double> = try collection.tensor(name)
-                cache[name] = t
-                return t
-            } catch { throw RunError(error) }
-        }
-        func parameters(for spec: SymmetrySpec) throws(RunError) -> Parameters<Double> {
-            var p = Parameters<Double>()
-            for name in spec.parameterNames { p[name] = try tensor(name) }
-            return p
-        }
+        let folds = foldNorms ? inferred.normFolds : []
+        var reader = TensorReader(collection: collection, folds: folds)
         var rows: [WeightAnalysisReport.Row] = []
         for layer in inferred.layers {
             if let filter, (try? filter.firstMatch(in: layer.name)) == nil { continue }
             // Converted tensors are kept only while one row needs them, so memory stays at the
             // mapped file plus one layer in Float64.
-            cache.removeAll()
-            var row = WeightAnalysisReport.Row(name: layer.name, kind: layer.kind.rawValue, shape: layer.shape, status: layer.status)
+            reader.release()
+            var row = WeightAnalysisReport.Row(name: layer.name, kind: layer.kind, role: layer.role, shape: layer.shape, status: layer.status,
+                                               tensors: layer.tensors, flags: layer.flags.isEmpty ? nil : layer.flags)
             guard layer.status == "ok" else { rows.append(row); continue }
             // NaN or infinity would give a plausible-looking rank of 0: report it instead.
-            let names = inferred.symmetries.filter { $0.layer == layer.name || $0.layer.hasPrefix("\(layer.attentionBlock ?? layer.name).head.") }
-                .flatMap(\.parameterNames) + (layer.weight.map { [$0] } ?? [])
             var nonFinite: String?
-            for name in Set(names).sorted() where collection.entries.contains(where: { $0.entry.name == name }) {
-                if !(try tensor(name)).isFinite { nonFinite = name; break }
+            for name in layer.tensors where !(try reader.tensor(name)).isFinite {
+                nonFinite = name
+                break
             }
             if let nonFinite {
                 row.status = "non-finite (\(nonFinite) holds NaN or infinite values)"
@@ -136,37 +58,14 @@ public enum WeightAnalysis {
                 continue
             }
             if let weight = layer.weight {
-                let t = try tensor(weight)
-                let matrix = t.reshaped([t.shape[0], t.count / max(t.shape[0], 1)])
-                let spectrum = Spectrum(matrix)  // singular values: the orientation does not matter
-                row.rank = spectrum.rank(thresholds)
-                row.ranks = Dictionary(uniqueKeysWithValues: SymmetryThresholds.reportedRankThresholds.map { ("\($0)", spectrum.rank(relative: $0)) })
-                row.effectiveRank = spectrum.effectiveRank
-                row.stableRank = spectrum.stableRank
-                row.spectralNorm = spectrum.spectralNorm
-                row.frobeniusNorm = spectrum.frobeniusNorm
-                if let spec = inferred.symmetries.first(where: { $0.kind == .permutation && $0.incoming.first?.name == weight }) {
-                    let p = try parameters(for: spec)
-                    let isLinearBlock = inferred.symmetries.contains { $0.kind == .rotation && $0.layer == spec.layer }
-                    let report = SymmetryAnalysis.neuronLayer(spec, p, thresholds, neurons: spec.neuronMatrix(in: p), isLinearBlock: isLinearBlock)
-                    row.dead = report.neurons?.dead
-                    row.distinct = report.neurons?.distinct
-                    row.signPaired = report.neurons?.signPaired
-                    row.degreeOfSymmetry = report.degreeOfSymmetry
-                }
-            } else if let block = layer.attentionBlock {
-                var heads: [WeightAnalysisReport.Head] = []
-                for spec in inferred.symmetries where spec.kind == .doubleRotation && spec.layer.hasPrefix("\(block).head.") && spec.layer.hasSuffix(".qk") {
-                    let index = Int(spec.layer.dropFirst("\(block).head.".count).dropLast(3)) ?? heads.count
-                    guard let vo = inferred.symmetries.first(where: { $0.layer == "\(block).head.\(index).vo" }) else { continue }
-                    let qkRank = SymmetryAnalysis.headSpectrum(spec, try parameters(for: spec)).rank(thresholds)
-                    let voRank = SymmetryAnalysis.headSpectrum(vo, try parameters(for: vo)).rank(thresholds)
-                    let width = spec.units
-                    heads.append(.init(head: index, qkRank: qkRank, voRank: voRank,
-                                       degreeOfSymmetry: HeadReport.degree(width: width, qkRank: qkRank, voRank: voRank)))
-                }
-                row.heads = heads
-                row.degreeOfSymmetry = heads.isEmpty ? nil : heads.map(\.degreeOfSymmetry).reduce(0, +) / Double(heads.count)
+                try measureMatrix(weight, into: &row, inferred: inferred, thresholds: thresholds, reader: &reader)
+            } else if let attention = layer.attention {
+                try measureAttention(attention, rotary: layer.rotaryDimensions, into: &row, thresholds: thresholds, reader: &reader)
+            } else if let mlp = layer.gatedMLP {
+                let parameters = try reader.parameters((mlp.gate + mlp.up + [mlp.down]).map(\.name))
+                let statistics = GatedUnitStatistics(mlp, parameters, thresholds)
+                (row.dead, row.distinct) = (statistics.dead, statistics.distinct)
+                row.degreeOfSymmetry = mlp.units > 0 ? Double(mlp.units - statistics.distinct) / Double(mlp.units) : nil
             }
             rows.append(row)
         }
@@ -175,14 +74,70 @@ public enum WeightAnalysis {
         let elapsed = start.duration(to: clock.now)
         let summary = WeightAnalysisReport.Summary(
             layers: rows.count, analysed: rows.filter { $0.status == "ok" }.count, skipped: rows.filter { $0.status != "ok" }.count,
-            attentionLayers: rows.filter { $0.kind == "attention" }.count, headsAnalysed: headDegrees.count,
+            attentionLayers: rows.filter { $0.kind == AttentionLayer.kind }.count, headsAnalysed: headDegrees.count,
             meanDegreeOfSymmetry: degrees.isEmpty ? nil : degrees.reduce(0, +) / Double(degrees.count),
             attentionDegreeOfSymmetry: headDegrees.isEmpty ? nil : headDegrees.reduce(0, +) / Double(headDegrees.count),
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
         let parameters = collection.entries.filter { !$0.entry.encoding.isInteger }.reduce(0) { $0 + $1.entry.shape.reduce(1, *) }
+        let rms = inferred.layers.contains { $0.kind == RMSNormLayer.kind }
+        let stream = inferred.residualWidth.map { width in
+            WeightAnalysisReport.ResidualStream(
+                width: width, normsFolded: folds.count,
+                gauge: !folds.isEmpty ? "O(\(width))" : (rms ? "signed permutations (fold the RMSNorm gains, --fold-norms, for O(\(width)))" : "permutations"),
+                gaugeDimension: folds.isEmpty ? 0 : width * (width - 1) / 2)
+        }
         return WeightAnalysisReport(
-            model: .init(path: path, family: inferred.family, tensors: collection.entries.count, parameters: parameters, heads: inferred.heads),
+            model: .init(path: path, family: inferred.family, tensors: collection.entries.count, parameters: parameters, heads: inferred.heads,
+                         keyValueHeads: inferred.keyValueHeads, warnings: inferred.warnings, residualStream: stream),
             thresholds: thresholds, layers: rows, summary: summary)
+    }
+
+    /// Spectral measures of one weight (any rank: leading axes of size one are dropped, the
+    /// rest flattened after the first), and neuron statistics when it writes a hidden layer.
+    static func measureMatrix(_ weight: String, into row: inout WeightAnalysisReport.Row, inferred: InferredModel,
+                              thresholds: SymmetryThresholds, reader: inout TensorReader) throws(RunError) {
+        let t = try reader.tensor(weight)
+        guard t.count > 0 else {
+            row.status = "skipped: an empty tensor"
+            return
+        }
+        var dimensions = t.shape.dimensions
+        while dimensions.count > 2, dimensions.first == 1 { dimensions.removeFirst() }
+        let rows = max(dimensions.first ?? 1, 1)
+        let spectrum = Spectrum(t.reshaped([rows, t.count / rows]))  // singular values: the orientation does not matter
+        row.rank = spectrum.rank(thresholds)
+        row.ranks = Dictionary(uniqueKeysWithValues: SymmetryThresholds.reportedRankThresholds.map { ("\($0)", spectrum.rank(relative: $0)) })
+        row.effectiveRank = spectrum.effectiveRank
+        row.stableRank = spectrum.stableRank
+        row.spectralNorm = spectrum.spectralNorm
+        row.frobeniusNorm = spectrum.frobeniusNorm
+        guard let spec = inferred.symmetries.first(where: { $0.kind == .permutation && $0.scope == .units && $0.incoming.first?.name == weight }) else { return }
+        let p = try reader.parameters(spec.parameterNames)
+        let isLinearBlock = inferred.symmetries.contains { $0.kind == .rotation && $0.layer == spec.layer }
+        let report = SymmetryAnalysis.neuronLayer(spec, p, thresholds, neurons: spec.neuronMatrix(in: p), isLinearBlock: isLinearBlock)
+        row.dead = report.neurons?.dead
+        row.distinct = report.neurons?.distinct
+        row.signPaired = report.neurons?.signPaired
+        row.degreeOfSymmetry = report.degreeOfSymmetry
+    }
+
+    /// Per query head: ranks of W_Q^h W_K^gᵀ and W_V^g W_O^h with g its key/value group, and
+    /// per rotary frequency pair under RoPE.
+    static func measureAttention(_ attention: AttentionStructure, rotary: Int?, into row: inout WeightAnalysisReport.Row,
+                                 thresholds: SymmetryThresholds, reader: inout TensorReader) throws(RunError) {
+        let specs = SymmetryCatalogue.attentionBlock(attention)
+        let parameters = try reader.parameters(Array(Set(specs.flatMap(\.parameterNames))).sorted())
+        let report = SymmetryAnalysis.attention(block: attention.label, units: attention.heads, catalogue: specs, parameters, thresholds)
+        let perGroup = max(attention.heads / max(attention.keyValueHeads, 1), 1)
+        row.heads = (report.heads ?? []).map { h in
+            var head = WeightAnalysisReport.Head(head: h.head, group: h.head / perGroup, qkRank: h.qkRank, voRank: h.voRank, degreeOfSymmetry: h.degreeOfSymmetry)
+            if let rotary { head.ropePairRanks = SymmetryAnalysis.rotaryPairRanks(attention, parameters, head: h.head, rotaryDimensions: rotary, thresholds) }
+            return head
+        }
+        row.degreeOfSymmetry = report.heads?.isEmpty == false ? report.degreeOfSymmetry : nil
+        row.headWidth = attention.headWidth
+        row.keyValueHeads = attention.keyValueHeads
+        row.rotaryDimensions = rotary
     }
 
     /// The model spec, loss and tracking thresholds of a Noether run directory at `path` (or the one holding it).
@@ -193,17 +148,48 @@ public enum WeightAnalysis {
         guard let config = RunDirectory(directory).recordedConfig() else { return nil }
         return (config.model, config.loss, config.track.thresholds)
     }
+}
 
-    /// The head count of a Hugging Face `config.json` beside the weights.
-    static func configuredHeads(near path: String) -> Int? {
-        var isDirectory: ObjCBool = false
-        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        let directory = isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent
-        guard let data = FileManager.default.contents(atPath: "\(directory)/config.json"),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
-        for key in ["num_attention_heads", "n_head", "num_heads", "encoder_attention_heads"] {
-            if let value = object[key] as? Int { return value }
+/// Reads tensors from a checkpoint in Float64, one row's worth at a time, folding RMSNorm gains
+/// into the weights that read them when asked.
+struct TensorReader {
+    let collection: SafetensorsCollection
+    /// Reader weight → (gain, axis of the weight that indexes the stream).
+    let folds: [String: (gain: String, axis: Int)]
+    private var cache: [String: Tensor<Double>] = [:]
+
+    init(collection: SafetensorsCollection, folds: [NormFold]) {
+        self.collection = collection
+        var map: [String: (gain: String, axis: Int)] = [:]
+        for fold in folds { for reader in fold.readers { map[reader.name] = (fold.gain, reader.axis) } }
+        self.folds = map
+    }
+
+    mutating func release() { cache.removeAll() }
+
+    mutating func tensor(_ name: String) throws(RunError) -> Tensor<Double> {
+        if let cached = cache[name] { return cached }
+        var t: Tensor<Double>
+        do { t = try collection.tensor(name) } catch { throw RunError(error) }
+        if let fold = folds[name], t.shape.rank == 2 {
+            let gain: Tensor<Double>
+            do { gain = try collection.tensor(fold.gain) } catch { throw RunError(error) }
+            let (rows, columns) = (t.shape[0], t.shape[1])
+            if gain.count == (fold.axis == 1 ? columns : rows) {
+                gain.withUnsafeBufferPointer { g in
+                    t.withUnsafeMutableBufferPointer { w in
+                        for i in 0..<rows { for j in 0..<columns { w[i * columns + j] *= g[fold.axis == 1 ? j : i] } }
+                    }
+                }
+            }
         }
-        return nil
+        cache[name] = t
+        return t
+    }
+
+    mutating func parameters(_ names: [String]) throws(RunError) -> Parameters<Double> {
+        var p = Parameters<Double>()
+        for name in names { p[name] = try tensor(name) }
+        return p
     }
 }

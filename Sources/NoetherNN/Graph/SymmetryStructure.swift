@@ -117,6 +117,17 @@ public struct AttentionStructure: Sendable {
     public let value: [UnitSlice]
     /// The output projection's columns.
     public let output: UnitSlice
+    /// Rows from one head's first query (key, value) row to the next head's: the head width,
+    /// or 3 × it where q, k and v are interleaved per head (GPT-NeoX's `query_key_value`).
+    public let headStride: Int
+
+    /// A block as a layer states it, or as weight-file inference reads it from a checkpoint;
+    /// each slice's `offset` is where its first head starts (packed projections share a tensor).
+    public init(label: String, heads: Int, keyValueHeads: Int, headWidth: Int, rotary: Bool,
+                query: [UnitSlice], key: [UnitSlice], value: [UnitSlice], output: UnitSlice, headStride: Int? = nil) {
+        (self.label, self.heads, self.keyValueHeads, self.headWidth, self.rotary) = (label, heads, keyValueHeads, headWidth, rotary)
+        (self.query, self.key, self.value, self.output, self.headStride) = (query, key, value, output, headStride ?? headWidth)
+    }
 }
 
 /// A gated MLP y = W_down(σ(W_gate x) ⊙ W_up x): its hidden units' permutation and rescaling.
@@ -127,6 +138,10 @@ public struct GatedMLPStructure: Sendable {
     public let gate: [UnitSlice]
     public let up: [UnitSlice]
     public let down: UnitSlice
+
+    public init(label: String, units: Int, gate: [UnitSlice], up: [UnitSlice], down: UnitSlice) {
+        (self.label, self.units, self.gate, self.up, self.down) = (label, units, gate, up, down)
+    }
 }
 
 /// A DCS gate v in v ⊙ (W x): scaling v by c and W's rows by 1/c leaves the layer unchanged.

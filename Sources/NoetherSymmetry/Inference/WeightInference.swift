@@ -1,9 +1,13 @@
 import NoetherNN
 
-/// Recognises MLP, CNN and transformer checkpoints from tensor names and shapes — Noether's
-/// own names, BERT-, ViT- (Hugging Face and timm) and GPT-2-style transformers, PyTorch
-/// `nn.Sequential` chains — so that the symmetry engine's specs apply. A tensor that fits no
-/// layer is still reported, with the reason.
+/// Reads a checkpoint's architecture from its tensor names and shapes (and the model's
+/// config.json, when there is one) in the layer vocabulary of the model graph: attention with
+/// heads, key/value heads and RoPE, gated MLPs, dense and conv layers, norms, embeddings.
+///
+/// Families: BERT, RoBERTa, ALBERT, DistilBERT, GPT-2 (Conv1D, packed `c_attn`,
+/// cross-attention), GPT-NeoX/Pythia, Llama/Mistral/Qwen2, T5, Hugging Face and timm ViT and
+/// DINOv2, CLIP towers, Noether's own names, torchvision ResNet and MobileNet, `nn.Sequential`
+/// MLPs and CNNs. Every tensor lands in a row; one that fits no layer is reported with the reason.
 public enum WeightInference {
     /// One tensor's name, shape and whether it holds floating-point weights.
     public struct TensorInfo: Hashable, Sendable {
@@ -16,17 +20,51 @@ public enum WeightInference {
         }
     }
 
+    /// What a model's config.json (or the command line) says about its shape.
+    public struct Hints: Hashable, Sendable {
+        /// Query heads per attention layer.
+        public var heads: Int?
+        public var keyValueHeads: Int?
+        /// Per-head width when it is not the width over the heads (T5's `d_kv`).
+        public var headWidth: Int?
+        /// The share of each head that RoPE rotates (GPT-NeoX's `rotary_pct`).
+        public var rotaryFraction: Double?
+        /// `model_type`, which names the family where tensor names are shared (Llama, Mistral, Qwen2).
+        public var modelType: String?
+        /// Heads of towers with their own config (CLIP's `text_model`, `vision_model`), by prefix.
+        public var towerHeads: [String: Int]
+
+        public init(heads: Int? = nil, keyValueHeads: Int? = nil, headWidth: Int? = nil, rotaryFraction: Double? = nil,
+                    modelType: String? = nil, towerHeads: [String: Int] = [:]) {
+            (self.heads, self.keyValueHeads, self.headWidth, self.rotaryFraction) = (heads, keyValueHeads, headWidth, rotaryFraction)
+            (self.modelType, self.towerHeads) = (modelType, towerHeads)
+        }
+
+        /// The heads of an attention block under `root`.
+        func heads(under root: String) -> Int? {
+            towerHeads.first { root.hasPrefix($0.key) }?.value ?? heads
+        }
+
+        var givesHeads: Bool { heads != nil || !towerHeads.isEmpty }
+    }
+
     /// Infers the structure of a weights file.
     ///
     /// - Parameters:
     ///   - tensors: every tensor of the file (or shards), in file order.
     ///   - heads: the attention head count (from the model's config.json or `--heads`).
     public static func infer(_ tensors: [TensorInfo], heads: Int?) -> InferredModel {
-        var builder = Builder(tensors: tensors, heads: heads)
-        builder.findAttentionBlocks()
-        builder.findDenseChains()
-        builder.reportTheRest()
-        return builder.model
+        infer(tensors, hints: Hints(heads: heads))
+    }
+
+    public static func infer(_ tensors: [TensorInfo], hints: Hints) -> InferredModel {
+        var table = InferenceTable(tensors: tensors, hints: hints)
+        table.recogniseTransformers()
+        let transformer = !table.families.isEmpty
+        table.recogniseNamedTensors()
+        table.recogniseChains(allowChains: !transformer)
+        table.reportTheRest(placed: transformer)
+        return table.model
     }
 
     /// Infers a Noether model exactly from its spec (a run directory records it).
@@ -34,205 +72,136 @@ public enum WeightInference {
         guard let catalogue = try? SymmetryCatalogue.infer(spec, loss: loss), let architecture = try? Architecture(spec) else {
             return infer(tensors, heads: nil)
         }
-        var layers: [InferredLayer] = []
-        let heads = catalogue.lazy.compactMap { spec -> Int? in
-            if case .heads = spec.scope, spec.kind == .permutation { spec.units } else { nil }
-        }.first
+        var table = InferenceTable(tensors: tensors, hints: Hints())
+        var byModule: [(String, [ParameterDescriptor])] = []
         for descriptor in architecture.layout {
-            let module = String(descriptor.name.split(separator: ".").dropLast().joined(separator: "."))
-            switch (descriptor.role, descriptor.shape.rank) {
-            case (.weight, 2):
-                let kind: InferredLayer.Kind = module.hasSuffix("mlp.fc1") || module.hasSuffix("mlp.fc2") ? .feedForward : (module == "embed" ? .embedding : .linear)
-                layers.append(InferredLayer(name: module, kind: kind, weight: descriptor.name, shape: descriptor.shape.dimensions))
-            case (.weight, 4):
-                layers.append(InferredLayer(name: module, kind: .convolution, weight: descriptor.name, shape: descriptor.shape.dimensions))
-            case (.normGain, _):
-                layers.append(InferredLayer(name: module, kind: .normalization, weight: nil, shape: descriptor.shape.dimensions,
-                                            status: "skipped: normalisation parameters have no matrix to analyse"))
-            default: break
+            let module = InferenceTable.parent(descriptor.name)
+            if let last = byModule.indices.last, byModule[last].0 == module { byModule[last].1.append(descriptor) } else { byModule.append((module, [descriptor])) }
+        }
+        let attention = architecture.symmetryStructure.entries.compactMap { entry -> AttentionStructure? in
+            if case .attention(let a) = entry { a } else { nil }
+        }
+        for (module, descriptors) in byModule {
+            if let block = attention.first(where: { module.hasPrefix("\($0.label).") }), !table.layers.contains(where: { $0.name == block.label }) {
+                let names = architecture.layout.map(\.name).filter { $0.hasPrefix("\(block.label).") }
+                table.add(InferredLayer(name: block.label, kind: AttentionLayer.kind, weight: nil, shape: [block.heads * block.headWidth],
+                                        tensors: names, attention: block))
+            }
+            let roles = Set(descriptors.map(\.role))
+            if let weight = descriptors.first(where: { $0.role == .weight }) {
+                let kind = weight.shape.rank == 4 ? ConvolutionLayer.kind : DenseLayer.kind
+                table.add(InferredLayer(name: module, kind: kind, role: module.hasSuffix("mlp.fc1") ? "mlp.up" : (module.hasSuffix("mlp.fc2") ? "mlp.down" : nil),
+                                        weight: weight.name, shape: weight.shape.dimensions, tensors: descriptors.map(\.name)))
+            } else if roles.contains(.normGain) || roles.contains(.runningMean) {
+                let kind = roles.contains(.runningMean) ? BatchNormLayer.kind : LayerNormLayer.kind
+                table.add(InferredLayer(name: module, kind: kind, weight: nil, shape: descriptors[0].shape.dimensions,
+                                        status: "skipped: normalisation parameters have no matrix to analyse", tensors: descriptors.map(\.name)))
+            } else if let embedding = descriptors.first(where: { $0.role == .embedding }), embedding.shape.rank == 2 {
+                table.add(InferredLayer(name: module, kind: EmbeddingLayer.kind, weight: embedding.name, shape: embedding.shape.dimensions,
+                                        tensors: descriptors.map(\.name)))
             }
         }
-        for spec in catalogue where spec.kind == .permutation {
-            guard case .heads(let block) = spec.scope else { continue }
-            let insertAt = layers.firstIndex { $0.name.hasPrefix(block) } ?? layers.count
-            layers.insert(InferredLayer(name: block, kind: .attention, weight: nil, shape: [], attentionBlock: block), at: insertAt)
+        table.symmetries = catalogue
+        table.reportTheRest(placed: true)
+        let model = table.model
+        return InferredModel(family: "noether", layers: model.layers, symmetries: catalogue, heads: attention.first?.heads,
+                             keyValueHeads: attention.first.flatMap { $0.keyValueHeads == $0.heads ? nil : $0.keyValueHeads })
+    }
+}
+
+extension InferenceTable {
+    var model: InferredModel {
+        let family = families.first ?? (layers.contains { $0.kind == ConvolutionLayer.kind } ? "cnn"
+            : (layers.contains { $0.kind == DenseLayer.kind } ? "mlp" : "generic"))
+        let blocks = layers.compactMap(\.attention)
+        var warnings: [String] = []
+        if hints.givesHeads && !layers.contains(where: { $0.kind == AttentionLayer.kind }) {
+            warnings.append("the config gives attention heads but no attention layer was recognised: the file's names fit no known family")
         }
-        return InferredModel(family: "noether", layers: layers, symmetries: catalogue, heads: heads)
+        let matrices = tensors.filter { $0.isFloatingPoint && $0.shape.count == 2 }.map(\.name)
+        let placed = Set(layers.filter(\.recognised).flatMap(\.tensors))
+        let unrecognised = matrices.filter { !placed.contains($0) }
+        if !matrices.isEmpty, unrecognised.count * 5 > matrices.count {
+            warnings.append("\(unrecognised.count) of \(matrices.count) 2-D tensors fit no recognised layer (e.g. \(unrecognised.prefix(3).joined(separator: ", "))): they get spectra but no neuron or head analysis")
+        }
+        let heads = blocks.first?.heads
+        let keyValueHeads = blocks.first.flatMap { $0.keyValueHeads == $0.heads ? nil : $0.keyValueHeads }
+        return InferredModel(family: family, layers: layers, symmetries: symmetries, heads: heads, keyValueHeads: keyValueHeads,
+                             warnings: warnings, residualWidth: residualWidth, normFolds: folds)
     }
 
-    private struct Builder {
-        let tensors: [TensorInfo]
-        let heads: Int?
-        var shapes: [String: [Int]] = [:]
-        var consumed = Set<String>()
-        var layers: [InferredLayer] = []
-        var symmetries: [SymmetrySpec] = []
-        var families: [String] = []
-
-        init(tensors: [TensorInfo], heads: Int?) {
-            self.tensors = tensors
-            self.heads = heads
-            for t in tensors where t.isFloatingPoint { shapes[t.name] = t.shape }
-        }
-
-        var model: InferredModel {
-            let family = families.first ?? (layers.contains { $0.kind == .convolution } ? "cnn" : (layers.contains { $0.kind == .linear } ? "mlp" : "generic"))
-            return InferredModel(family: family, layers: layers, symmetries: symmetries, heads: layers.contains { $0.kind == .attention } ? heads : nil)
-        }
-
-        func has(_ name: String) -> Bool { shapes[name] != nil }
-
-        /// A linear layer's row, marking its weight and bias as consumed.
-        mutating func linear(_ module: String, kind: InferredLayer.Kind = .linear, transposed: Bool = false) {
-            guard let shape = shapes["\(module).weight"] else { return }
-            consumed.insert("\(module).weight")
-            consumed.insert("\(module).bias")
-            layers.append(InferredLayer(name: module, kind: kind, weight: "\(module).weight", shape: shape, transposed: transposed))
-        }
-
-        /// One attention block's projections, however they are named and packed.
-        struct Projections {
-            var query: UnitSlice, key: UnitSlice, value: UnitSlice, output: UnitSlice
-            var queryBias: UnitSlice?, keyBias: UnitSlice?, valueBias: UnitSlice?
-            var modules: [String]
-            var width: Int
-            var transposed: Bool
-        }
-
-        mutating func findAttentionBlocks() {
-            var blocks: [(root: String, projections: Projections, ffn: (String, String)?, family: String)] = []
-            for t in tensors where t.isFloatingPoint && t.name.hasSuffix(".weight") {
-                let module = String(t.name.dropLast(".weight".count))
-                if let root = strip(module, ".attention.self.query"), has("\(root).attention.output.dense.weight") {
-                    let a = "\(root).attention.self"
-                    blocks.append((root, separate("\(a).query", "\(a).key", "\(a).value", "\(root).attention.output.dense"),
-                                   ("\(root).intermediate.dense", "\(root).output.dense"), "bert"))
-                } else if let root = strip(module, ".attention.attention.query"), has("\(root).attention.output.dense.weight") {
-                    let a = "\(root).attention.attention"
-                    blocks.append((root, separate("\(a).query", "\(a).key", "\(a).value", "\(root).attention.output.dense"),
-                                   ("\(root).intermediate.dense", "\(root).output.dense"), "vit"))
-                } else if let root = strip(module, ".attn.q_proj"), has("\(root).attn.out_proj.weight") {
-                    let a = "\(root).attn"
-                    blocks.append((root, separate("\(a).q_proj", "\(a).k_proj", "\(a).v_proj", "\(a).out_proj"),
-                                   ("\(root).mlp.fc1", "\(root).mlp.fc2"), "noether"))
-                } else if let root = strip(module, ".attn.c_attn"), let shape = shapes[t.name], shape.count == 2, shape[1] % 3 == 0,
-                          has("\(root).attn.c_proj.weight") {
-                    blocks.append((root, packed("\(root).attn.c_attn", "\(root).attn.c_proj", width: shape[1] / 3, transposed: true),
-                                   ("\(root).mlp.c_fc", "\(root).mlp.c_proj"), "gpt2"))
-                } else if let root = strip(module, ".attn.qkv"), let shape = shapes[t.name], shape.count == 2, shape[0] % 3 == 0,
-                          has("\(root).attn.proj.weight") {
-                    blocks.append((root, packed("\(root).attn.qkv", "\(root).attn.proj", width: shape[0] / 3, transposed: false),
-                                   ("\(root).mlp.fc1", "\(root).mlp.fc2"), "timm-vit"))
-                }
+    /// Embeddings, positions, tokens, patch convolutions and buffers, by their names.
+    mutating func recogniseNamedTensors() {
+        for t in tensors where t.isFloatingPoint && !isClaimed(t.name) {
+            let lower = t.name.lowercased()
+            let module = t.name.hasSuffix(".weight") ? String(t.name.dropLast(".weight".count)) : t.name
+            if lower.hasSuffix("attn.bias") && t.shape.count == 4 || lower.hasSuffix("masked_bias") || lower.hasSuffix("attention.bias") && t.shape.count == 4 {
+                vector(t.name, kind: InferredLayer.tensorKind, reason: "a causal-mask buffer, not a weight")
+            } else if lower.hasSuffix("inv_freq") {
+                vector(t.name, kind: InferredLayer.tensorKind, reason: "RoPE frequencies (a buffer, not a weight)")
+            } else if ["cls_token", "class_embedding", "reg_token", "register_tokens", "mask_token", "dist_token"].contains(where: { lower.hasSuffix($0) }) {
+                vector(t.name, kind: ClassTokenLayer.kind, reason: "a learned token, not a matrix of units")
+            } else if ["patch_embed.proj", "patch_embeddings.projection", "patch_embedding"].contains(where: { module.hasSuffix($0) }), t.shape.count == 4 {
+                matrix(module, kind: ConvolutionLayer.kind, role: "patch_embedding")
+            } else if t.shape.count >= 2, ["position_embedding", "wpe", "pos_embed"].contains(where: { lower.contains($0) }) {
+                add(InferredLayer(name: module, kind: LearnedPositionsLayer.kind, weight: t.name, shape: t.shape, tensors: [t.name]))
+            } else if t.shape.count == 2, ["embed", "wte", "shared.weight", "relative_attention_bias"].contains(where: { lower.contains($0) }),
+                      !lower.contains("mapping") {
+                add(InferredLayer(name: module, kind: EmbeddingLayer.kind, weight: t.name, shape: t.shape, tensors: [t.name]))
             }
-            for (root, p, ffn, family) in blocks {
-                if !families.contains(family) { families.append(family) }
-                for module in p.modules { linear(module, transposed: p.transposed) }
-                let block = "\(root).attention"
-                if let heads, heads > 0, p.width % heads == 0 {
-                    layers.append(InferredLayer(name: block, kind: .attention, weight: nil, shape: [p.width, p.width], attentionBlock: block))
-                    let headWidth = p.width / heads
-                    for head in 0..<heads {
-                        func at(_ s: UnitSlice) -> UnitSlice { UnitSlice(s.name, axis: s.axis, offset: s.offset + head * headWidth) }
-                        symmetries.append(SymmetrySpec(.doubleRotation, layer: "\(block).head.\(head).qk", units: headWidth,
-                                                       incoming: [at(p.query)] + (p.queryBias.map { [at($0)] } ?? []),
-                                                       outgoing: [at(p.key)] + (p.keyBias.map { [at($0)] } ?? [])))
-                        symmetries.append(SymmetrySpec(.doubleRotation, layer: "\(block).head.\(head).vo", units: headWidth,
-                                                       incoming: [at(p.value)] + (p.valueBias.map { [at($0)] } ?? []),
-                                                       outgoing: [at(p.output)]))
-                    }
-                } else {
-                    let reason = heads == nil ? "head count unknown; pass --heads N (or keep the model's config.json beside the weights)"
-                        : "width \(p.width) is not divisible by \(heads ?? 0) heads"
-                    layers.append(InferredLayer(name: block, kind: .attention, weight: nil, shape: [p.width, p.width], status: "skipped: \(reason)"))
-                }
-                if let (up, down) = ffn, let upShape = shapes["\(up).weight"], shapes["\(down).weight"] != nil {
-                    linear(up, kind: .feedForward, transposed: p.transposed)
-                    linear(down, kind: .feedForward, transposed: p.transposed)
-                    // Hidden neurons: rows of the up projection (columns for Conv1D) and its bias,
-                    // columns of the down projection.
-                    let units = p.transposed ? upShape[1] : upShape[0]
-                    let incoming = [UnitSlice("\(up).weight", axis: p.transposed ? 1 : 0)] + (has("\(up).bias") ? [UnitSlice("\(up).bias", axis: 0)] : [])
-                    symmetries.append(SymmetrySpec(.permutation, layer: up, units: units, incoming: incoming,
-                                                   outgoing: [UnitSlice("\(down).weight", axis: p.transposed ? 0 : 1)]))
+        }
+        // Normalisations outside blocks (final norms, embedding norms) and every BatchNorm.
+        for t in tensors where t.isFloatingPoint && !isClaimed(t.name) && t.shape.count == 1 {
+            let module = Self.parent(t.name)
+            let lower = module.lowercased()
+            if has("\(module).running_mean") || has("\(module).running_var") {
+                continue  // with its convolution
+            } else if ["norm", "ln_", "layrnorm", "ln"].contains(where: { lower.split(separator: ".").last?.contains($0) ?? false }) || lower.hasSuffix("layernorm") {
+                let rms = ["llama", "mistral", "qwen2", "qwen3", "t5"].contains(families.first ?? "") && !has("\(module).bias")
+                norm(module, kind: rms ? RMSNormLayer.kind : LayerNormLayer.kind)
+                // The final RMSNorm feeds the output head (unless it is tied to the embedding).
+                if rms, families.first != "t5", has("\(module).weight"), let head = weightName("lm_head"), shapes[head]?.count == 2 {
+                    folds.append(NormFold(gain: "\(module).weight", readers: [UnitSlice(head, axis: 1)]))
                 }
             }
         }
+    }
 
-        func strip(_ module: String, _ suffix: String) -> String? {
-            module.hasSuffix(suffix) ? String(module.dropLast(suffix.count)) : nil
-        }
+    /// Whether a module is named as a model's head or pooler (placed, though not chained).
+    static func isHead(_ module: String) -> Bool {
+        let lower = module.lowercased()
+        let last = lower.split(separator: ".").last.map(String.init) ?? lower
+        return ["pooler", "classifier", "lm_head", "head", "projection", "embed_out", "predictions", "score", "mapping", "vocab_"].contains { lower.contains($0) }
+            || ["fc", "proj", "decoder", "logits"].contains(last)
+    }
 
-        func separate(_ q: String, _ k: String, _ v: String, _ o: String) -> Projections {
-            let width = shapes["\(q).weight"]?[0] ?? 0
-            func bias(_ m: String) -> UnitSlice? { has("\(m).bias") ? UnitSlice("\(m).bias", axis: 0) : nil }
-            return Projections(query: UnitSlice("\(q).weight", axis: 0), key: UnitSlice("\(k).weight", axis: 0),
-                               value: UnitSlice("\(v).weight", axis: 0), output: UnitSlice("\(o).weight", axis: 1),
-                               queryBias: bias(q), keyBias: bias(k), valueBias: bias(v), modules: [q, k, v, o], width: width, transposed: false)
-        }
-
-        /// q, k, v packed in one tensor: [d, 3d] stored [in, out] (GPT-2 Conv1D) or [3d, d] (timm).
-        func packed(_ qkv: String, _ o: String, width d: Int, transposed: Bool) -> Projections {
-            let axis = transposed ? 1 : 0
-            func part(_ i: Int) -> UnitSlice { UnitSlice("\(qkv).weight", axis: axis, offset: i * d) }
-            func bias(_ i: Int) -> UnitSlice? { has("\(qkv).bias") ? UnitSlice("\(qkv).bias", axis: 0, offset: i * d) : nil }
-            return Projections(query: part(0), key: part(1), value: part(2), output: UnitSlice("\(o).weight", axis: transposed ? 0 : 1),
-                               queryBias: bias(0), keyBias: bias(1), valueBias: bias(2), modules: [qkv, o], width: d, transposed: transposed)
-        }
-
-        /// Chains of 2-D and 4-D weights not claimed by attention blocks: a layer whose output
-        /// feeds another layer's input makes a hidden layer of neurons or channels (its
-        /// permutation holds for any element-wise activation). The successor is the next layer
-        /// in natural name order whose input fits; a convolution may also feed an earlier-named
-        /// linear layer (so that `features.*` still feeds `classifier`).
-        mutating func findDenseChains() {
-            let candidates = tensors.filter { t in
-                t.isFloatingPoint && t.name.hasSuffix(".weight") && !consumed.contains(t.name) && (t.shape.count == 2 || t.shape.count == 4)
-                    && !isEmbedding(t.name)
-            }.sorted { naturalOrder($0.name, $1.name) }
-            var taken = Set<Int>()
-            for (index, t) in candidates.enumerated() {
-                let module = String(t.name.dropLast(".weight".count))
-                linear(module, kind: t.shape.count == 4 ? .convolution : .linear)
-                let units = t.shape[0]
-                func block(_ next: TensorInfo) -> Int? {
-                    if next.shape[1] == units { return 1 }
-                    if t.shape.count == 4, next.shape.count == 2, next.shape[1] % units == 0 { return next.shape[1] / units }
-                    return nil
-                }
-                // Wrapping around is only for convolution channels flattened into a linear layer.
-                let earlier = t.shape.count == 4 ? candidates.indices.prefix(index).filter { candidates[$0].shape.count == 2 } : []
-                let order = Array(candidates.indices.dropFirst(index + 1)) + earlier
-                guard let successor = order.first(where: { !taken.contains($0) && block(candidates[$0]) != nil }),
-                      let size = block(candidates[successor]) else { continue }
-                taken.insert(successor)
-                let incoming = [UnitSlice(t.name, axis: 0)] + (has("\(module).bias") ? [UnitSlice("\(module).bias", axis: 0)] : [])
-                symmetries.append(SymmetrySpec(.permutation, layer: module, units: units, incoming: incoming,
-                                               outgoing: [UnitSlice(candidates[successor].name, axis: 1, block: size)]))
+    /// Everything not yet in a row: matrices (whatever their names end with) get spectra; the
+    /// rest is reported with the reason it is not analysed.
+    mutating func reportTheRest(placed: Bool) {
+        for t in tensors where !isClaimed(t.name) {
+            if !t.isFloatingPoint {
+                add(InferredLayer(name: t.name, kind: InferredLayer.tensorKind, weight: nil, shape: t.shape,
+                                  status: "skipped: integer tensor (a buffer, not a weight)", tensors: [t.name]))
+                continue
             }
-        }
-
-        func isEmbedding(_ name: String) -> Bool { name.contains("embed") || name.hasSuffix("wte.weight") || name.hasSuffix("wpe.weight") }
-
-        /// Everything not yet in a row gets one: embeddings are analysed as matrices, the rest
-        /// is reported with the reason it is not analysed.
-        mutating func reportTheRest() {
-            for t in tensors where !consumed.contains(t.name) {
-                let module = t.name.hasSuffix(".weight") || t.name.hasSuffix(".bias") ? String(t.name.split(separator: ".").dropLast().joined(separator: ".")) : t.name
-                if !t.isFloatingPoint {
-                    layers.append(InferredLayer(name: t.name, kind: .buffer, weight: nil, shape: t.shape, status: "skipped: integer tensor (a buffer, not a weight)"))
-                } else if t.shape.count == 2 && isEmbedding(t.name) {
-                    layers.append(InferredLayer(name: module, kind: .embedding, weight: t.name, shape: t.shape))
-                } else if t.shape.count == 1 && (t.name.lowercased().contains("norm") || t.name.contains("ln_")) {
-                    guard t.name.hasSuffix(".weight") || t.name.hasSuffix(".gamma") || !has("\(module).weight") else { continue }
-                    layers.append(InferredLayer(name: module, kind: .normalization, weight: nil, shape: t.shape,
-                                                status: "skipped: normalisation parameters have no matrix to analyse"))
-                } else if t.shape.count == 1 && t.name.hasSuffix(".bias") && has("\(module).weight") {
-                    continue  // reported with its layer
-                } else {
-                    layers.append(InferredLayer(name: t.name, kind: .other, weight: nil, shape: t.shape,
-                                                status: "skipped: a \(t.shape.count)-D tensor that fits no recognised layer"))
-                }
+            if t.shape.count == 1, has("\(Self.parent(t.name)).running_mean") || has("\(Self.parent(t.name)).running_var") {
+                norm(Self.parent(t.name), kind: BatchNormLayer.kind)
+                continue
+            }
+            let module = t.name.hasSuffix(".weight") ? String(t.name.dropLast(".weight".count)) : t.name
+            if t.shape.count == 2 || t.shape.count == 4 {
+                // Paddle writes `fc_0.w_0` and `fc_0.b_0`.
+                let bias = t.name.hasSuffix(".w_0") ? String(t.name.dropLast(4)) + ".b_0" : "\(module).bias"
+                let tensors = [t.name] + (has(bias) && !isClaimed(bias) ? [bias] : [])
+                let known = placed && Self.isHead(module)
+                add(InferredLayer(name: module, kind: t.shape.count == 4 ? ConvolutionLayer.kind : DenseLayer.kind, weight: t.name, shape: t.shape,
+                                  tensors: tensors, recognised: known))
+            } else if t.shape.count == 1, t.name.hasSuffix(".bias") || t.name.hasSuffix(".b_0") {
+                add(InferredLayer(name: t.name, kind: InferredLayer.tensorKind, weight: nil, shape: t.shape,
+                                  status: "skipped: a bias whose layer was not recognised", tensors: [t.name]))
+            } else {
+                let what = t.shape.isEmpty || t.shape.allSatisfy({ $0 == 1 }) ? "a scalar" : "a \(t.shape.count)-D tensor that fits no recognised layer"
+                add(InferredLayer(name: t.name, kind: InferredLayer.tensorKind, weight: nil, shape: t.shape, status: "skipped: \(what)", tensors: [t.name]))
             }
         }
     }
