@@ -107,3 +107,43 @@ struct Merge: ParsableCommand {
         }, csv: { CSVTable.fields([("a", a), ("b", b), ("batch_norms_reestimated", String(report.batchNormsReestimated))]) })
     }
 }
+
+struct Compress: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a smaller model of the same kind: dead units removed, duplicated units merged, factor pairs at their rank.",
+        discussion: """
+        Dead units and the output difference are measured on the first --samples training and test \
+        inputs; a model whose outputs differ from the original's by more than --tolerance (absolute, \
+        largest over inputs and outputs) is refused and nothing is written. Supports mlp (without \
+        residual connections or gates) and deep_linear runs.
+        """)
+
+    @Argument(help: "A run directory.") var runDirectory: String
+    @Option(help: "Where to write the compressed run.") var out: String
+    @Option(help: "The largest output difference allowed.") var tolerance = 1e-3
+    @Option(help: "Data: a data-spec or run-config file, or a data kind (default: the run's own data).") var data: String?
+    @Option(help: "Training and test samples each to measure on.") var samples = 5000
+    @OptionGroup var output: FormatOptions
+
+    func validate() throws {
+        if !(tolerance >= 0) || !tolerance.isFinite { throw ValidationError("--tolerance must be a non-negative number") }
+        if samples < 1 { throw ValidationError("--samples must be positive") }
+    }
+
+    func run() throws {
+        let report = try CompressionCommands.compress(runDirectory, out: out, tolerance: tolerance, data: data, samples: samples)
+        try output.print(report, table: {
+            var lines = ["layer            units  →  kept   dead  merged  beyond rank"]
+            for layer in report.layers {
+                lines.append("\(layer.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(String(format: "%7d  → %5d %6d %7d %12d", layer.unitsBefore, layer.unitsAfter, layer.dead, layer.merged, layer.beyondRank))")
+            }
+            lines.append(String(format: "parameters %d → %d; %d units removed; largest output difference %.3g (tolerance %.3g); written to %@",
+                                report.parametersBefore, report.parametersAfter, report.unitsRemoved, report.maxOutputDifference, tolerance, out))
+            return lines.joined(separator: "\n")
+        }, csv: {
+            CSVTable(header: ["layer", "units_before", "units_after", "dead", "merged", "beyond_rank"], rows: report.layers.map {
+                [$0.name, String($0.unitsBefore), String($0.unitsAfter), String($0.dead), String($0.merged), String($0.beyondRank)]
+            })
+        })
+    }
+}

@@ -119,3 +119,50 @@ struct AlignmentTests {
         #expect(throws: AlignmentError.self) { try ModelAlignment.align(b, to: a, inputs: Tensor.zeros([2, 4])) }
     }
 }
+
+@Suite("Compression removes exactly what the symmetric state makes redundant")
+struct CompressionTests {
+    @Test("a planted duplicate (positive multiple) and a dead unit of a ReLU MLP are removed without changing the function")
+    func plantedUnits() throws {
+        let spec = ModelSpec.mlp(MLPSpec(input: 6, hidden: [10, 8], output: 3))
+        var generator = RandomGenerator(seed: 9)
+        var model = try Model<Float>(spec, generator: generator.derived("init"))
+        var w0 = try #require(model.parameters["layers.0.weight"]), b0 = try #require(model.parameters["layers.0.bias"])
+        var w1 = try #require(model.parameters["layers.1.weight"])
+        for k in 0..<6 { w0[3, k] = 2.5 * w0[1, k] }
+        b0[3] = 2.5 * b0[1]
+        for row in 0..<8 { w1[row, 7] = 0 }
+        model.parameters["layers.0.weight"] = w0
+        model.parameters["layers.0.bias"] = b0
+        model.parameters["layers.1.weight"] = w1
+        let inputs: Tensor<Float> = model.architecture.randomInputs(200, using: &generator)
+        let (small, report) = try ModelCompression.compress(model, inputs: inputs, tolerance: 1e-5)
+        guard case .mlp(let shrunk) = small.spec else { Issue.record("not an mlp"); return }
+        #expect(shrunk.hidden[0] <= 8)
+        #expect(report.layers[0].merged >= 1 && report.layers[0].dead >= 1)
+        #expect(report.maxOutputDifference <= 1e-5)
+        #expect(report.parametersAfter == small.parameters.scalarCount && report.parametersAfter < report.parametersBefore)
+    }
+
+    @Test("a deep linear factor pair is stored at its rank")
+    func rank() throws {
+        let spec = ModelSpec.deepLinear(DeepLinearSpec(input: 6, hidden: [9], output: 5))
+        var generator = RandomGenerator(seed: 10)
+        var model = try Model<Float>(spec, generator: generator.derived("init"))
+        let left = Tensor<Float>.normal([9, 2], using: &generator), right = Tensor<Float>.normal([2, 6], using: &generator)
+        model.parameters["layers.0.weight"] = left.matmul(right)
+        let inputs: Tensor<Float> = model.architecture.randomInputs(50, using: &generator)
+        let (small, report) = try ModelCompression.compress(model, inputs: inputs, tolerance: 1e-4)
+        guard case .deepLinear(let shrunk) = small.spec else { Issue.record("not deep linear"); return }
+        #expect(shrunk.hidden == [2])
+        #expect(report.layers[0].beyondRank == 7)
+        #expect(report.maxOutputDifference <= 1e-4)
+    }
+
+    @Test("kinds without per-layer widths are refused with a typed error")
+    func refusesOtherKinds() throws {
+        let model = try Model<Float>(.cnn(CNNSpec(inputShape: [1, 6, 6], convolutions: [ConvolutionLayerSpec(channels: 3)], output: 2)),
+                                     generator: RandomGenerator(seed: 1))
+        #expect(throws: AlignmentError.self) { try ModelCompression.compress(model, inputs: Tensor.zeros([2, 36]), tolerance: 1e-3) }
+    }
+}

@@ -130,3 +130,27 @@ public struct InterpolationReport: Codable, Sendable {
         return .lines(LineChart(title: "Loss along (1−α)θ_A + αθ_B", xLabel: "α", yLabel: "test loss / error", series: series, caption: caption))
     }
 }
+
+/// The workflow behind `noether compress`.
+public enum CompressionCommands {
+    /// Compresses a run and writes the smaller model to `out`. Dead units are found, and the
+    /// output difference measured, on the first `samples` training and `samples` test inputs.
+    public static func compress(_ path: String, out: String, tolerance: Double, data: String?, samples: Int = 5000) throws -> CompressionReport {
+        let run = try LoadedRun(path)
+        let split = try run.data(data)
+        let inputs = Tensor.concatenate([LoadedRun.inputs(split.train, count: samples), LoadedRun.inputs(split.test, count: samples)], alongAxis: 0)
+        let (model, report) = try ModelCompression.compress(run.model, inputs: inputs, tolerance: tolerance)
+        var config = run.config
+        config.model = model.spec
+        try DerivedRun.write(out, config: config, parameters: model.parameters,
+                             provenance: ("compression.json", try JSONFormat.encoder().encode(CompressionProvenance(source: path, tolerance: tolerance, report: report))),
+                             metadata: ["noether_compressed_from": path])
+        return report
+    }
+}
+
+struct CompressionProvenance: Codable {
+    var source: String
+    var tolerance: Double
+    var report: CompressionReport
+}

@@ -38,7 +38,7 @@ public struct CanonicalGauge: Sendable {
                 current = spec.apply(.rescaling(factors), to: current)
                 totals[index] = zip(totals[index], factors).map { $0 * $1 }
             }
-            if largest < 1e-10 { break }
+            if largest < 1e-7 { break }
         }
         var steps = zip(scaled, totals).map { ($0, GroupElement.rescaling($1)) }
         for spec in chosen where spec.kind == .signFlip {

@@ -33,7 +33,16 @@ public enum WeightMatching {
                              seed: UInt64 = 0, maxSweeps: Int = 100) -> Result {
         var current = b
         var orders = groups.map { Array(0..<$0.units) }
+        // A slice of a tensor no other group touches only ever moves with its own group, so its
+        // part of the cost is computed once, in B's original unit order, and later read through
+        // the group's current permutation; only slices shared with other groups are recomputed.
+        var owners: [String: Set<Int>] = [:]
+        for (g, group) in groups.enumerated() { for slice in group.slices { owners[slice.name, default: []].insert(g) } }
+        let shared = groups.indices.map { g in groups[g].slices.map { (owners[$0.name]?.count ?? 0) > 1 } }
         let reference = groups.map { group in group.slices.map { slice in a[slice.name].map { UnitMatrix.read($0, slice, units: group.units) } } }
+        let fixedCost = groups.indices.map { g in
+            costMatrix(groups[g], reference: zip(reference[g], shared[g]).map { $1 ? nil : $0 }, current: b)
+        }
         var generator = RandomGenerator(seed: seed).derived("weight-matching")
         var sweeps = 0
         let movable = groups.indices.filter { !fixed.contains($0) }
@@ -44,8 +53,13 @@ public enum WeightMatching {
             generator.shuffle(&order)
             for g in order {
                 let group = groups[g]
-                guard let cost = costMatrix(group, reference: reference[g], current: current) else { continue }
                 let n = group.units
+                var cost = costMatrix(group, reference: zip(reference[g], shared[g]).map { $1 ? $0 : nil }, current: current)
+                    ?? [Double](repeating: 0, count: n * n)
+                if let fixedCost = fixedCost[g] {
+                    let columns = orders[g]
+                    for i in 0..<n { for j in 0..<n { cost[i * n + j] += fixedCost[i * n + columns[j]] } }
+                }
                 guard let assignment = LinearAssignment.maximise(cost, rows: n, columns: n) else { continue }
                 let before = (0..<n).reduce(0.0) { $0 + cost[$1 * n + $1] }
                 let after = (0..<n).reduce(0.0) { $0 + cost[$1 * n + assignment[$1]] }
