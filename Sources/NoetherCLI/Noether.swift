@@ -8,7 +8,7 @@ struct NoetherCommand: ParsableCommand {
         commandName: "noether",
         abstract: "Parameter symmetry in deep learning: train, measure, control.",
         version: NoetherVersion.current,
-        subcommands: [Train.self, Reproduce.self, Report.self, Runs.self, Predict.self, Symmetries.self, Analyze.self, Track.self, Represent.self, Collapse.self, Compare.self, Sweep.self, RunTrial.self, Demo.self, Bench.self]
+        subcommands: [Train.self, Reproduce.self, Report.self, Runs.self, Predict.self, Symmetries.self, Align.self, Interpolate.self, Merge.self, Compress.self, Analyze.self, Track.self, Represent.self, Collapse.self, Compare.self, Sweep.self, RunTrial.self, Demo.self, Bench.self]
     )
 
     /// The one place errors are caught: every module's errors are `NoetherError`s, printed as

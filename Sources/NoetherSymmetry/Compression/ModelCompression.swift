@@ -1,0 +1,171 @@
+import NoetherNN
+import NoetherTensor
+
+/// What `noether compress --format json` prints.
+public struct CompressionReport: Codable, Sendable, Equatable {
+    public var parametersBefore: Int
+    public var parametersAfter: Int
+    public var unitsRemoved: Int
+    /// max |f(θ′)(x) − f(θ)(x)| over the check inputs and outputs.
+    public var maxOutputDifference: Double
+    /// Per hidden layer: its units before and after, and how many went as dead, merged
+    /// duplicates or beyond a factor pair's rank.
+    public var layers: [CompressedLayer]
+
+    enum CodingKeys: String, CodingKey {
+        case parametersBefore = "parameters_before", parametersAfter = "parameters_after", unitsRemoved = "units_removed"
+        case maxOutputDifference = "max_output_difference", layers
+    }
+}
+
+public struct CompressedLayer: Codable, Sendable, Equatable {
+    public var name: String
+    public var unitsBefore: Int
+    public var unitsAfter: Int
+    public var dead: Int
+    public var merged: Int
+    public var beyondRank: Int
+
+    enum CodingKeys: String, CodingKey {
+        case name, unitsBefore = "units_before", unitsAfter = "units_after", dead, merged, beyondRank = "beyond_rank"
+    }
+}
+
+/// Compression by symmetric states (DESIGN.md §9, Theorem 1 made practical): a model at (or
+/// near) a symmetric state is a smaller model. Per hidden layer, in order:
+/// - a linear segment with a rotation group (a factor pair W_{ℓ+1}W_ℓ) is stored at the rank of
+///   its product;
+/// - otherwise dead units are removed: in order of their largest contribution on the data,
+///   max|h_u|·max|a_u|, as many as keep the measured outputs within the layer's share of the
+///   tolerance (half of it, spread over the layers);
+/// - units whose incoming weights are copies (or, under a rescaling group, positive multiples
+///   c > 0) of another's are merged into it by adding c times their outgoing weights.
+/// The result is refused when its outputs on the data differ from the original's by more than
+/// the tolerance.
+///
+/// The model kinds whose widths a config states per hidden layer are supported: `mlp` (without
+/// residual connections or gates) and `deep_linear`.
+public enum ModelCompression {
+    /// Directions closer than this (‖d_u − d_v‖, unit vectors) are the same unit.
+    public static let duplicateTolerance = 1e-5
+    /// Singular values below this fraction of the largest are beyond a factor pair's rank.
+    public static let rankTolerance = 1e-6
+
+    /// - Throws: ``AlignmentError`` for a model it cannot compress, ``CompressionRefused`` (with
+    ///   the report) when the result exceeds the tolerance.
+    public static func compress(_ model: Model<Float>, inputs: Tensor<Float>, tolerance: Double) throws -> (Model<Float>, CompressionReport) {
+        guard tolerance >= 0, tolerance.isFinite else { throw AlignmentError("--tolerance must be a non-negative number, got \(tolerance)") }
+        guard inputs.rank == 2, inputs.shape[0] > 0 else { throw AlignmentError("compression needs data to measure the outputs on") }
+        var hidden: [Int]
+        let rebuild: ([Int]) -> ModelSpec
+        switch model.spec {
+        case .mlp(let mlp) where !mlp.residual && mlp.gates == .none:
+            hidden = mlp.hidden
+            rebuild = { widths in var spec = mlp; spec.hidden = widths; return .mlp(spec) }
+        case .deepLinear(let linear):
+            hidden = linear.hidden
+            rebuild = { widths in var spec = linear; spec.hidden = widths; return .deepLinear(spec) }
+        default:
+            throw AlignmentError("compress supports mlp (without residual connections or gates) and deep_linear models, not \(model.spec.kindName)",
+                                 hint: "the other kinds state their widths in ways a smaller model of the same kind cannot yet be written for")
+        }
+        let inputsDouble = Tensor<Double>(inputs)
+        var parameters = model.parameters.converted(to: Double.self)
+        var layers: [CompressedLayer] = []
+        for layer in hidden.indices {
+            let current: Model<Double>
+            do { current = try Model(rebuild(hidden), parameters: parameters) } catch { throw AlignmentError("cannot rebuild the model: \(error.description)") }
+            let label = "layers.\(layer)"
+            let symmetries = SymmetryCatalogue.infer(current.architecture)
+            guard let permutation = symmetries.first(where: { $0.kind == .permutation && $0.layer == label && $0.scope == .units }) else { continue }
+            let rotation = symmetries.first { $0.kind == .rotation && $0.layer == label }
+            let rescaling = symmetries.first { $0.kind == .rescaling && $0.layer == label }
+            var unit = UnitRows(permutation, parameters)
+            var record = CompressedLayer(name: label, unitsBefore: permutation.units, unitsAfter: permutation.units, dead: 0, merged: 0, beyondRank: 0)
+            if let rotation, Set(rotation.incoming) == Set(permutation.incoming) {
+                record.beyondRank = unit.truncateRank(rotation, tolerance: rankTolerance)
+            } else {
+                guard let activations = ActivationMatching.capture(current, inputsDouble)[label]
+                    .flatMap({ ActivationMatching.unitColumns($0, units: permutation.units) }) else { continue }
+                let dead = try deadUnits(unit, activations: activations, original: model, parameters: parameters, spec: rebuild(hidden),
+                                         inputs: inputs, allowance: tolerance * Double(layer + 1) / Double(2 * hidden.count))
+                unit.remove(dead)
+                record.dead = dead.count
+                record.merged = unit.mergeDuplicates(writers: rescaling?.incoming ?? permutation.incoming, positiveMultiples: rescaling != nil,
+                                                     tolerance: duplicateTolerance)
+            }
+            guard unit.keep.count < permutation.units else { layers.append(record); continue }
+            guard !unit.keep.isEmpty else {
+                throw AlignmentError("\(label) would lose every unit", hint: "the model's output does not depend on this layer; train with less weight decay")
+            }
+            parameters = try unit.written(into: parameters)
+            hidden[layer] = unit.keep.count
+            record.unitsAfter = unit.keep.count
+            layers.append(record)
+        }
+        let compressed: Model<Float>
+        do { compressed = try Model(rebuild(hidden), parameters: parameters.converted(to: Float.self)) } catch {
+            throw AlignmentError("cannot build the compressed model: \(error.description)")
+        }
+        let difference = maxDifference(model, compressed, inputs: inputs)
+        let report = CompressionReport(parametersBefore: model.parameters.scalarCount, parametersAfter: compressed.parameters.scalarCount,
+                                       unitsRemoved: layers.reduce(0) { $0 + $1.unitsBefore - $1.unitsAfter }, maxOutputDifference: difference,
+                                       layers: layers)
+        guard difference <= tolerance else {
+            throw CompressionRefused(report: report, tolerance: tolerance)
+        }
+        return (compressed, report)
+    }
+
+    /// The most units, tried in order of their contribution bound, whose removal keeps the
+    /// model's outputs within `allowance` of the original's on the inputs (a binary search on
+    /// the count, each candidate measured; units that contribute exactly nothing always go).
+    static func deadUnits(_ unit: UnitRows, activations: Tensor<Double>, original: Model<Float>, parameters: Parameters<Double>, spec: ModelSpec,
+                          inputs: Tensor<Float>, allowance: Double) throws(AlignmentError) -> [Int] {
+        let bounds = unit.contributionBounds(activations: activations)
+        let order = bounds.indices.sorted { bounds[$0] < bounds[$1] }
+        let silent = order.filter { bounds[$0] == 0 }.count
+        func fits(_ count: Int) throws(AlignmentError) -> Bool {
+            let candidate: Model<Float>
+            do { candidate = try Model(spec, parameters: unit.silencing(Array(order.prefix(count)), in: parameters).converted(to: Float.self)) } catch {
+                throw AlignmentError("cannot rebuild the model: \(error.description)")
+            }
+            return maxDifference(original, candidate, inputs: inputs) <= allowance
+        }
+        // Invariant: `low` units fit (or are exactly silent); `high` + 1 do not, or are every unit but one.
+        var (low, high) = (silent, max(order.count - 1, silent))
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if try fits(middle) { low = middle } else { high = middle - 1 }
+        }
+        return Array(order.prefix(min(low, order.count - 1)))
+    }
+
+    /// max |f(x) − g(x)| over the inputs and outputs, in chunks.
+    static func maxDifference(_ f: Model<Float>, _ g: Model<Float>, inputs: Tensor<Float>) -> Double {
+        var largest = 0.0
+        var start = 0
+        while start < inputs.shape[0] {
+            let end = min(start + 1024, inputs.shape[0])
+            let batch = inputs.slice(alongAxis: 0, start..<end)
+            let (y, z) = (f(batch), g(batch))
+            y.withUnsafeBufferPointer { y in
+                z.withUnsafeBufferPointer { z in
+                    for i in 0..<y.count { largest = max(largest, abs(Double(y[i]) - Double(z[i]))) }
+                }
+            }
+            start = end
+        }
+        return largest
+    }
+}
+
+/// The refusal: the compressed model's outputs differ from the original's by more than the tolerance.
+public struct CompressionRefused: NoetherError {
+    public let report: CompressionReport
+    public let tolerance: Double
+    public var message: String {
+        "the compressed model's outputs differ from the original's by up to \(report.maxOutputDifference), above the tolerance \(tolerance); nothing was written"
+    }
+    public var hint: String? { "raise --tolerance, or compress a run trained with stronger weight decay" }
+}

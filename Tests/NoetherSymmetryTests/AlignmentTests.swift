@@ -1,0 +1,168 @@
+import Testing
+import NoetherNN
+import NoetherTensor
+@testable import NoetherSymmetry
+
+@Suite("The linear assignment solver is exact")
+struct LinearAssignmentTests {
+    /// Every permutation of 0..<n (Heap's algorithm).
+    static func permutations(_ n: Int) -> [[Int]] {
+        var result: [[Int]] = []
+        var a = Array(0..<n)
+        func generate(_ k: Int) {
+            if k == 1 { result.append(a); return }
+            for i in 0..<k {
+                generate(k - 1)
+                a.swapAt(k % 2 == 0 ? i : 0, k - 1)
+            }
+        }
+        generate(n)
+        return result
+    }
+
+    @Test("matches brute force on every 6 × 6 case of a seeded sample (real and tied integer costs)")
+    func bruteForce() {
+        let all = Self.permutations(6)
+        #expect(all.count == 720 && Set(all).count == 720)
+        var generator = RandomGenerator(seed: 15)
+        for case_ in 0..<300 {
+            // Half the cases draw small integers, so that many assignments tie.
+            let cost = (0..<36).map { _ in case_ % 2 == 0 ? generator.uniform(-1, 1) : Double(generator.index(below: 4)) }
+            let best = all.map { p in (0..<6).reduce(0.0) { $0 + cost[$1 * 6 + p[$1]] } }.min() ?? 0
+            guard let assignment = LinearAssignment.minimise(cost, rows: 6, columns: 6) else {
+                Issue.record("no assignment for case \(case_)")
+                continue
+            }
+            #expect(Set(assignment) == Set(0..<6))
+            let found = (0..<6).reduce(0.0) { $0 + cost[$1 * 6 + assignment[$1]] }
+            #expect(abs(found - best) < 1e-12, "case \(case_): \(found) against brute force \(best)")
+            let worst = all.map { p in (0..<6).reduce(0.0) { $0 + cost[$1 * 6 + p[$1]] } }.max() ?? 0
+            if let maximal = LinearAssignment.maximise(cost, rows: 6, columns: 6) {
+                #expect(abs((0..<6).reduce(0.0) { $0 + cost[$1 * 6 + maximal[$1]] } - worst) < 1e-12)
+            }
+        }
+    }
+
+    @Test("rectangular problems, forbidden pairs and bad sizes")
+    func edges() {
+        // Rows 0 and 1 both prefer column 2; the optimum gives it to row 1.
+        let cost: [Double] = [1, 5, 0, 9,
+                              9, 9, 0, 9]
+        #expect(LinearAssignment.minimise(cost, rows: 2, columns: 4) == [0, 2])
+        #expect(LinearAssignment.minimise([.infinity, .infinity, 1, 2], rows: 2, columns: 2) == nil)
+        #expect(LinearAssignment.minimise([1, 2, 3], rows: 2, columns: 2) == nil)
+        #expect(LinearAssignment.minimise([1, 2], rows: 2, columns: 1) == nil)
+        #expect(LinearAssignment.minimise([], rows: 0, columns: 0) == [])
+    }
+}
+
+@Suite("Alignment recovers a model from any point of its orbit")
+struct AlignmentTests {
+    static let architectures: [(String, ModelSpec)] = [
+        ("mlp relu", .mlp(MLPSpec(input: 6, hidden: [12, 10], output: 3))),
+        ("mlp tanh", .mlp(MLPSpec(input: 6, hidden: [9, 7], output: 3, activation: .tanh))),
+        ("cnn", .cnn(CNNSpec(inputShape: [2, 8, 8], convolutions: [ConvolutionLayerSpec(channels: 4), ConvolutionLayerSpec(channels: 6)],
+                             hidden: [8], output: 3))),
+        ("transformer", .transformer(TransformerSpec(sequenceLength: 4, tokenDimension: 3, width: 8, heads: 2, depth: 2,
+                                                     feedForward: 12, output: 3, activation: .relu))),
+        ("resnet", .resnet(ResNetSpec(inputShape: [1, 8, 8], depth: 8, output: 3))),
+        ("gpt", .gpt(GPTSpec(vocabulary: 11, sequenceLength: 6, width: 16, depth: 1, heads: 4, kvHeads: 2))),
+    ]
+
+    /// A random model and the same model moved by a random element of every permutation,
+    /// rescaling and sign group.
+    static func pair(_ spec: ModelSpec, seed: UInt64) throws -> (Model<Float>, Model<Float>, [SymmetrySpec]) {
+        var generator = RandomGenerator(seed: seed)
+        var a = try Model<Float>(spec, initializer: InitializerSpec(scheme: .normal), generator: generator.derived("init"))
+        a.parameters = a.parameters.mapTensors { _, t in t + Tensor.normal(t.shape, standardDeviation: 0.2, using: &generator) }
+        let symmetries = SymmetryCatalogue.infer(a.architecture, loss: .crossEntropy)
+        var moved = a.parameters.converted(to: Double.self)
+        for spec in symmetries where [.permutation, .rescaling, .signFlip].contains(spec.kind) {
+            moved = spec.apply(spec.randomElement(using: &generator), to: moved)
+        }
+        return (a, try Model(spec, parameters: moved.converted(to: Float.self)), symmetries)
+    }
+
+    @Test("weight matching undoes a random group element", arguments: architectures.map(\.0))
+    func recoversOrbit(_ name: String) throws {
+        let spec = try #require(Self.architectures.first { $0.0 == name }?.1)
+        let (a, b, symmetries) = try Self.pair(spec, seed: 3)
+        #expect(!WeightMatching.groups(symmetries).isEmpty)
+        var generator = RandomGenerator(seed: 4)
+        let inputs: Tensor<Float> = a.architecture.randomInputs(32, using: &generator)
+        let outcome = try ModelAlignment.align(b, to: a, inputs: inputs, loss: .crossEntropy)
+        #expect(outcome.functionDifference <= 1e-5)
+        #expect(outcome.groups.contains { $0.changed > 0 })
+        let distance = zip(outcome.parameters.tensors.values, a.parameters.tensors.values).reduce(0.0) { $0 + Double(($1.0 - $1.1).squaredNorm()) }
+        let before = zip(b.parameters.tensors.values, a.parameters.tensors.values).reduce(0.0) { $0 + Double(($1.0 - $1.1).squaredNorm()) }
+        let scale = Double(a.parameters.norm())
+        #expect(before.squareRoot() > 0.1 * scale)
+        #expect(distance.squareRoot() < 1e-4 * scale, "\(name): ‖B′ − A‖ = \(distance.squareRoot()) of ‖A‖ = \(scale)")
+    }
+
+    @Test("activation matching recovers the hidden units of an MLP and a CNN", arguments: ["mlp relu", "cnn"])
+    func activations(_ name: String) throws {
+        let spec = try #require(Self.architectures.first { $0.0 == name }?.1)
+        let (a, b, _) = try Self.pair(spec, seed: 5)
+        var generator = RandomGenerator(seed: 6)
+        let inputs: Tensor<Float> = a.architecture.randomInputs(200, using: &generator)
+        let outcome = try ModelAlignment.align(b, to: a, method: .activations, inputs: inputs, loss: .crossEntropy)
+        let distance = zip(outcome.parameters.tensors.values, a.parameters.tensors.values).reduce(0.0) { $0 + Double(($1.0 - $1.1).squaredNorm()) }
+        #expect(distance.squareRoot() < 1e-4 * Double(a.parameters.norm()))
+        #expect(outcome.functionDifference <= 1e-5)
+    }
+
+    @Test("two different architectures are refused")
+    func refusesMismatch() throws {
+        let a = try Model<Float>(.mlp(MLPSpec(input: 4, hidden: [5], output: 2)), generator: RandomGenerator(seed: 1))
+        let b = try Model<Float>(.mlp(MLPSpec(input: 4, hidden: [6], output: 2)), generator: RandomGenerator(seed: 1))
+        #expect(throws: AlignmentError.self) { try ModelAlignment.align(b, to: a, inputs: Tensor.zeros([2, 4])) }
+    }
+}
+
+@Suite("Compression removes exactly what the symmetric state makes redundant")
+struct CompressionTests {
+    @Test("a planted duplicate (positive multiple) and a dead unit of a ReLU MLP are removed without changing the function")
+    func plantedUnits() throws {
+        let spec = ModelSpec.mlp(MLPSpec(input: 6, hidden: [10, 8], output: 3))
+        var generator = RandomGenerator(seed: 9)
+        var model = try Model<Float>(spec, generator: generator.derived("init"))
+        var w0 = try #require(model.parameters["layers.0.weight"]), b0 = try #require(model.parameters["layers.0.bias"])
+        var w1 = try #require(model.parameters["layers.1.weight"])
+        for k in 0..<6 { w0[3, k] = 2.5 * w0[1, k] }
+        b0[3] = 2.5 * b0[1]
+        for row in 0..<8 { w1[row, 7] = 0 }
+        model.parameters["layers.0.weight"] = w0
+        model.parameters["layers.0.bias"] = b0
+        model.parameters["layers.1.weight"] = w1
+        let inputs: Tensor<Float> = model.architecture.randomInputs(200, using: &generator)
+        let (small, report) = try ModelCompression.compress(model, inputs: inputs, tolerance: 1e-5)
+        guard case .mlp(let shrunk) = small.spec else { Issue.record("not an mlp"); return }
+        #expect(shrunk.hidden[0] <= 8)
+        #expect(report.layers[0].merged >= 1 && report.layers[0].dead >= 1)
+        #expect(report.maxOutputDifference <= 1e-5)
+        #expect(report.parametersAfter == small.parameters.scalarCount && report.parametersAfter < report.parametersBefore)
+    }
+
+    @Test("a deep linear factor pair is stored at its rank")
+    func rank() throws {
+        let spec = ModelSpec.deepLinear(DeepLinearSpec(input: 6, hidden: [9], output: 5))
+        var generator = RandomGenerator(seed: 10)
+        var model = try Model<Float>(spec, generator: generator.derived("init"))
+        let left = Tensor<Float>.normal([9, 2], using: &generator), right = Tensor<Float>.normal([2, 6], using: &generator)
+        model.parameters["layers.0.weight"] = left.matmul(right)
+        let inputs: Tensor<Float> = model.architecture.randomInputs(50, using: &generator)
+        let (small, report) = try ModelCompression.compress(model, inputs: inputs, tolerance: 1e-4)
+        guard case .deepLinear(let shrunk) = small.spec else { Issue.record("not deep linear"); return }
+        #expect(shrunk.hidden == [2])
+        #expect(report.layers[0].beyondRank == 7)
+        #expect(report.maxOutputDifference <= 1e-4)
+    }
+
+    @Test("kinds without per-layer widths are refused with a typed error")
+    func refusesOtherKinds() throws {
+        let model = try Model<Float>(.cnn(CNNSpec(inputShape: [1, 6, 6], convolutions: [ConvolutionLayerSpec(channels: 3)], output: 2)),
+                                     generator: RandomGenerator(seed: 1))
+        #expect(throws: AlignmentError.self) { try ModelCompression.compress(model, inputs: Tensor.zeros([2, 36]), tolerance: 1e-3) }
+    }
+}
