@@ -105,7 +105,11 @@ public final class RunStore {
                 try db.drop(table: "events")
                 try db.rename(table: "events_v2", to: "events")
             }
-            try Self.retrying { try migrator.migrate(queue) }
+            // Two first openers can both find a migration unapplied (GRDB reads the applied ones
+            // before its transaction): processes migrate one at a time, under a lock file.
+            try Self.exclusively(path + ".migration-lock") {
+                try Self.retrying { try migrator.migrate(queue) }
+            }
         } catch let error as RunError {
             throw error
         } catch {
@@ -129,6 +133,17 @@ public final class RunStore {
                 Thread.sleep(forTimeInterval: pause)
             }
         }
+    }
+
+    /// Runs `body` while holding an exclusive `flock` on `lockPath` (created if missing); without
+    /// a lock file (a read-only folder) it runs unlocked.
+    static func exclusively<T>(_ lockPath: String, _ body: () throws -> T) throws -> T {
+        let descriptor = open(lockPath, O_CREAT | O_RDWR, 0o644)
+        guard descriptor >= 0 else { return try body() }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
     }
 
     /// A store error as a message with its fix: a damaged file is rebuilt from the run
