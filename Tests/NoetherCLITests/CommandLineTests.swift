@@ -179,15 +179,21 @@ extension CommandLineTests {
 }
 
 extension CommandLineTests {
-    func testAnalyzeReportsEveryLayerAndRejectsDamagedFiles() throws {
-        // A two-layer nn.Sequential-style MLP written as safetensors by hand.
+    /// A two-layer nn.Sequential-style MLP (`0.weight` [3, 2], `2.weight` [1, 3]) written as
+    /// safetensors by hand, with these nine values.
+    func sequentialMLP(_ values: [Float]) -> [UInt8] {
         let header = #"{"0.weight":{"dtype":"F32","shape":[3,2],"data_offsets":[0,24]},"2.weight":{"dtype":"F32","shape":[1,3],"data_offsets":[24,36]}}"#
         var json = Array(header.utf8)
         json += [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8)
         var bytes: [UInt8] = []
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
         bytes += json
-        for v: Float in [1, 2, 3, 4, 5, 6, 7, 8, 9] { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+        return bytes
+    }
+
+    func testAnalyzeReportsEveryLayerAndRejectsDamagedFiles() throws {
+        let bytes = sequentialMLP([1, 2, 3, 4, 5, 6, 7, 8, 9])
         let path = try write("", "mlp.safetensors")
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let outcome = try run(["analyze", path, "--format", "json"])
@@ -256,18 +262,10 @@ extension CommandLineTests {
         let b = try Data(contentsOf: URL(fileURLWithPath: "\(folder)/killed/weights.safetensors"))
         XCTAssertEqual(a, b, "resumed weights differ from the uninterrupted run's")
     }
+
     func testTrackWritesATimelineOfACheckpointSeries() throws {
         // Two hand-written nn.Sequential checkpoints: the first layer goes from rank 1 to rank 2.
-        func checkpoint(_ first: [Float]) -> Data {
-            let header = #"{"0.weight":{"dtype":"F32","shape":[3,2],"data_offsets":[0,24]},"2.weight":{"dtype":"F32","shape":[1,3],"data_offsets":[24,36]}}"#
-            var json = Array(header.utf8)
-            json += [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8)
-            var bytes: [UInt8] = []
-            withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
-            bytes += json
-            for v in first + [7, 8, 9] { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
-            return Data(bytes)
-        }
+        func checkpoint(_ first: [Float]) -> Data { Data(sequentialMLP(first + [7, 8, 9])) }
         let folder = (try write("", "step-0.safetensors") as NSString).deletingLastPathComponent
         try checkpoint([1, 2, 2, 4, 3, 6]).write(to: URL(fileURLWithPath: "\(folder)/step-0.safetensors"))
         try checkpoint([1, 2, 3, 4, 5, 7]).write(to: URL(fileURLWithPath: "\(folder)/step-10.safetensors"))
