@@ -14,8 +14,8 @@ public struct CheckpointSeries: Sendable {
 
     /// The checkpoints named by `inputs` — files, folders or glob patterns. A folder whose
     /// subfolders hold safetensors contributes those subfolders; another folder contributes its
-    /// `.safetensors` files (or itself, when they are the shards of one index or its name carries a
-    /// step, as `checkpoint-1000/`). The step of each
+    /// `.safetensors` files (or itself, when they are the shards of one index, or its one file in a
+    /// folder whose name carries a step, as `checkpoint-1000/`). The step of each
     /// comes from `steps` when given (in the order of the checkpoints' names), else from its name
     /// (`step-1000`, `checkpoint-1000`, `epoch_3`, `global_step1000`), else from the file's
     /// `__metadata__` (`step`, `global_step`, `epoch`).
@@ -63,9 +63,11 @@ public struct CheckpointSeries: Sendable {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: input)) ?? []).sorted()
         let folders = names.map { "\(input)/\($0)" }.filter { holdsWeights($0) }
         if !folders.isEmpty { return folders }
-        // A checkpoint folder itself: sharded, or named by its step (checkpoint-1000/).
-        if names.contains(where: { $0.hasSuffix(".safetensors.index.json") }) || step(fromName: input) != nil { return [input] }
-        return names.filter { $0.hasSuffix(".safetensors") }.map { "\(input)/\($0)" }
+        let files = names.filter { $0.hasSuffix(".safetensors") }
+        // A checkpoint folder itself: sharded, or one weights file in a folder named by its step
+        // (checkpoint-1000/model.safetensors); a folder of several files is a series of them.
+        if names.contains(where: { $0.hasSuffix(".safetensors.index.json") }) || (files.count == 1 && step(fromName: input) != nil) { return [input] }
+        return files.map { "\(input)/\($0)" }
     }
 
     /// Whether `path` is a folder with safetensors in it (a checkpoint folder).
