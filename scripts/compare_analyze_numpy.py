@@ -3,8 +3,9 @@
 For every row: the union of the rows' `tensors` is every tensor of the file; each analysed
 matrix's ranks (τ = 1e-2, 1e-3, 1e-4), spectral and Frobenius norms, effective and stable rank
 match numpy's SVD in float64; each attention head's rank of W_Q^h W_K^gᵀ and W_V^g W_O^h
-matches numpy's rank of the D × D products; and dead and distinct units of MLP and conv
-hidden layers match a numpy re-count from the neuron vectors. Needs numpy and safetensors:
+matches numpy's rank of the D × D products, and under RoPE each frequency pair's rank; dead and
+distinct units of MLP and conv hidden layers match a numpy re-count from the neuron vectors, and
+those of gated MLPs (SwiGLU) a re-count modulo the gated rescaling. Needs numpy and safetensors:
 
     /work/torch-venv/bin/python scripts/compare_analyze_numpy.py MODEL [--noether .build/release/noether]
 
@@ -61,6 +62,27 @@ def neuron_counts(units, dead_relative=1e-3, tolerance=1e-2):
     return len(units) - len(alive), len({root(i) for i in range(len(alive))})
 
 
+def gated_counts(gate, up, down, dead_relative=1e-3):
+    """Dead and distinct units of y = W_down(σ(W_gate x) ⊙ W_up x): a unit is dead when its gate row
+    or its √(‖up‖·‖down‖) is below dead_relative × the median; the alive units are compared after
+    the rescaling (up × c, down ÷ c) is fixed to ‖up‖ = ‖down‖ and the sign by up's largest entry."""
+    d = down.T
+    gate_norms = np.linalg.norm(gate, axis=1)
+    strengths = np.sqrt(np.linalg.norm(up, axis=1) * np.linalg.norm(d, axis=1))
+    alive = (gate_norms >= dead_relative * np.median(gate_norms)) & (strengths >= dead_relative * np.median(strengths)) & (strengths > 0)
+    g, u, d = gate[alive], up[alive], d[alive]
+    nu, nd = np.linalg.norm(u, axis=1), np.linalg.norm(d, axis=1)
+    sign = np.where(u[np.arange(len(u)), np.abs(u).argmax(axis=1)] < 0, -1.0, 1.0)
+    canonical = np.concatenate([g, u * (sign * np.sqrt(nd / nu))[:, None], d * (sign * np.sqrt(nu / nd))[:, None]], axis=1)
+    return int((~alive).sum()), neuron_counts(canonical, dead_relative=0)[1]
+
+
+def form_singular_values(a, b):
+    """Singular values of aᵀ b (a, b: r × D with r ≤ D) from the r × r product of QR factors."""
+    ra, rb = np.linalg.qr(a.T, mode="r"), np.linalg.qr(b.T, mode="r")
+    return singular_values(ra @ rb.T)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("model")
@@ -110,6 +132,12 @@ def main():
             dead, distinct = neuron_counts(np.concatenate(parts, axis=1))
             if (row["dead"], row["distinct"]) != (dead, distinct):
                 failures.append(f"{row['name']}: dead/distinct {row['dead']}/{row['distinct']} != numpy {dead}/{distinct}")
+        if row["kind"] == "gated_mlp" and "dead" in row:
+            units += 1
+            gate, up, down = (tensors[n].astype(np.float64) for n in row["tensors"])
+            dead, distinct = gated_counts(gate, up, down)
+            if (row["dead"], row["distinct"]) != (dead, distinct):
+                failures.append(f"{row['name']}: gated dead/distinct {row['dead']}/{row['distinct']} != numpy {dead}/{distinct}")
         if row["kind"] == "attention" and row.get("heads"):
             width, groups = row["head_width"], row["kv_heads"]
             names = row["tensors"]
@@ -126,9 +154,16 @@ def main():
                 h, g = head["head"], head["head"] // per_group
                 qk = q[h * width:(h + 1) * width].T @ k[g * width:(g + 1) * width]
                 vo = o[:, h * width:(h + 1) * width] @ v[g * width:(g + 1) * width]
-                expected = (rank(singular_values(qk)), rank(singular_values(vo)))
+                qk_values = singular_values(qk)
+                expected = (rank(qk_values), rank(singular_values(vo)))
                 if (head["qk_rank"], head["vo_rank"]) != expected:
                     failures.append(f"{row['name']} head {h}: ranks {(head['qk_rank'], head['vo_rank'])} != numpy {expected}")
+                if "rope_pair_ranks" in head:
+                    qh, kg = q[h * width:(h + 1) * width], k[g * width:(g + 1) * width]
+                    limit, half = 1e-3 * qk_values[0], row["rotary_dimensions"] // 2
+                    pairs = [int((form_singular_values(qh[[j, j + half]], kg[[j, j + half]]) > limit).sum()) for j in range(half)]
+                    if head["rope_pair_ranks"] != pairs:
+                        failures.append(f"{row['name']} head {h}: RoPE pair ranks differ from numpy's {pairs}")
     summary = (f"{report['model']['family']}: {len(rows)} rows over {len(tensors)} tensors, {matrices} matrices, {heads} heads, "
                f"{units} unit layers compared with numpy: {len(failures)} mismatches")
     print(summary)
