@@ -22,6 +22,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
+sys.path.insert(0, HERE)
 
 try:
     import numpy as np
@@ -33,6 +34,7 @@ except ImportError:
              "then run:  TORCH_PYTHON=~/torchenv/bin/python benchmarks/side-by-side.sh")
 
 from noether_torch import build  # noqa: E402
+from torch_e1_quick import staircase  # noqa: E402
 
 STEP_WORKLOADS = {
     "mlp-64": ({"kind": "mlp", "input": 784, "hidden": [64, 64], "output": 10}, 128),
@@ -46,7 +48,7 @@ STEP_WORKLOADS = {
     "gpt-block": ({"kind": "gpt", "vocabulary": 64, "sequence_length": 128, "width": 256, "depth": 1, "heads": 8,
                    "kv_heads": 2}, 16),
 }
-WORKLOADS = list(STEP_WORKLOADS) + ["e1-quick", "minilm-spectra", "tracking-overhead"]
+WORKLOADS = list(STEP_WORKLOADS) + ["e1-quick", "e1-8-seeds", "minilm-spectra", "tracking-overhead"]
 
 
 def median_ms(function, repeats, warmup=5):
@@ -78,6 +80,69 @@ def torch_step(spec, batch, repeats):
         loss(model(inputs), labels).backward()
         optimizer.step()
     return median_ms(step, repeats)
+
+
+def torch_e1_seeds(batched, seeds=8, steps=2000):
+    """8 seeds of E1's quick model (20-32-1 ReLU, PyTorch's default initialisation × 10, SGD
+    with learning rate 0.0002, batch 100 from per-seed shuffles, train and test loss every 50
+    steps), as `noether bench --only e1-8-seeds` trains them: one after another, or batched as
+    one model with a leading seed axis (torch.baddbmm per layer). Returns milliseconds."""
+    generators = [torch.Generator().manual_seed(seed) for seed in range(seeds)]
+    data = [(staircase(1000, 20, 3, g), staircase(500, 20, 3, g)) for g in generators]
+    models = []
+    for seed in range(seeds):
+        torch.manual_seed(seed)
+        model = torch.nn.Sequential(torch.nn.Linear(20, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+        with torch.no_grad():
+            for parameter in model.parameters():
+                parameter.mul_(10.0)
+        models.append(model)
+    start = time.perf_counter()
+    if batched:
+        x = torch.stack([d[0][0] for d in data]); y = torch.stack([d[0][1] for d in data])
+        x_test = torch.stack([d[1][0] for d in data]); y_test = torch.stack([d[1][1] for d in data])
+        w1 = torch.stack([m[0].weight.detach().t() for m in models]).requires_grad_()
+        b1 = torch.stack([m[0].bias.detach()[None, :] for m in models]).requires_grad_()
+        w2 = torch.stack([m[2].weight.detach().t() for m in models]).requires_grad_()
+        b2 = torch.stack([m[2].bias.detach()[None, :] for m in models]).requires_grad_()
+        parameters = [w1, b1, w2, b2]
+
+        def forward(inputs):
+            return torch.baddbmm(b2, torch.relu(torch.baddbmm(b1, inputs, w1)), w2)
+
+        orders = [torch.randperm(1000, generator=g) for g in generators]
+        position, seed_axis = 0, torch.arange(seeds)[:, None]
+        for step in range(1, steps + 1):
+            if position + 100 > 1000:
+                orders, position = [torch.randperm(1000, generator=g) for g in generators], 0
+            batch = torch.stack([order[position:position + 100] for order in orders])
+            position += 100
+            for parameter in parameters:
+                parameter.grad = None
+            # Per-seed means summed: each seed's gradient is its own loss's.
+            ((forward(x[seed_axis, batch]) - y[seed_axis, batch]) ** 2).mean(dim=(1, 2)).sum().backward()
+            with torch.no_grad():
+                for parameter in parameters:
+                    parameter -= 0.0002 * parameter.grad
+                if step % 50 == 0:
+                    _ = (((forward(x) - y) ** 2).mean(dim=(1, 2)).tolist(), ((forward(x_test) - y_test) ** 2).mean(dim=(1, 2)).tolist())
+    else:
+        loss = torch.nn.MSELoss()
+        for model, generator, ((x, y), (x_test, y_test)) in zip(models, generators, data):
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.0002)
+            order, position = torch.randperm(1000, generator=generator), 0
+            for step in range(1, steps + 1):
+                if position + 100 > 1000:
+                    order, position = torch.randperm(1000, generator=generator), 0
+                batch = order[position:position + 100]
+                position += 100
+                optimizer.zero_grad(set_to_none=True)
+                loss(model(x[batch]), y[batch]).backward()
+                optimizer.step()
+                if step % 50 == 0:
+                    with torch.no_grad():
+                        _ = (loss(model(x), y).item(), loss(model(x_test), y_test).item())
+    return 1000 * (time.perf_counter() - start)
 
 
 def input_count(spec):
@@ -144,7 +209,7 @@ def main():
         print("note: skipping minilm-spectra (pass --minilm PATH/model.safetensors)", file=sys.stderr)
         chosen = [name for name in chosen if name != "minilm-spectra"]
     matrices = safetensors_matrices(arguments.minilm) if "minilm-spectra" in chosen else []
-    samples = {name: {"noether": [], "torch": [], "floor": [], "threads": []} for name in chosen}
+    samples = {name: {"noether": [], "torch": [], "floor": [], "threads": [], "noether_alone": [], "torch_alone": []} for name in chosen}
     scratch = tempfile.mkdtemp(prefix="noether-side-by-side-")
 
     for round_index in range(arguments.rounds):
@@ -168,11 +233,30 @@ def main():
                         samples[name]["torch"].append(timings[threads])
                         samples[name]["threads"].append(threads)
                 elif name == "e1-quick":
-                    torch.set_num_threads(2)
-                    command = ([arguments.noether, "reproduce", "E1", "--quick", "--restart", "--out", scratch,
-                                "--store", os.path.join(scratch, "runs.sqlite")] if side == "noether"
-                               else [sys.executable, os.path.join(HERE, "torch_e1_quick.py")])
-                    samples[name][side].append(timed_process(command))
+                    if side == "noether":
+                        samples[name]["noether"].append(timed_process([
+                            arguments.noether, "reproduce", "E1", "--quick", "--restart", "--out", scratch,
+                            "--store", os.path.join(scratch, "runs.sqlite")]))
+                    else:
+                        timings = {threads: timed_process([sys.executable, os.path.join(HERE, "torch_e1_quick.py"), "--threads", str(threads)])
+                                   for threads in arguments.torch_threads}
+                        threads = min(timings, key=timings.get)
+                        samples[name]["torch"].append(timings[threads])
+                        samples[name]["threads"].append(threads)
+                elif name == "e1-8-seeds":
+                    if side == "noether":
+                        record = noether_bench(arguments.noether, name, 30)
+                        samples[name]["noether"].append(record["median_ms"])
+                        samples[name]["noether_alone"].append(record["baseline_ms"])
+                    else:
+                        timings = {}
+                        for threads in arguments.torch_threads:
+                            torch.set_num_threads(threads)
+                            timings[threads] = (torch_e1_seeds(True), torch_e1_seeds(False))
+                        threads = min(timings, key=lambda t: timings[t][0])
+                        samples[name]["torch"].append(timings[threads][0])
+                        samples[name]["torch_alone"].append(timings[threads][1])
+                        samples[name]["threads"].append(threads)
                 elif name == "minilm-spectra":
                     if side == "noether":
                         record = noether_bench(arguments.noether, "weight-spectra", 30, ["--weights", arguments.minilm])
@@ -196,6 +280,9 @@ def main():
                      "noether_over_floor": noether / floor if floor and name != "tracking-overhead" else None,
                      "overhead_percent": 100 * (noether / floor - 1) if name == "tracking-overhead" else None,
                      "torch_threads": values["threads"], "rounds": len(values["noether"])})
+        if values["noether_alone"]:
+            rows[-1]["noether_sequential_ms"] = statistics.median(values["noether_alone"])
+            rows[-1]["torch_sequential_ms"] = statistics.median(values["torch_alone"]) if values["torch_alone"] else None
     if arguments.json:
         print(json.dumps(rows, indent=2))
         return
@@ -204,10 +291,14 @@ def main():
         def cell(value, width, format_="%.3f"):
             return (format_ % value).rjust(width) if value is not None else "–".rjust(width)
         extra = f"   tracking overhead {row['overhead_percent']:+.1f}%" if row["overhead_percent"] is not None else ""
+        if "noether_sequential_ms" in row:
+            torch_speedup = f", PyTorch {row['torch_sequential_ms'] / row['torch_ms']:.2f}×" if row.get("torch_sequential_ms") else ""
+            extra += (f"   batched vs one after another: Noether {row['noether_sequential_ms'] / row['noether_ms']:.2f}×"
+                      f" ({row['noether_sequential_ms']:.1f} ms){torch_speedup}")
         print(f"{row['workload']:<18}{cell(row['noether_ms'], 13)}{cell(row['torch_ms'], 13)}"
               f"{cell(row['torch_over_noether'], 18, '%.2f×')}{cell(row['floor_ms'], 11)}{cell(row['noether_over_floor'], 16, '%.2f×')}"
               f"{'   ' + ','.join(map(str, row['torch_threads'])) if row['torch_threads'] else ''}{extra}")
-    print("(e1-quick: whole processes, start-up included; minilm-spectra: numpy's np.linalg.svd(compute_uv=False) "
+    print("(e1-quick: whole processes, start-up included; e1-8-seeds: 8 seeds × 2000 steps, batched; minilm-spectra: numpy's np.linalg.svd(compute_uv=False) "
           "in the PyTorch column; medians over rounds of medians)")
 
 

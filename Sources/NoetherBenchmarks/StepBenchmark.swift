@@ -36,7 +36,7 @@ public struct BenchmarkRecord: Codable, Sendable {
 /// of the workloads named in the core-engine issue, each with its GEMM floor.
 public enum StepBenchmarks {
     /// The workload names, in the order ``run(_:repeats:)`` measures them.
-    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "resnet-8", "gpt", "resnet-8-cifar", "gpt-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis", "weight-spectra", "linear-assignment-1024"]
+    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "resnet-8", "gpt", "resnet-8-cifar", "gpt-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis", "weight-spectra", "linear-assignment-1024", "e1-8-seeds"]
 
     /// Runs the named workloads (all when `names` is empty); `weight-spectra` runs only when
     /// `weights` names a safetensors file, and a file it cannot read is an error.
@@ -63,6 +63,7 @@ public enum StepBenchmarks {
             case "representation-analysis": representationAnalysis(repeats: max(3, repeats / 10))
             case "weight-spectra": try weightsFile.map { file throws(FileFormatError) in try weightSpectra(file, repeats: max(3, repeats / 10)) }
             case "linear-assignment-1024": linearAssignment(n: 1024, repeats: max(3, repeats / 10))
+            case "e1-8-seeds": e1EightSeeds(repeats: max(3, repeats / 10))
             default: nil
             }
             if let record { records.append(record) }
@@ -191,11 +192,17 @@ public enum StepBenchmarks {
                 if enabled { tracked.append(time) } else { untracked.append(time) }
             }
         }
-        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        let (withTracker, without) = (median(tracked), median(untracked))
-        return BenchmarkRecord(name: "tracking-overhead", medianMilliseconds: withTracker, floorMilliseconds: nil, gflops: nil,
-                               allocationsPerStep: nil, baselineMilliseconds: without,
-                               overheadPercent: 100 * (withTracker / without - 1), repeats: repeats)
+        return comparison("tracking-overhead", measured: tracked, baseline: untracked, repeats: repeats)
+    }
+
+    /// A record of two alternated measurements: the medians of each, and the measured one's
+    /// excess over the baseline in percent.
+    static func comparison(_ name: String, measured: [Double], baseline: [Double], repeats: Int) -> BenchmarkRecord {
+        func median(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.sorted()[values.count / 2] }
+        let (time, base) = (median(measured), median(baseline))
+        return BenchmarkRecord(name: name, medianMilliseconds: time, floorMilliseconds: nil, gflops: nil,
+                               allocationsPerStep: nil, baselineMilliseconds: base,
+                               overheadPercent: 100 * (time / base - 1), repeats: repeats)
     }
 
     /// Representation analysis of 10,000 samples × 512 features with 10 classes: rank and

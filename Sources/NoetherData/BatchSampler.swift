@@ -70,6 +70,12 @@ public struct Batch: Sendable {
 
     /// Copies the samples at `indices` from `dataset` into the buffers.
     public mutating func fill(from dataset: Dataset, indices: some Collection<Int>) {
+        // Concrete from here on: loops over an unspecialised collection cost runtime metadata
+        // look-ups per element (see `Tensor.gatherRows(_:into:)`).
+        fill(from: dataset, rows: Array(indices))
+    }
+
+    private mutating func fill(from dataset: Dataset, rows indices: [Int]) {
         let features = dataset.featureCount
         if inputs.shape != [indices.count, features] { inputs = Tensor(uninitializedShape: [indices.count, features]) }
         dataset.inputs.gatherRows(indices, into: &inputs)

@@ -35,7 +35,10 @@ public final class TrainingStep<Scalar: TensorScalar> {
     /// - Parameter capture: receives each representation as the forward pass reaches it.
     /// - Parameter mode: BatchNorm normalises with the batch's statistics unless `.evaluation`;
     ///   dropout drops only in `.training`.
+    // Specialised: called from other modules, the generic body asks the runtime for type
+    // metadata at every operation, which dominated small models' steps (E1's 20-32-1 net).
     @discardableResult
+    @_specialize(where Scalar == Float)
     public func computeGradients(
         _ parameters: Parameters<Scalar>, inputs: Tensor<Scalar>, targets: Targets<Scalar>,
         mode: ForwardMode = .batchStatistics, dropout: RandomGenerator? = nil,
@@ -91,6 +94,7 @@ public final class TrainingStep<Scalar: TensorScalar> {
     /// One step: gradients of the loss on this batch, then an optimiser update in place.
     /// Returns the batch loss before the update.
     @discardableResult
+    @_specialize(where Scalar == Float)
     public func step(
         _ parameters: inout Parameters<Scalar>, optimizer: inout Optimizer<Scalar>,
         inputs: Tensor<Scalar>, targets: Targets<Scalar>, learningRate: Double
@@ -114,6 +118,7 @@ public final class TrainingStep<Scalar: TensorScalar> {
 
     /// The model's outputs on `inputs`, without gradients.
     /// (With anchors, pass the effective parameters.)
+    @_specialize(where Scalar == Float)
     public func predict(_ parameters: Parameters<Scalar>, inputs: Tensor<Scalar>) -> Tensor<Scalar> {
         Model.predict(architecture: architecture, parameters: parameters, inputs: inputs, tape: evaluationTape)
     }

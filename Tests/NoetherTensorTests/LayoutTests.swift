@@ -36,6 +36,10 @@ struct LayoutTests {
     @Test func gatherRowsSelectsInOrder() {
         let a = Tensor<Float>(rows: [[1, 2], [3, 4], [5, 6]])
         #expect(a.gatherRows([2, 0, 2]).scalars == [5, 6, 1, 2, 5, 6])
+        // Contiguous slices and collections without contiguous storage take the same path.
+        #expect(a.gatherRows([9, 2, 1][1...]).scalars == [5, 6, 3, 4])
+        #expect(a.gatherRows((0..<3).reversed()).scalars == [5, 6, 3, 4, 1, 2])
+        #expect(a.gatherRows([Int]()).shape == [0, 2])
     }
 
     @Test func reshapeSharesElements() {

@@ -43,6 +43,7 @@ extension Tape {
 
 extension Variable {
     /// Applies an element-wise function.
+    @_specialize(where Scalar == Float)
     public func map(_ function: UnaryFunction) -> Variable { tape.unary(function, self) }
 
     public func relu() -> Variable { map(.relu) }

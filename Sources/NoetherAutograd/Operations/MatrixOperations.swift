@@ -103,6 +103,7 @@ extension Variable {
 
     /// A fully connected layer in PyTorch's orientation: `self · weightᵀ + bias` over the last
     /// axis, with `weight` of shape `[out, in]`.
+    @_specialize(where Scalar == Float)
     public func linear(weight: Variable, bias: Variable? = nil) -> Variable {
         tape.linear(self, weight: weight, bias: bias)
     }

@@ -27,6 +27,7 @@ public struct ActivationLayer: LayerSpec {
 struct ActivationStep: CompiledLayer {
     let function: UnaryFunction
 
+    @_specialize(where Scalar == Float)
     func forward<Scalar: TensorScalar>(_ x: Variable<Scalar>, _ pass: inout ForwardPass<Scalar>) -> Variable<Scalar> {
         function == .identity ? x : x.map(function)
     }

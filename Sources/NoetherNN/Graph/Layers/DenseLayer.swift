@@ -59,6 +59,9 @@ public struct DenseLayer: LayerSpec {
 struct DenseStep: CompiledLayer {
     let weight: Int, bias: Int?, gate: Int?
 
+    // Specialised like every hot forward of small models: generic code reached through the
+    // CompiledLayer protocol asks the runtime for type metadata at every call.
+    @_specialize(where Scalar == Float)
     func forward<Scalar: TensorScalar>(_ x: Variable<Scalar>, _ pass: inout ForwardPass<Scalar>) -> Variable<Scalar> {
         guard let gate else { return x.linear(weight: pass[weight], bias: bias.map { pass[$0] }) }
         let gated = x.linear(weight: pass[weight]) * pass[gate]

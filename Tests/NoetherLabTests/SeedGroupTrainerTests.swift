@@ -1,0 +1,94 @@
+import Foundation
+import NoetherBenchmarks
+import NoetherTensor
+import NoetherTraining
+import Testing
+
+/// Seeds trained as one group are the seeds run alone, bit for bit, whatever the thread count.
+@Suite struct SeedGroupTrainerTests {
+    /// E1's quick model with checkpoints and snapshots, so that every file kind is written.
+    func config(seed: UInt64, steps: Int = 120) throws -> RunConfig {
+        var config = try StepBenchmarks.e1QuickConfig(seed: seed, steps: steps)
+        (config.training.checkpointEvery, config.training.snapshotEvery) = (50, 40)
+        return config
+    }
+
+    func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
+
+    /// The files whose bytes are fixed by the computation (not by the wall clock).
+    func computedFiles(in directory: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let all = try FileManager.default.subpathsOfDirectory(atPath: directory)
+        for path in all where path.hasSuffix(".safetensors") || path.hasSuffix("events.jsonl") || path.hasSuffix("config.json") {
+            files[path] = bytes("\(directory)/\(path)")
+        }
+        return files
+    }
+
+    func valuesOf(_ metrics: [MetricRecord]) -> [String] { metrics.map { "\($0.step) \($0.name) \($0.value.bitPattern)" } }
+
+    @Test(arguments: [1, 2, 3])
+    func eightSeedsEqualTheSeedsRunAlone(threads: Int) throws {
+        let root = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let configs = try (0..<8).map { try config(seed: UInt64($0)) }
+        var alone: [TrainingResult] = []
+        for config in configs {
+            alone.append(try ConfigTrainer(config: config, options: TrainingOptions(directory: "\(root)/alone/\(config.name)")).run())
+        }
+        let group = SeedGroupTrainer(members: configs.map { .init(config: $0, options: TrainingOptions(directory: "\(root)/group/\($0.name)")) },
+                                     concurrency: threads)
+        let results = Parallel.$partsOverride.withValue(threads) { group.run() }
+        #expect(results.count == 8)
+        for (index, result) in results.enumerated() {
+            let together = try result.get()
+            let single = alone[index]
+            #expect(together.parameters.names == single.parameters.names)
+            for name in single.parameters.names {
+                let a = try #require(together.parameters[name]).scalars.map(\.bitPattern)
+                let b = try #require(single.parameters[name]).scalars.map(\.bitPattern)
+                #expect(a == b, "seed \(index) parameter \(name)")
+            }
+            #expect(valuesOf(together.metrics) == valuesOf(single.metrics))
+            #expect(together.events == single.events)
+            let name = configs[index].name
+            let (groupFiles, aloneFiles) = (try computedFiles(in: "\(root)/group/\(name)"), try computedFiles(in: "\(root)/alone/\(name)"))
+            #expect(groupFiles.keys.contains { $0.hasPrefix("checkpoints/") } && groupFiles.keys.contains { $0.hasPrefix("snapshots/") })
+            #expect(groupFiles == aloneFiles, "seed \(index): run directory files")
+        }
+        // The seeds really are different runs.
+        let first = try results[0].get().parameters, second = try results[1].get().parameters
+        #expect(first.names.contains { first[$0]?.scalars != second[$0]?.scalars })
+    }
+
+    @Test func aDivergingSeedFailsAloneAndTheOthersFinish() throws {
+        let root = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var configs = try (0..<4).map { try config(seed: UInt64($0), steps: 60) }
+        configs[2].optimizer.learningRate = 1e6
+        let group = SeedGroupTrainer(members: configs.map { .init(config: $0, options: TrainingOptions(directory: "\(root)/\($0.name)")) },
+                                     concurrency: 2)
+        let results = group.run()
+        for (index, result) in results.enumerated() {
+            switch result {
+            case .success(let run):
+                #expect(index != 2)
+                #expect(run.summary.status == "completed")
+                let single = try ConfigTrainer(config: configs[index]).run()
+                #expect(valuesOf(run.metrics) == valuesOf(single.metrics))
+            case .failure(let error):
+                #expect(index == 2)
+                #expect(error.message.contains("diverged"))
+            }
+        }
+    }
+
+    @Test func groupsOnlyRunsThatDifferInTheirSeed() throws {
+        let a = try config(seed: 0), b = try config(seed: 7)
+        var c = try config(seed: 3)
+        c.training.steps += 1
+        #expect(SeedGroupTrainer.differOnlyInSeed([a, b]))
+        #expect(!SeedGroupTrainer.differOnlyInSeed([a, b, c]))
+        #expect(!SeedGroupTrainer.differOnlyInSeed([]))
+    }
+}
