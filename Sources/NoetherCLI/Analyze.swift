@@ -19,13 +19,23 @@ struct Analyze: ParsableCommand {
     @Option(help: "Only layers whose name matches this regular expression.") var layers: String?
     @Option(help: "Attention heads per layer (overrides the model's config.json).") var heads: Int?
     @Flag(help: "Fold RMSNorm gains into the weights that read them: the residual stream's gauge becomes O(d).") var foldNorms = false
+    @Option(help: "Rows measured in parallel (each job holds one row's matrices; results are the same for any number).") var jobs = 1
+    @Option(help: "Measure only K query heads per attention layer, drawn with --seed (the JSON lists them).") var sampleHeads: Int?
+    @Option(help: "Seed of the --sample-heads draw.") var seed: UInt64 = 0
+    @Flag(help: "Also give every matrix's singular values (JSON: singular_values), to check them against another implementation.") var spectra = false
 
     func validate() throws {
         if let heads, heads <= 0 { throw ValidationError("--heads must be positive") }
+        if jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be between 1 and 256, got \(jobs)") }
+        if let sampleHeads, sampleHeads < 1 { throw ValidationError("--sample-heads must be at least 1, got \(sampleHeads)") }
     }
 
     func run() throws {
-        let report = try WeightAnalysis.analyze(path, heads: heads, layers: layers, foldNorms: foldNorms)
+        let bar = ProgressBar.onTerminal(label: "analyze")
+        var scale = AnalysisScale(jobs: jobs, sampleHeads: sampleHeads, seed: seed, spectra: spectra)
+        if let bar { scale.progress = { done, total in bar.update(done, of: total) } }
+        let report = try WeightAnalysis.analyze(path, heads: heads, layers: layers, foldNorms: foldNorms, scale: scale)
+        bar?.finish()
         if output.chosen != .table {
             for warning in report.model.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         }

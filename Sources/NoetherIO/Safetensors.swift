@@ -18,11 +18,17 @@ public struct SafetensorsEntry: Hashable, Sendable {
 public struct SafetensorsFile {
     public let entries: [SafetensorsEntry]
     public let metadata: [String: String]
-    /// The whole file, memory-mapped when read from disk: tensors are read from it on demand.
-    let bytes: Data
-    /// Where the data section starts in `bytes`.
+    /// Where the tensors' bytes are: in memory (bytes given), or on disk, read one tensor at a
+    /// time so that a checkpoint larger than memory is never held whole.
+    let storage: Storage
+    /// Where the data section starts in the file.
     let dataStart: Int
     let path: String
+
+    enum Storage {
+        case memory(Data)
+        case disk(FileRangeReader)
+    }
 
     static let dtypes: [String: ElementEncoding] = [
         "F16": .float16, "BF16": .bfloat16, "F32": .float32, "F64": .float64,
@@ -30,14 +36,14 @@ public struct SafetensorsFile {
         "U8": .uint8, "U16": .uint16, "U32": .uint32, "U64": .uint64, "BOOL": .bool,
     ]
 
-    /// Opens a file: the header is parsed and validated, the data stays memory-mapped.
+    /// Opens a file: the header is read, parsed and validated against the file's size; tensors
+    /// are read from disk on demand, one byte range at a time.
     public init(contentsOf path: String) throws(FileFormatError) {
         guard FileManager.default.fileExists(atPath: path) else { throw FileFormatError("\(path) does not exist") }
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw FileFormatError("\(path) cannot be read: \(error.localizedDescription)")
-        }
-        try self.init(data: data, path: path)
+        let file = try FileRangeReader(path: path)
+        var lengthReader = ByteReader(try file.read(0..<min(8, file.size)), path: path, format: "safetensors")
+        let headerLength = try Self.checkedHeaderLength(&lengthReader, fileSize: file.size)
+        try self.init(header: Data(try file.read(8..<(8 + headerLength))), fileSize: file.size, storage: .disk(file), path: path)
     }
 
     public init(bytes: [UInt8], path: String) throws(FileFormatError) {
@@ -45,22 +51,32 @@ public struct SafetensorsFile {
     }
 
     init(data: Data, path: String) throws(FileFormatError) {
-        // Only the 8-byte length and the header are copied out of the mapping.
         var lengthReader = ByteReader(Array(data.prefix(8)), path: path, format: "safetensors")
+        let headerLength = try Self.checkedHeaderLength(&lengthReader, fileSize: data.count)
+        try self.init(header: data.subdata(in: 8..<(8 + headerLength)), fileSize: data.count, storage: .memory(data), path: path)
+    }
+
+    /// The header's length from the file's first 8 bytes, checked to fit the file and the
+    /// 100 MB the reference implementation allows (a larger header is not a model's).
+    static func checkedHeaderLength(_ lengthReader: inout ByteReader, fileSize: Int) throws(FileFormatError) -> Int {
         let headerLength = try lengthReader.uint64LittleEndian()
-        guard headerLength <= UInt64(data.count - 8) else {
-            throw lengthReader.error("the header length \(headerLength) exceeds the file size \(data.count)")
+        guard headerLength <= UInt64(fileSize - 8) else {
+            throw lengthReader.error("the header length \(headerLength) exceeds the file size \(fileSize)")
         }
-        // The reference implementation's limit: a larger header is not a model's.
         guard headerLength <= 100_000_000 else {
             throw lengthReader.error("the header length \(headerLength) exceeds the 100 MB safetensors allows")
         }
-        let headerBytes = data.subdata(in: 8..<(8 + Int(headerLength)))
-        let reader = lengthReader
+        return Int(headerLength)
+    }
+
+    /// Parses and validates the JSON header against the size of the data section that follows it.
+    init(header headerBytes: Data, fileSize: Int, storage: Storage, path: String) throws(FileFormatError) {
+        let headerLength = headerBytes.count
+        let reader = ByteReader([], path: path, format: "safetensors")
         guard let object = try? JSONSerialization.jsonObject(with: Data(headerBytes)), let header = object as? [String: Any] else {
             throw reader.error("the header is not a JSON object")
         }
-        let dataSize = data.count - 8 - Int(headerLength)
+        let dataSize = fileSize - 8 - headerLength
         var entries: [SafetensorsEntry] = []
         var metadata: [String: String] = [:]
         for (name, value) in header {
@@ -109,8 +125,8 @@ public struct SafetensorsFile {
         guard position == dataSize else { throw reader.error("\(dataSize - position) bytes after the last tensor belong to none") }
         self.entries = entries
         self.metadata = metadata
-        bytes = data
-        dataStart = 8 + Int(headerLength)
+        self.storage = storage
+        dataStart = 8 + headerLength
         self.path = path
     }
 
@@ -133,8 +149,15 @@ public struct SafetensorsFile {
             throw FileFormatError("tensor '\(name)' in \(path) has rank \(entry.shape.count); at most \(Shape.maxRank) is supported")
         }
         let range = (dataStart + entry.dataRange.lowerBound)..<(dataStart + entry.dataRange.upperBound)
-        return bytes.withUnsafeBytes { raw in
-            entry.encoding.tensor(UnsafeRawBufferPointer(rebasing: raw[range]), shape: Shape(entry.shape))
+        switch storage {
+        case .memory(let bytes):
+            return bytes.withUnsafeBytes { raw in
+                entry.encoding.tensor(UnsafeRawBufferPointer(rebasing: raw[range]), shape: Shape(entry.shape))
+            }
+        case .disk(let file):
+            // Only this tensor's bytes are read; they are freed once converted.
+            let bytes = try file.read(range)
+            return bytes.withUnsafeBytes { raw -> Tensor<Scalar> in entry.encoding.tensor(raw, shape: Shape(entry.shape)) }
         }
     }
 

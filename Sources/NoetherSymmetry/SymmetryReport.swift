@@ -155,9 +155,12 @@ public enum SymmetryAnalysis {
 
     /// Per query head: the ranks of W_Q^h W_K^gᵀ and W_V^g W_O^h, with g the head's key/value
     /// group (g = h in multi-head attention).
+    ///
+    /// - Parameter only: the query heads to measure (numbered across key/value groups); nil for all.
     public static func attention(block: String, units: Int, catalogue: [SymmetrySpec], _ parameters: Parameters<Double>,
-                          _ thresholds: SymmetryThresholds) -> LayerReport {
+                          _ thresholds: SymmetryThresholds, only: Set<Int>? = nil) -> LayerReport {
         var reports: [HeadReport] = []
+        var head = 0
         var pairs: [Int: (qk: SymmetrySpec?, vo: SymmetrySpec?)] = [:]
         for spec in catalogue {
             guard case .head(block, let index, let pair) = spec.scope else { continue }
@@ -166,11 +169,13 @@ public enum SymmetryAnalysis {
         for group in pairs.keys.sorted() {
             guard let qk = pairs[group]?.qk, let vo = pairs[group]?.vo else { continue }
             for member in 0..<qk.memberCount {
+                defer { head += 1 }
+                if let only, !only.contains(head) { continue }
                 let qkSpectrum = headSpectrum(qk, parameters, member: member)
                 let voSpectrum = headSpectrum(vo, parameters, member: member)
                 let width = qk.units
                 let (qkRank, voRank) = (qkSpectrum.rank(thresholds), voSpectrum.rank(thresholds))
-                reports.append(HeadReport(head: reports.count, headWidth: width, qkRank: qkRank, voRank: voRank,
+                reports.append(HeadReport(head: head, headWidth: width, qkRank: qkRank, voRank: voRank,
                                           qkEffectiveRank: qkSpectrum.effectiveRank, voEffectiveRank: voSpectrum.effectiveRank,
                                           degreeOfSymmetry: HeadReport.degree(width: width, qkRank: qkRank, voRank: voRank)))
             }

@@ -10,14 +10,19 @@ public enum WeightAnalysis {
     /// Analyses a weights file or directory (a Noether run directory, a Hugging Face model
     /// directory, a `.safetensors` file or a sharded index).
     ///
+    /// Tensors are read from disk one row at a time and converted to Float64 only while that
+    /// row is measured, so memory stays at a few matrices per job, never the model.
+    ///
     /// - Parameters:
     ///   - heads: attention heads, overriding the model's config.
     ///   - layers: only rows whose name matches this regular expression.
     ///   - thresholds: nil for the run's own tracking thresholds when `path` is a Noether run
     ///     (so that its numbers match the run's metrics), else the defaults.
     ///   - foldNorms: fold RMSNorm gains into the weights that read them before measuring.
+    ///   - scale: parallel jobs, head sampling and a progress callback.
     public static func analyze(_ path: String, heads: Int? = nil, layers pattern: String? = nil,
-                               thresholds: SymmetryThresholds? = nil, foldNorms: Bool = false) throws(RunError) -> WeightAnalysisReport {
+                               thresholds: SymmetryThresholds? = nil, foldNorms: Bool = false,
+                               scale: AnalysisScale = AnalysisScale()) throws(RunError) -> WeightAnalysisReport {
         let clock = ContinuousClock()
         let start = clock.now
         let filter: Regex<AnyRegexOutput>?
@@ -36,38 +41,16 @@ public enum WeightAnalysis {
             inferred = WeightInference.infer(infos, hints: hints)
         }
         let folds = foldNorms ? inferred.normFolds : []
-        var reader = TensorReader(collection: collection, folds: folds)
-        var rows: [WeightAnalysisReport.Row] = []
-        for layer in inferred.layers {
-            if let filter, (try? filter.firstMatch(in: layer.name)) == nil { continue }
-            // Converted tensors are kept only while one row needs them, so memory stays at the
-            // mapped file plus one layer in Float64.
-            reader.release()
-            var row = WeightAnalysisReport.Row(name: layer.name, kind: layer.kind, role: layer.role, shape: layer.shape, status: layer.status,
-                                               tensors: layer.tensors, flags: layer.flags.isEmpty ? nil : layer.flags)
-            guard layer.status == "ok" else { rows.append(row); continue }
-            // NaN or infinity would give a plausible-looking rank of 0: report it instead.
-            var nonFinite: String?
-            for name in layer.tensors where !(try reader.tensor(name)).isFinite {
-                nonFinite = name
-                break
-            }
-            if let nonFinite {
-                row.status = "non-finite (\(nonFinite) holds NaN or infinite values)"
-                rows.append(row)
-                continue
-            }
-            if let weight = layer.weight {
-                try measureMatrix(weight, into: &row, inferred: inferred, thresholds: thresholds, reader: &reader)
-            } else if let attention = layer.attention {
-                try measureAttention(attention, rotary: layer.rotaryDimensions, into: &row, thresholds: thresholds, reader: &reader)
-            } else if let mlp = layer.gatedMLP {
-                let parameters = try reader.parameters((mlp.gate + mlp.up + [mlp.down]).map(\.name))
-                let statistics = GatedUnitStatistics(mlp, parameters, thresholds)
-                (row.dead, row.distinct) = (statistics.dead, statistics.distinct)
-                row.degreeOfSymmetry = mlp.units > 0 ? Double(mlp.units - statistics.distinct) / Double(mlp.units) : nil
-            }
-            rows.append(row)
+        let selected = inferred.layers.filter { layer in filter.map { (try? $0.firstMatch(in: layer.name)) != nil } ?? true }
+        // The sample is drawn here, in row order, so it does not depend on the jobs.
+        let headSamples = scale.headSamples(for: selected)
+        let context = RowContext(collection: collection, inferred: inferred, thresholds: thresholds, folds: folds, spectra: scale.spectra)
+        // A row over 400 MB in Float64 (an embedding or an LM head at 1B) runs alone: memory stays
+        // at one such row plus the smaller rows of the other jobs.
+        let sizes = collection.entries.reduce(into: [String: Int]()) { $0[$1.entry.name] = $1.entry.shape.reduce(1, *) }
+        let large = selected.map { layer in layer.tensors.reduce(0) { $0 + (sizes[$1] ?? 0) } > 50_000_000 }
+        let rows = try OrderedParallelMap.map(selected.count, jobs: scale.jobs, progress: scale.progress, alone: { large[$0] }) { index throws(RunError) in
+            try context.measure(selected[index], heads: headSamples[index])
         }
         let degrees = rows.compactMap(\.degreeOfSymmetry)
         let headDegrees = rows.flatMap { $0.heads ?? [] }.map(\.degreeOfSymmetry)
@@ -89,13 +72,14 @@ public enum WeightAnalysis {
         return WeightAnalysisReport(
             model: .init(path: path, family: inferred.family, tensors: collection.entries.count, parameters: parameters, heads: inferred.heads,
                          keyValueHeads: inferred.keyValueHeads, warnings: inferred.warnings, residualStream: stream),
-            thresholds: thresholds, layers: rows, summary: summary)
+            thresholds: thresholds, layers: rows, summary: summary,
+            sampling: scale.sampling(layers: pattern, rowsSelected: selected.count, rowsTotal: inferred.layers.count))
     }
 
     /// Spectral measures of one weight (any rank: leading axes of size one are dropped, the
     /// rest flattened after the first), and neuron statistics when it writes a hidden layer.
     static func measureMatrix(_ weight: String, into row: inout WeightAnalysisReport.Row, inferred: InferredModel,
-                              thresholds: SymmetryThresholds, reader: inout TensorReader) throws(RunError) {
+                              thresholds: SymmetryThresholds, spectra: Bool = false, reader: inout TensorReader) throws(RunError) {
         let t = try reader.tensor(weight)
         guard t.count > 0 else {
             row.status = "skipped: an empty tensor"
@@ -111,6 +95,7 @@ public enum WeightAnalysis {
         row.stableRank = spectrum.stableRank
         row.spectralNorm = spectrum.spectralNorm
         row.frobeniusNorm = spectrum.frobeniusNorm
+        if spectra { row.singularValues = spectrum.singularValues }
         guard let spec = inferred.symmetries.first(where: { $0.kind == .permutation && $0.scope == .units && $0.incoming.first?.name == weight }) else { return }
         let p = try reader.parameters(spec.parameterNames)
         let isLinearBlock = inferred.symmetries.contains { $0.kind == .rotation && $0.layer == spec.layer }
@@ -124,10 +109,11 @@ public enum WeightAnalysis {
     /// Per query head: ranks of W_Q^h W_K^gᵀ and W_V^g W_O^h with g its key/value group, and
     /// per rotary frequency pair under RoPE.
     static func measureAttention(_ attention: AttentionStructure, rotary: Int?, into row: inout WeightAnalysisReport.Row,
-                                 thresholds: SymmetryThresholds, reader: inout TensorReader) throws(RunError) {
+                                 thresholds: SymmetryThresholds, heads sample: [Int]?, reader: inout TensorReader) throws(RunError) {
         let specs = SymmetryCatalogue.attentionBlock(attention)
         let parameters = try reader.parameters(Array(Set(specs.flatMap(\.parameterNames))).sorted())
-        let report = SymmetryAnalysis.attention(block: attention.label, units: attention.heads, catalogue: specs, parameters, thresholds)
+        let report = SymmetryAnalysis.attention(block: attention.label, units: attention.heads, catalogue: specs, parameters, thresholds,
+                                                only: sample.map(Set.init))
         let perGroup = max(attention.heads / max(attention.keyValueHeads, 1), 1)
         row.heads = (report.heads ?? []).map { h in
             var head = WeightAnalysisReport.Head(head: h.head, group: h.head / perGroup, qkRank: h.qkRank, voRank: h.voRank, degreeOfSymmetry: h.degreeOfSymmetry)
@@ -138,6 +124,7 @@ public enum WeightAnalysis {
         row.headWidth = attention.headWidth
         row.keyValueHeads = attention.keyValueHeads
         row.rotaryDimensions = rotary
+        row.sampledHeads = sample
     }
 
     /// The model spec, loss and tracking thresholds of a Noether run directory at `path` (or the one holding it).

@@ -73,6 +73,10 @@ public struct WeightAnalysisReport: Codable, Sendable {
         public var headWidth: Int?
         public var rotaryDimensions: Int?
         public var heads: [Head]?
+        /// The query heads measured when `--sample-heads` drew a sample (`heads` holds only these).
+        public var sampledHeads: [Int]?
+        /// Every singular value, descending, when asked for (`--spectra`).
+        public var singularValues: [Double]?
 
         public init(name: String, kind: String, role: String? = nil, shape: [Int], status: String, tensors: [String], flags: [String]? = nil) {
             (self.name, self.kind, self.role, self.shape, self.status, self.tensors, self.flags) = (name, kind, role, shape, status, tensors, flags)
@@ -82,7 +86,7 @@ public struct WeightAnalysisReport: Codable, Sendable {
             case name, kind, role, shape, status, tensors, flags, rank, ranks, effectiveRank = "effective_rank", stableRank = "stable_rank"
             case spectralNorm = "spectral_norm", frobeniusNorm = "frobenius_norm", dead, distinct, signPaired = "sign_paired"
             case degreeOfSymmetry = "degree_of_symmetry", keyValueHeads = "kv_heads", headWidth = "head_width"
-            case rotaryDimensions = "rotary_dimensions", heads
+            case rotaryDimensions = "rotary_dimensions", heads, sampledHeads = "sampled_heads", singularValues = "singular_values"
         }
     }
 
@@ -104,8 +108,29 @@ public struct WeightAnalysisReport: Codable, Sendable {
         }
     }
 
+    /// What `--layers` and `--sample-heads` left out.
+    public struct Sampling: Codable, Sendable {
+        /// The `--layers` expression rows had to match.
+        public let layers: String?
+        public let rowsSelected: Int
+        public let rowsTotal: Int
+        /// Query heads measured per attention layer (`--sample-heads`), drawn with `seed`.
+        public let headsPerLayer: Int?
+        public let seed: UInt64?
+
+        enum CodingKeys: String, CodingKey {
+            case layers, rowsSelected = "rows_selected", rowsTotal = "rows_total", headsPerLayer = "heads_per_layer", seed
+        }
+    }
+
     public let model: ModelInfo
     public let thresholds: SymmetryThresholds
     public var layers: [Row]
     public let summary: Summary
+    /// Nil when every row and every head was measured.
+    public var sampling: Sampling?
+
+    public init(model: ModelInfo, thresholds: SymmetryThresholds, layers: [Row], summary: Summary, sampling: Sampling? = nil) {
+        (self.model, self.thresholds, self.layers, self.summary, self.sampling) = (model, thresholds, layers, summary, sampling)
+    }
 }

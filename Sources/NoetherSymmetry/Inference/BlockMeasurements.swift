@@ -13,40 +13,88 @@ public struct GatedUnitStatistics: Hashable, Sendable, Codable {
     public let distinct: Int
 
     public init(_ mlp: GatedMLPStructure, _ parameters: Parameters<Double>, _ thresholds: SymmetryThresholds) {
-        func matrix(_ slices: [UnitSlice]) -> Tensor<Double> {
-            let parts = slices.compactMap { s in parameters[s.name].map { UnitMatrix.read($0, s, units: mlp.units) } }
-            return parts.isEmpty ? .zeros([mlp.units, 0]) : Tensor.concatenate(parts, alongAxis: 1)
-        }
-        let (gate, up, down) = (matrix(mlp.gate), matrix(mlp.up), matrix([mlp.down]))
-        let m = mlp.units
-        func rows(_ t: Tensor<Double>) -> [[Double]] {
-            let n = t.shape[1]
-            return t.withUnsafeBufferPointer { b in (0..<m).map { i in Array(b[(i * n)..<((i + 1) * n)]) } }
-        }
-        let (g, u, d) = (rows(gate), rows(up), rows(down))
-        func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
-        let gateNorms = g.map(norm)
-        let strengths = (0..<m).map { (norm(u[$0]) * norm(d[$0])).squareRoot() }
+        self.init(units: mlp.units, Self.canonicalNeurons(mlp, parameters), thresholds)
+    }
+
+    /// From the canonical neurons ``canonicalNeurons(_:_:)`` built.
+    public init(units m: Int, _ canonical: CanonicalNeurons, _ thresholds: SymmetryThresholds) {
+        let (neurons, gateNorms, strengths) = (canonical.neurons, canonical.gateNorms, canonical.strengths)
         func threshold(_ values: [Double]) -> Double {
             let sorted = values.sorted()
             let median = sorted.isEmpty ? 0 : (sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2)
             return thresholds.deadAbsolute ?? (median > 0 ? thresholds.deadRelative * median : 1e-12)
         }
         let (gateLimit, strengthLimit) = (threshold(gateNorms), threshold(strengths))
-        let alive = (0..<m).filter { gateNorms[$0] >= gateLimit && strengths[$0] >= strengthLimit && strengths[$0] > 0 }
+        let alive = (0..<min(m, gateNorms.count)).filter { gateNorms[$0] >= gateLimit && strengths[$0] >= strengthLimit && strengths[$0] > 0 }
         units = m
         dead = m - alive.count
-        let canonical: [[Double]] = alive.map { i in
-            let (nu, nd) = (norm(u[i]), norm(d[i]))
-            let largest = u[i].max { abs($0) < abs($1) } ?? 1
-            let sign: Double = largest < 0 ? -1 : 1
-            return g[i] + u[i].map { $0 * sign * (nd / nu).squareRoot() } + d[i].map { $0 * sign * (nu / nd).squareRoot() }
+        let width = neurons.shape[1]
+        let aliveNeurons = alive.count == neurons.shape[0] ? neurons : neurons.withUnsafeBufferPointer { x in
+            Tensor<Double>(shape: [alive.count, width], scalars: alive.flatMap { x[($0 * width)..<(($0 + 1) * width)] })
         }
-        let width = canonical.first?.count ?? 0
-        let neurons = Tensor<Double>(shape: [canonical.count, width], scalars: canonical.flatMap { $0 })
-        distinct = canonical.isEmpty ? 0 : NeuronStatistics(neurons: neurons, thresholds: SymmetryThresholds(
+        distinct = alive.isEmpty ? 0 : NeuronStatistics(neurons: aliveNeurons, thresholds: SymmetryThresholds(
             deadRelative: 0, deadAbsolute: 0, distinctTolerance: thresholds.distinctTolerance, rankRelative: thresholds.rankRelative,
             rankAbsolute: thresholds.rankAbsolute)).distinct
+    }
+
+    /// One row per unit with the gated rescaling fixed, and the norms that decide which are dead.
+    public struct CanonicalNeurons: Sendable {
+        public let neurons: Tensor<Double>
+        public let gateNorms: [Double]
+        /// √(‖up row‖·‖down column‖).
+        public let strengths: [Double]
+    }
+
+    /// Per unit: [gate row, up row · s·√(‖down‖/‖up‖), down column · s·√(‖up‖/‖down‖)] with s the
+    /// sign of the up row's largest entry (the gated rescaling fixed), the gate row's norm, and
+    /// √(‖up‖·‖down‖). The three parts are read one after another straight into the result, so
+    /// at most one extra matrix is held besides it.
+    public static func canonicalNeurons(_ mlp: GatedMLPStructure, _ parameters: Parameters<Double>) -> CanonicalNeurons {
+        let m = mlp.units
+        func matrix(_ slices: [UnitSlice]) -> Tensor<Double> {
+            let parts = slices.compactMap { s in parameters[s.name].map { UnitMatrix.read($0, s, units: m) } }
+            return parts.isEmpty ? .zeros([m, 0]) : parts.count == 1 ? parts[0] : Tensor.concatenate(parts, alongAxis: 1)
+        }
+        func width(_ slices: [UnitSlice]) -> Int {
+            slices.reduce(0) { total, s in
+                guard let t = parameters[s.name] else { return total }
+                let (outer, _, inner) = t.shape.split(at: s.axis)
+                return total + outer * s.block * inner
+            }
+        }
+        let parts = [mlp.gate, mlp.up, [mlp.down]]
+        let widths = parts.map(width)
+        let total = widths.reduce(0, +)
+        var neurons = Tensor<Double>.zeros([m, total])
+        // Per part and unit: the norm of the unit's row in that part, and the sign of its largest entry.
+        var norms = [[Double]](repeating: [Double](repeating: 0, count: m), count: 3)
+        var signs = [Double](repeating: 1, count: m)
+        var start = 0
+        for (p, slices) in parts.enumerated() {
+            let part = matrix(slices)
+            let w = part.shape[1]
+            guard w == widths[p] else { continue }
+            part.withUnsafeBufferPointer { x in
+                neurons.withUnsafeMutableBufferPointer { out in
+                    for i in 0..<m {
+                        let row = x[(i * w)..<((i + 1) * w)]
+                        norms[p][i] = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                        if p == 1, let largest = row.max(by: { abs($0) < abs($1) }), largest < 0 { signs[i] = -1 }
+                        for (k, value) in row.enumerated() { out[i * total + start + k] = value }
+                    }
+                }
+            }
+            start += w
+        }
+        let (wg, wu) = (widths[0], widths[1])
+        neurons.withUnsafeMutableBufferPointer { out in
+            for i in 0..<m where norms[1][i] > 0 && norms[2][i] > 0 {
+                let upScale = signs[i] * (norms[2][i] / norms[1][i]).squareRoot(), downScale = signs[i] * (norms[1][i] / norms[2][i]).squareRoot()
+                for k in (i * total + wg)..<(i * total + wg + wu) { out[k] *= upScale }
+                for k in (i * total + wg + wu)..<((i + 1) * total) { out[k] *= downScale }
+            }
+        }
+        return CanonicalNeurons(neurons: neurons, gateNorms: norms[0], strengths: (0..<m).map { (norms[1][$0] * norms[2][$0]).squareRoot() })
     }
 }
 
