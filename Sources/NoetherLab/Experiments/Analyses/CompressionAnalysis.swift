@@ -16,7 +16,9 @@ import NoetherTraining
 /// `accuracy_tolerance` of its uncompressed model's. The control sets γ = 0 in every arm.
 struct CompressionAnalysis: ExperimentAnalysis {
     struct Measured {
+        /// The arm's γ (its name's; a control's runs keep it while training with their own).
         var gamma: Double
+        var trainedWith: Double
         var unitsFraction: Double
         var parametersFraction: Double
         var accuracy: Double
@@ -61,7 +63,7 @@ struct CompressionAnalysis: ExperimentAnalysis {
                 Evaluation.evaluate(m.parameters, on: split.test, loss: loss, predict: { p, x in (try? Model(m.spec, parameters: p)).map { $0(x) } ?? x }).accuracy ?? .nan
             }
             result.append(Measured(
-                gamma: run.config.optimizer.weightDecay, unitsFraction: Double(report?.unitsRemoved ?? 0) / Double(max(hiddenUnits, 1)),
+                gamma: Self.gamma(run), trainedWith: run.config.optimizer.weightDecay, unitsFraction: Double(report?.unitsRemoved ?? 0) / Double(max(hiddenUnits, 1)),
                 parametersFraction: 1 - Double(report?.parametersAfter ?? 0) / Double(max(report?.parametersBefore ?? 1, 1)),
                 accuracy: accuracy(model), compressedAccuracy: accuracy(compressed), difference: report?.maxOutputDifference ?? .nan))
         }
@@ -77,6 +79,7 @@ struct CompressionAnalysis: ExperimentAnalysis {
         let accuracyTolerance = context.spec.parameter("accuracy_tolerance", default: 0.01)
         var evidence: [String: JSONValue] = [
             "weight decays (arms)": .array(measured.map { .number($0.gamma) }),
+            "weight decays trained with": .array(measured.map { .number($0.trainedWith) }),
             "fraction of hidden units removed": .array(measured.map { .number($0.unitsFraction) }),
             "fraction of parameters removed": .array(measured.map { .number($0.parametersFraction) }),
             "test accuracy": .array(measured.map { .number($0.accuracy) }),
@@ -115,11 +118,9 @@ struct CompressionAnalysis: ExperimentAnalysis {
         var series = [SeedBands.series("hidden units removed", color: 0, curve(study.main) { $0.unitsFraction }),
                       SeedBands.series("parameters removed", color: 1, curve(study.main) { $0.parametersFraction })]
         for (index, control) in study.controls.enumerated() {
-            // The control's γ is 0 in every arm: plot it against the arm's nominal γ.
-            let points = control.seeds.map { seed in
-                zip(seed.runs.sorted { Self.gamma($0) < Self.gamma($1) }, (try? measure(seed)) ?? []).map { LineChart.Point(Self.gamma($0), $1.unitsFraction) }
-            }
-            series.append(SeedBands.series("units removed, control \(control.control.name) (at the arm's nominal γ)", color: 3 + index, dashed: true, points))
+            // The control trains every arm with its own γ (0): plotted at the arm's nominal γ.
+            series.append(SeedBands.series("units removed, control \(control.control.name) (at the arm's nominal γ)", color: 3 + index, dashed: true,
+                                           curve(control.seeds) { $0.unitsFraction }))
         }
         return [
             .lines(LineChart(title: "What compress removes against weight decay", xLabel: "weight decay γ", yLabel: "fraction removed", xLog: true,
