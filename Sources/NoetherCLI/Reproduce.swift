@@ -4,7 +4,7 @@ import Noether
 
 struct Reproduce: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run one of the paper's claims (E1–E12) as a pre-registered experiment with a report.",
+        abstract: "Run one of the paper's claims (E1–E15) as a pre-registered experiment with a report.",
         discussion: """
         Each experiment is a YAML file in experiments/: a base run config, the arms derived from it, \
         the seeds, the negative controls that remove the claim's cause, the fit a run must reach, \
@@ -15,7 +15,7 @@ struct Reproduce: ParsableCommand {
         Writes <out>/<ID>[-quick]/summary.json and report.html, and an index.html.
         """)
 
-    @Argument(help: "The experiment (E1 … E12), or `all`.") var id: String?
+    @Argument(help: "The experiment (E1 … E15), or `all`.") var id: String?
     @Flag(help: "List the experiments.") var list = false
     @Flag(help: "The quick form: a smoke test of under a minute per experiment.") var quick = false
     @Option(help: "Where to write the experiments.") var out = "reproduce"
@@ -29,7 +29,7 @@ struct Reproduce: ParsableCommand {
     @OptionGroup var store: StoreOption
 
     func validate() throws {
-        if !list && id == nil { throw ValidationError("name an experiment (E1 … E12 or all), or pass --list") }
+        if !list && id == nil { throw ValidationError("name an experiment (E1 … E15 or all), or pass --list") }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         _ = try Self.parse(overrides)
     }

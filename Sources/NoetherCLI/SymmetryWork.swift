@@ -51,7 +51,7 @@ struct Interpolate: ParsableCommand {
     @Option(help: "Evenly spaced values of α in [0, 1].") var points = 25
     @Option(help: "Training samples the train curve is measured on (default: all).") var trainSamples: Int?
     @Flag(help: "Also measure the curve to B aligned to A.") var align = false
-    @Option(help: "Write the curves as an SVG figure.") var plot: String?
+    @Option(help: "Write the curves as an SVG figure, or (a name ending in .html) as an HTML report with the barriers.") var plot: String?
     @OptionGroup var output: FormatOptions
 
     func validate() throws {
@@ -62,7 +62,8 @@ struct Interpolate: ParsableCommand {
     func run() throws {
         let report = try AlignmentCommands.interpolate(a, b, data: data, points: points, trainSamples: trainSamples, align: align)
         if let plot {
-            do { try AtomicWrite.write(Data(SVGRenderer.render(report.figure).utf8), to: plot) } catch {
+            let page = plot.lowercased().hasSuffix(".html") ? report.html(a: a, b: b) : SVGRenderer.render(report.figure)
+            do { try AtomicWrite.write(Data(page.utf8), to: plot) } catch {
                 throw CommandFailure("cannot write \(plot): \(error)")
             }
         }

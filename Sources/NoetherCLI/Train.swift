@@ -76,12 +76,18 @@ struct Train: ParsableCommand {
         }
         // Events of a parameter symmetry, and apart from them the rank changes of nonlinear
         // layers, which move none (DESIGN.md §3).
-        let symmetric = result.events.filter { $0.symmetry != nil }
+        let changes = result.events.filter(\.isStateChange)
+        let symmetric = changes.filter { $0.symmetry != nil }
         let breaking = symmetric.filter { $0.kind == .breaking }.count
-        let rankChanges = result.events.count - symmetric.count
-        if !result.events.isEmpty {
+        let rankChanges = changes.count - symmetric.count
+        if !changes.isEmpty {
             lines.append("  symmetry events: \(breaking) breaking, \(symmetric.count - breaking) restoration"
                          + (rankChanges > 0 ? "; \(rankChanges) rank changes of nonlinear layers" : "") + " (events.jsonl)")
+        }
+        let jumps = result.events.filter { $0.kind == .teleport }
+        if !jumps.isEmpty {
+            let raised = jumps.filter { ($0.gradientNormAfter ?? 0) > ($0.gradientNormBefore ?? 0) }.count
+            lines.append("  teleport jumps: \(jumps.count) (\(raised) raised the gradient norm; events.jsonl)")
         }
         lines.append("  run directory: \(directory)")
         return lines.joined(separator: "\n")

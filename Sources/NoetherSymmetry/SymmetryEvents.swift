@@ -7,8 +7,12 @@ import Foundation
 /// `distinct` → permutation, `dead` → rescaling or sign flip, `rank` of a linear block →
 /// rotation, head ranks → double rotation. The rank of a nonlinear layer's weight measures no
 /// parameter symmetry (DESIGN.md §3), so its events carry no symmetry.
+///
+/// A `teleport` event is a jump along the symmetry group (DESIGN.md §9), not a change of
+/// state: `before`/`after` are the ascent steps tried and accepted, and the gradient norms and
+/// the loss after the jump are recorded.
 public struct SymmetryEvent: Hashable, Sendable, Codable {
-    public enum Kind: String, Codable, Sendable { case breaking, restoration }
+    public enum Kind: String, Codable, Sendable { case breaking, restoration, teleport }
 
     /// The step of the first measurement that showed the change.
     public let step: Int
@@ -25,12 +29,31 @@ public struct SymmetryEvent: Hashable, Sendable, Codable {
     public let after: Int
     /// The training loss at `step`.
     public let loss: Double
+    /// Teleport events: the batch gradient norm before and after the jump, and the batch loss after.
+    public var gradientNormBefore: Double?
+    public var gradientNormAfter: Double?
+    public var lossAfter: Double?
 
     enum CodingKeys: String, CodingKey {
         case step, detectedAt = "detected_at", layer, symmetry, quantity, kind, before, after, loss
+        case gradientNormBefore = "gradient_norm_before", gradientNormAfter = "gradient_norm_after", lossAfter = "loss_after"
     }
 
+    public init(step: Int, detectedAt: Int, layer: String, symmetry: SymmetryKind?, quantity: String, kind: Kind, before: Int, after: Int,
+                loss: Double, gradientNormBefore: Double? = nil, gradientNormAfter: Double? = nil, lossAfter: Double? = nil) {
+        (self.step, self.detectedAt, self.layer, self.symmetry, self.quantity, self.kind) = (step, detectedAt, layer, symmetry, quantity, kind)
+        (self.before, self.after, self.loss) = (before, after, loss)
+        (self.gradientNormBefore, self.gradientNormAfter, self.lossAfter) = (gradientNormBefore, gradientNormAfter, lossAfter)
+    }
+
+    /// Whether this is a change of symmetry state (a breaking or a restoration), not a teleport jump.
+    public var isStateChange: Bool { kind != .teleport }
+
     public var summary: String {
+        if kind == .teleport {
+            return "step \(step): teleport along \(layer) (gradient norm \(String(format: "%.4g", gradientNormBefore ?? .nan)) → "
+                + "\(String(format: "%.4g", gradientNormAfter ?? .nan)), loss \(String(format: "%.6g", loss)), \(after) of \(before) ascent steps)"
+        }
         let what = symmetry.map { "\($0.rawValue) \(kind.rawValue)" } ?? "\(quantity) \(before < after ? "rise" : "drop") (no parameter symmetry)"
         return "step \(step): \(layer) \(what) (\(quantity) \(before) → \(after), loss \(String(format: "%.4g", loss)))"
     }

@@ -29,6 +29,9 @@ struct ExperimentSchemaTests {
         "E10": (["training.steps": 20], [:]),
         "E11": ([:], ["converge_steps": 100, "check_steps": 20, "max_steps": 100]),
         "E12": ([:], ["converge_steps": 50, "observe_steps": 50, "bisection_steps": 2]),
+        "E13": (imageSized.merging(["training.steps": 30, "data.train": 300, "data.test": 200]) { $1 }, ["points": 5, "train_samples": 200]),
+        "E14": (imageSized.merging(["training.steps": 30, "data.train": 300, "data.test": 200]) { $1 }, ["samples": 200]),
+        "E15": (["training.steps": 150], [:]),
     ]
 
     @Test(arguments: ExperimentSpec.identifiers)

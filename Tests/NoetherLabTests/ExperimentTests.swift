@@ -78,7 +78,7 @@ struct TeacherSpectrumTests {
 @Suite("The paper's experiments")
 struct ExperimentTests {
     @Test func everyExperimentIsPreRegisteredWithSeedsAndControls() throws {
-        #expect(ExperimentSpec.identifiers == (1...12).map { "E\($0)" })
+        #expect(ExperimentSpec.identifiers == (1...15).map { "E\($0)" })
         for id in ExperimentSpec.identifiers {
             let spec = try ExperimentSpec.load(id, from: experimentsDirectory)
             #expect(spec.id == id)

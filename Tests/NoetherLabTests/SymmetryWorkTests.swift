@@ -75,6 +75,10 @@ struct SymmetryWorkTests {
         for key in ["\"alphas\"", "\"train_loss\"", "\"test_loss\"", "\"train_error\"", "\"test_error\"", "\"barrier\"", "\"aligned\""] {
             #expect(json.contains(key))
         }
+        // The HTML report plots both curves and tabulates both barriers.
+        let page = curves.html(a: a, b: b)
+        #expect(page.contains("<svg") && page.contains("test loss, aligned") && page.contains("after weight matching"))
+        #expect(page.contains(String(format: "%.4g", alignedCurve.barrier.testLoss)))
 
         let merged = temporaryDirectory()
         _ = try AlignmentCommands.merge(a, aligned, out: merged, data: nil)

@@ -129,6 +129,22 @@ public struct InterpolationReport: Codable, Sendable {
             + (aligned.map { String(format: ", %.4g after weight matching (%.2f×)", $0.barrier.testLoss, $0.barrier.testLoss / max(curve.barrier.testLoss, 1e-300)) } ?? "")
         return .lines(LineChart(title: "Loss along (1−α)θ_A + αθ_B", xLabel: "α", yLabel: "test loss / error", series: series, caption: caption))
     }
+
+    /// An HTML report of the curves: the barrier figure (before and, with alignment, after) and
+    /// the barriers of DESIGN §9 as a table.
+    public func html(a: String, b: String) -> String {
+        let escape = SVGRenderer.escape
+        func row(_ name: String, _ c: InterpolationCurve) -> String {
+            let cells = [c.barrier.trainLoss, c.barrier.testLoss, c.barrier.trainError, c.barrier.testError].map { String(format: "%.4g", $0) }
+            return "<tr><td>\(name)</td>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>"
+        }
+        var body = "<h1>Loss barrier between two runs</h1><p>A: \(escape(a))<br>B: \(escape(b))</p>"
+        body += SVGRenderer.render(figure)
+        body += "<h2>Barriers (DESIGN §9, \(curve.alphas.count) values of α)</h2>"
+        body += "<table><tr><th></th><th>train loss</th><th>test loss</th><th>train error</th><th>test error</th></tr>"
+        body += row("naive", curve) + (aligned.map { row("after weight matching", $0) } ?? "") + "</table>"
+        return HTMLPage.render(title: "Barrier \(a) – \(b)", body: body)
+    }
 }
 
 /// The workflow behind `noether compress`.

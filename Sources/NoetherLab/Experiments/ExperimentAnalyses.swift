@@ -21,6 +21,9 @@ enum ExperimentAnalyses {
         case "attention_low_rank": AttentionRankAnalysis()
         case "symmetric_init": SymmetricInitAnalysis()
         case "critical_weight_decay": CriticalWeightDecayAnalysis()
+        case "merging_barrier": MergingAnalysis()
+        case "compression_capacity": CompressionAnalysis()
+        case "teleport_speedup": TeleportAnalysis()
         default: nil
         }
     }

@@ -69,7 +69,7 @@ public struct ExperimentSpec: Codable, Sendable {
     public var parameters: [String: JSONValue]?
 
     /// The experiment IDs, in order.
-    public static let identifiers = (1...12).map { "E\($0)" }
+    public static let identifiers = (1...15).map { "E\($0)" }
     /// The fewest seeds a full (quick) form may run for a verdict other than inconclusive.
     public static let minimumSeeds = (full: 5, quick: 2)
 

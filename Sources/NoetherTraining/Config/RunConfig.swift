@@ -177,5 +177,11 @@ extension RunConfig {
         }
         try training.validate()
         try track.validate()
+        if let teleport = control.teleport {
+            try teleport.validate()
+            guard control.syre == nil else {
+                throw RunError("control.teleport and control.syre cannot be combined", hint: "teleportation moves θ + θ₀ along the group, which syre's frozen offset does not follow")
+            }
+        }
     }
 }

@@ -84,6 +84,8 @@ public struct TrackSpec: Hashable, Sendable, Codable {
 public struct ControlSpec: Hashable, Sendable, Codable {
     /// syre / syre-AR symmetry removal.
     public var syre: SyreSpec?
+    /// Symmetry teleportation (DESIGN.md §9).
+    public var teleport: TeleportSpec?
 
-    public init(syre: SyreSpec? = nil) { self.syre = syre }
+    public init(syre: SyreSpec? = nil, teleport: TeleportSpec? = nil) { (self.syre, self.teleport) = (syre, teleport) }
 }

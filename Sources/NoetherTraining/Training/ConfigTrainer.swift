@@ -84,6 +84,11 @@ public struct ConfigTrainer {
         do { catalogue = config.track.enabled ? try SymmetryCatalogue.infer(config.model, loss: loss) : [] } catch {
             throw RunError("model: \(error.description)")
         }
+        // Before anything is written: a group selection that matches nothing is a config error.
+        let teleport = try config.control.teleport.map { spec throws(RunError) in
+            TeleportSchedule(every: spec.every, label: spec.group, teleportation: try spec.teleportation(
+                catalogue: catalogue.isEmpty ? SymmetryCatalogue.infer(architecture, loss: loss) : catalogue))
+        }
 
         let run = options.directory.map(RunDirectory.init)
         let configHash = config.contentHash
@@ -160,6 +165,7 @@ public struct ConfigTrainer {
         var trainer = Trainer(model: model, data: TrainingData(split, augmentation: config.data.augmentation), optimizer: config.optimizer,
                               schedule: config.schedule, training: config.training, loss: loss, seed: config.seed, callbacks: all)
         trainer.frozenOffset = frozenOffset
+        trainer.teleport = teleport
         trainer.stopAfterSteps = options.stopAfterSteps
         let outcome = try trainer.run()
         return TrainingResult(

@@ -28,6 +28,8 @@ public struct Trainer {
     public var frozenOffset: FrozenOffset?
     /// Stop after this many steps in this session, as if interrupted (for tests of resume).
     public var stopAfterSteps: Int?
+    /// Symmetry teleportation (`control.teleport`): jumps along the group before some steps.
+    public var teleport: TeleportSchedule?
 
     public init(model: Model<Float>, data: TrainingData, optimizer: OptimizerSpec, schedule: ScheduleSpec = ScheduleSpec(),
                 training: TrainingSpec = TrainingSpec(steps: 1000), loss: LossKind? = nil, seed: UInt64 = 0,
@@ -132,6 +134,9 @@ public struct Trainer {
             let learningRate = schedule.learningRate(base: self.optimizer.learningRate, step: completed, totalSteps: training.steps)
             let targets: Targets<Float> = if case .classes = data.train.targets { .classes(batch.labels) } else { .values(batch.values) }
             effectiveCache = nil
+            if let teleport, teleport.isDue(afterStep: completed) {
+                sink.report([teleport.jump(&parameters, architecture: architecture, loss: loss, inputs: batch.inputs, targets: targets, step: completed)])
+            }
             let batchLoss = Double(step.step(&parameters, optimizer: &optimizer, inputs: batch.inputs, targets: targets, learningRate: learningRate))
             completed += 1
             stepsThisSession += 1
