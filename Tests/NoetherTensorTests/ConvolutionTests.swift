@@ -55,6 +55,17 @@ struct ConvolutionTests {
         #expect(y.isApproximatelyEqual(to: naiveConvolution(x, w, b, stride: 1, padding: padding), absoluteTolerance: 1e-12))
     }
 
+    /// More images than one chunk, and 1×1 convolutions, which use each image as its own patch matrix.
+    @Test(arguments: [(3, 1, 1), (1, 1, 0), (1, 2, 0), (3, 2, 1)])
+    func chunksAndPointwiseConvolutionsMatchDefinition(kernel: Int, stride: Int, padding: Int) {
+        var generator = RandomGenerator(seed: 13)
+        let x = Tensor<Double>.normal([ConvolutionGeometry.imagesPerChunk * 2 + 3, 3, 6, 5], using: &generator)
+        let w = Tensor<Double>.normal([4, 3, kernel, kernel], using: &generator)
+        let b = Tensor<Double>.normal([4], using: &generator)
+        let y = x.conv2d(weight: w, bias: b, stride: stride, padding: padding)
+        #expect(y.isApproximatelyEqual(to: naiveConvolution(x, w, b, stride: stride, padding: padding), absoluteTolerance: 1e-12))
+    }
+
     @Test func anEmptyBatchConvolvesToAnEmptyBatch() {
         let y = Tensor<Float>.zeros([0, 2, 5, 5]).conv2d(weight: .zeros([3, 2, 3, 3]), padding: 1)
         #expect(y.shape == [0, 3, 5, 5])
