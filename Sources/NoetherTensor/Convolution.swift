@@ -302,6 +302,7 @@ extension Kernels {
         _ x: UnsafePointer<T>, _ g: PoolingGeometry, _ out: UnsafeMutablePointer<T>, argmax: UnsafeMutablePointer<Int32>
     ) {
         let (oh, ow, planeSize) = (g.outHeight, g.outWidth, g.height * g.width)
+        if g.window == 2 && g.stride == 2 { return maxPool2x2(x, g, out, argmax: argmax) }
         Parallel.forEachRange(g.batch * g.channels, work: g.batch * g.channels * planeSize) { planes in
             for plane in planes {
                 let base = plane * planeSize
@@ -328,6 +329,38 @@ extension Kernels {
                         let o = (plane * oh + oy) * ow + ox
                         out[o] = best
                         argmax[o] = Int32(truncatingIfNeeded: bestIndex)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The 2×2 window with stride 2 of every CNN preset, unrolled: the same outputs and argmax
+    /// as the general loop (first maximum in row-major order, the first NaN winning), without
+    /// its window loops.
+    @inlinable
+    static func maxPool2x2<T: TensorScalar>(_ x: UnsafePointer<T>, _ g: PoolingGeometry, _ out: UnsafeMutablePointer<T>,
+                                            argmax: UnsafeMutablePointer<Int32>) {
+        let (oh, ow, planeSize) = (g.outHeight, g.outWidth, g.height * g.width)
+        Parallel.forEachRange(g.batch * g.channels, work: g.batch * g.channels * planeSize) { planes in
+            for plane in planes {
+                for oy in 0..<oh {
+                    let top = plane * planeSize + 2 * oy * g.width
+                    let o = (plane * oh + oy) * ow
+                    for ox in 0..<ow {
+                        let i = top + 2 * ox
+                        let (a, b, c, d) = (x[i], x[i + 1], x[i + g.width], x[i + g.width + 1])
+                        var (best, index) = (a, i)
+                        if b > best { (best, index) = (b, i + 1) }
+                        if c > best { (best, index) = (c, i + g.width) }
+                        if d > best { (best, index) = (d, i + g.width + 1) }
+                        if best.isNaN || b.isNaN || c.isNaN || d.isNaN {
+                            // NaN compares false: pick the first NaN in window order.
+                            index = a.isNaN ? i : b.isNaN ? i + 1 : c.isNaN ? i + g.width : i + g.width + 1
+                            best = x[index]
+                        }
+                        out[o + ox] = best
+                        argmax[o + ox] = Int32(truncatingIfNeeded: index)
                     }
                 }
             }
