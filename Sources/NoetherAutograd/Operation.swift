@@ -19,7 +19,7 @@ enum Operation<Scalar: TensorScalar> {
     case softmax(input: Int, logarithm: Bool)
     /// `statistics` is the auxiliary tensor holding per-row mean then reciprocal deviation.
     case layerNorm(input: Int, gamma: Int?, beta: Int?, statistics: Int)
-    /// `columns` is the auxiliary tensor holding the unfolded input.
+    /// `columns` is the auxiliary workspace the backward pass unfolds image chunks into.
     case conv2d(input: Int, weight: Int, bias: Int?, ConvolutionGeometry, columns: Int)
     /// `argmax` is the index buffer holding each output's source position.
     case maxPool2d(input: Int, PoolingGeometry, argmax: Int)

@@ -32,6 +32,9 @@ public struct ConvolutionGeometry: Hashable, Sendable {
         return .success(geometry)
     }
 
+    // The kernels run these products image by image; as single products of the whole batch they
+    // are the GEMM floor a step is measured against.
+
     /// The forward GEMM: `Y[O, N·P] = W[O, L] · columns[L, N·P]`.
     public var forwardProduct: MatrixProductGeometry {
         MatrixProductGeometry.unchecked(m: outChannels, n: patchCount, k: patchLength, transposeA: false, transposeB: false)
@@ -56,11 +59,11 @@ extension MatrixProductGeometry {
     }
 }
 
-// Convolutions run as one GEMM over the whole batch on a channel-major patch matrix
-// `columns[(c, ky, kx), (n, oy, ox)]`: each of its rows is a shifted copy of input rows, so
-// unfolding and folding move contiguous runs, and the product `[O, (n, p)]` becomes the
-// `[N, O, P]` output by copying whole rows. The loops around the GEMMs split the batch across
-// the cores.
+// Convolutions run image by image on a channel-major patch matrix `columns[(c, ky, kx), (oy, ox)]`:
+// each of its rows is a shifted copy of input rows, so unfolding and folding move contiguous runs,
+// and an image's product `[O, P]` is already its block of the `[N, O, P]` output. One image's patch
+// matrix stays in cache, where the whole batch's (L × N·P: 300 MB for a ResNet stage at batch 128)
+// went through memory three times. Chunks of images are split across the cores.
 extension Kernels {
     /// For kernel column `kx`: the output columns `ox` whose input column `ox·stride + kx −
     /// padding` lies inside the image (the same for every row, so computed once per `kx`).
@@ -141,78 +144,133 @@ extension Kernels {
         }
     }
 
-    /// Forward convolution. `columns` (patchLength × patchCount) receives the unfolded input,
-    /// `product` (outChannels × patchCount) is workspace.
+    /// Forward convolution, image by image: `Y_n[O, P] = W[O, L] · columns_n[L, P]` is written
+    /// straight into image n's `[O, P]` block of the `[N, O, P]` output, so the patch matrix of
+    /// one image (cache-sized) is all that is ever unfolded, and no product is transposed
+    /// afterwards. `columns` holds ``ConvolutionGeometry/workspaceCount`` scalars.
     @inlinable
     public static func conv2d<T: TensorScalar>(
         _ x: UnsafePointer<T>, weight: UnsafePointer<T>, bias: UnsafePointer<T>?, _ g: ConvolutionGeometry,
-        columns: UnsafeMutablePointer<T>, product: UnsafeMutablePointer<T>, _ out: UnsafeMutablePointer<T>
+        columns: UnsafeMutablePointer<T>, _ out: UnsafeMutablePointer<T>
     ) {
         guard g.patchCount > 0 else { return }
-        im2col(x, g, columns)
-        matmul(weight, columns, g.forwardProduct, product, accumulate: false)
-        // product is [O, (N, P)]; the output is [N, O, P].
-        let (pixels, o, total) = (g.outHeight * g.outWidth, g.outChannels, g.patchCount)
-        Parallel.forEachRange(g.batch, work: total * o) { images in
+        let (o, pixels, length, image) = (g.outChannels, g.pixels, g.patchLength, g.single)
+        forEachChunk(g) { chunk, images in
+            let patches = columns + chunk * length * pixels
             for n in images {
-                for channel in 0..<o {
-                    let source = product + channel * total + n * pixels
-                    let target = out + (n * o + channel) * pixels
-                    if let bias {
-                        let value = bias[channel]
-                        for p in 0..<pixels { target[p] = source[p] + value }
-                    } else {
-                        target.update(from: source, count: pixels)
+                let target = out + n * o * pixels
+                if let bias {
+                    for channel in 0..<o { (target + channel * pixels).update(repeating: bias[channel], count: pixels) }
+                }
+                let b = unfold(x + n * g.imageSize, image, into: patches)
+                gemm(transposeA: false, transposeB: false, m: o, n: pixels, k: length, weight, lda: length, b, ldb: pixels,
+                     target, ldc: pixels, accumulate: bias != nil, onThisThread: g.chunkCount > 1)
+            }
+        }
+    }
+
+    /// Gradients of a convolution, image by image. The weight gradient is summed per chunk of
+    /// ``ConvolutionGeometry/imagesPerChunk`` images into `partials`
+    /// (``ConvolutionGeometry/partialCount`` scalars), and the chunks are added in order, so the
+    /// bits do not depend on the number of threads. `columns` is workspace as in the forward.
+    @inlinable
+    public static func conv2dBackward<T: TensorScalar>(
+        gradientOutput gy: UnsafePointer<T>, input x: UnsafePointer<T>, weight: UnsafePointer<T>,
+        _ g: ConvolutionGeometry, columns: UnsafeMutablePointer<T>, partials: UnsafeMutablePointer<T>,
+        gradientInput: (pointer: UnsafeMutablePointer<T>, accumulate: Bool)?,
+        gradientWeight: (pointer: UnsafeMutablePointer<T>, accumulate: Bool)?,
+        gradientBias: (pointer: UnsafeMutablePointer<T>, accumulate: Bool)?
+    ) {
+        let (o, pixels, length, image) = (g.outChannels, g.pixels, g.patchLength, g.single)
+        guard g.patchCount > 0 else {
+            // An empty batch: zero gradients (the input gradient is empty too).
+            if let (dw, accumulate) = gradientWeight, !accumulate { dw.update(repeating: 0, count: o * length) }
+            if let (db, accumulate) = gradientBias, !accumulate { db.update(repeating: 0, count: o) }
+            return
+        }
+        if let (db, accumulate) = gradientBias {
+            // Each channel's sum runs over images, then pixels, in one fixed order.
+            Parallel.forEachRange(o, work: g.patchCount * o) { channels in
+                for channel in channels {
+                    var sum: T = 0
+                    for n in 0..<g.batch {
+                        let row = gy + (n * o + channel) * pixels
+                        for p in 0..<pixels { sum += row[p] }
                     }
+                    db[channel] = accumulate ? db[channel] + sum : sum
+                }
+            }
+        }
+        guard gradientWeight != nil || gradientInput != nil else { return }
+        forEachChunk(g) { chunk, images in
+            let patches = columns + chunk * length * pixels
+            for n in images {
+                let dy = gy + n * o * pixels
+                if gradientWeight != nil {
+                    let b = unfold(x + n * g.imageSize, image, into: patches)
+                    gemm(transposeA: false, transposeB: true, m: o, n: length, k: pixels, dy, lda: pixels, b, ldb: pixels,
+                         partials + chunk * o * length, ldc: length, accumulate: n != images.lowerBound, onThisThread: g.chunkCount > 1)
+                }
+                if let (dx, accumulate) = gradientInput {
+                    let target = dx + n * g.imageSize
+                    if image.isPointwise {
+                        gemm(transposeA: true, transposeB: false, m: length, n: pixels, k: o, weight, lda: length, dy, ldb: pixels,
+                             target, ldc: pixels, accumulate: accumulate, onThisThread: g.chunkCount > 1)
+                    } else {
+                        gemm(transposeA: true, transposeB: false, m: length, n: pixels, k: o, weight, lda: length, dy, ldb: pixels,
+                             patches, ldc: pixels, accumulate: false, onThisThread: g.chunkCount > 1)
+                        col2im(patches, image, target, accumulate: accumulate)
+                    }
+                }
+            }
+        }
+        if let (dw, accumulate) = gradientWeight {
+            let (count, chunks) = (o * length, g.chunkCount)
+            Parallel.forEachRange(count, work: count * chunks) { entries in
+                for e in entries {
+                    var sum = partials[e]
+                    for chunk in 1..<Swift.max(chunks, 1) { sum += partials[chunk * count + e] }
+                    dw[e] = accumulate ? dw[e] + sum : sum
                 }
             }
         }
     }
 
-    /// Gradients of a convolution. `gradientProduct` (outChannels × patchCount) and
-    /// `gradientColumns` (patchLength × patchCount) are workspace; `columns` is the forward's.
-    @inlinable
-    public static func conv2dBackward<T: TensorScalar>(
-        gradientOutput gy: UnsafePointer<T>, columns: UnsafePointer<T>, weight: UnsafePointer<T>,
-        _ g: ConvolutionGeometry, gradientProduct: UnsafeMutablePointer<T>,
-        gradientColumns: UnsafeMutablePointer<T>,
-        gradientInput: (pointer: UnsafeMutablePointer<T>, accumulate: Bool)?,
-        gradientWeight: (pointer: UnsafeMutablePointer<T>, accumulate: Bool)?,
-        gradientBias: (pointer: UnsafeMutablePointer<T>, accumulate: Bool)?
-    ) {
-        let (pixels, o, total) = (g.outHeight * g.outWidth, g.outChannels, g.patchCount)
-        guard total > 0 else {
-            // An empty batch: zero gradients (the input gradient is empty too).
-            if let (dw, accumulate) = gradientWeight, !accumulate { dw.update(repeating: 0, count: o * g.patchLength) }
-            if let (db, accumulate) = gradientBias, !accumulate { db.update(repeating: 0, count: o) }
-            return
+    /// Calls `body` with each chunk of images and its index, chunks split across the cores.
+    @inlinable @inline(__always)
+    static func forEachChunk(_ g: ConvolutionGeometry, _ body: (_ chunk: Int, _ images: Range<Int>) -> Void) {
+        let size = ConvolutionGeometry.imagesPerChunk
+        Parallel.forEachRange(g.chunkCount, work: g.patchCount * g.patchLength * g.outChannels) { chunks in
+            for chunk in chunks { body(chunk, (chunk * size)..<Swift.min(g.batch, (chunk + 1) * size)) }
         }
-        // gy [N, O, P] → gradientProduct [O, (N, P)].
-        Parallel.forEachRange(g.batch, work: total * o) { images in
-            for n in images {
-                for channel in 0..<o {
-                    (gradientProduct + channel * total + n * pixels).update(from: gy + (n * o + channel) * pixels, count: pixels)
-                }
-            }
-        }
-        if let (db, accumulate) = gradientBias {
-            // Each channel's sum runs in one fixed order, whatever the number of threads.
-            Parallel.forEachRange(o, work: total * o) { channels in
-                for channel in channels {
-                    let row = gradientProduct + channel * total
-                    var sum: T = 0
-                    for q in 0..<total { sum += row[q] }
-                    db[channel] = accumulate ? db[channel] + sum : sum
-                }
-            }
-        }
-        if let (dw, accumulate) = gradientWeight {
-            matmul(gradientProduct, columns, g.weightGradientProduct, dw, accumulate: accumulate)
-        }
-        if let (dx, accumulate) = gradientInput {
-            matmul(weight, gradientProduct, g.inputGradientProduct, gradientColumns, accumulate: false)
-            col2im(gradientColumns, g, dx, accumulate: accumulate)
-        }
+    }
+
+    /// One image's patch matrix `[L, P]`: the image itself when the convolution is pointwise,
+    /// else unfolded into `patches`.
+    @inlinable @inline(__always)
+    static func unfold<T: TensorScalar>(_ image: UnsafePointer<T>, _ g: ConvolutionGeometry, into patches: UnsafeMutablePointer<T>) -> UnsafePointer<T> {
+        if g.isPointwise { return image }
+        im2col(image, g, patches)
+        return UnsafePointer(patches)
+    }
+}
+
+extension ConvolutionGeometry {
+    /// Images whose weight gradients are summed together before the chunks are added in order.
+    public static let imagesPerChunk = 8
+    public var chunkCount: Int { (batch + Self.imagesPerChunk - 1) / Self.imagesPerChunk }
+    public var pixels: Int { outHeight * outWidth }
+    public var imageSize: Int { inChannels * height * width }
+    /// Scalars of the per-chunk patch matrices the kernels unfold into.
+    public var workspaceCount: Int { chunkCount * patchLength * pixels }
+    /// Scalars of the per-chunk weight-gradient sums.
+    public var partialCount: Int { chunkCount * outChannels * patchLength }
+    /// A 1×1 convolution with stride 1 and no padding: each image is its own patch matrix.
+    public var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
+    /// The same convolution on one image.
+    public var single: ConvolutionGeometry {
+        ConvolutionGeometry(batch: 1, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
+                            kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: padding)
     }
 }
 
@@ -244,6 +302,7 @@ extension Kernels {
         _ x: UnsafePointer<T>, _ g: PoolingGeometry, _ out: UnsafeMutablePointer<T>, argmax: UnsafeMutablePointer<Int32>
     ) {
         let (oh, ow, planeSize) = (g.outHeight, g.outWidth, g.height * g.width)
+        if g.window == 2 && g.stride == 2 { return maxPool2x2(x, g, out, argmax: argmax) }
         Parallel.forEachRange(g.batch * g.channels, work: g.batch * g.channels * planeSize) { planes in
             for plane in planes {
                 let base = plane * planeSize
@@ -270,6 +329,38 @@ extension Kernels {
                         let o = (plane * oh + oy) * ow + ox
                         out[o] = best
                         argmax[o] = Int32(truncatingIfNeeded: bestIndex)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The 2×2 window with stride 2 of every CNN preset, unrolled: the same outputs and argmax
+    /// as the general loop (first maximum in row-major order, the first NaN winning), without
+    /// its window loops.
+    @inlinable
+    static func maxPool2x2<T: TensorScalar>(_ x: UnsafePointer<T>, _ g: PoolingGeometry, _ out: UnsafeMutablePointer<T>,
+                                            argmax: UnsafeMutablePointer<Int32>) {
+        let (oh, ow, planeSize) = (g.outHeight, g.outWidth, g.height * g.width)
+        Parallel.forEachRange(g.batch * g.channels, work: g.batch * g.channels * planeSize) { planes in
+            for plane in planes {
+                for oy in 0..<oh {
+                    let top = plane * planeSize + 2 * oy * g.width
+                    let o = (plane * oh + oy) * ow
+                    for ox in 0..<ow {
+                        let i = top + 2 * ox
+                        let (a, b, c, d) = (x[i], x[i + 1], x[i + g.width], x[i + g.width + 1])
+                        var (best, index) = (a, i)
+                        if b > best { (best, index) = (b, i + 1) }
+                        if c > best { (best, index) = (c, i + g.width) }
+                        if d > best { (best, index) = (d, i + g.width + 1) }
+                        if best.isNaN || b.isNaN || c.isNaN || d.isNaN {
+                            // NaN compares false: pick the first NaN in window order.
+                            index = a.isNaN ? i : b.isNaN ? i + 1 : c.isNaN ? i + g.width : i + g.width + 1
+                            best = x[index]
+                        }
+                        out[o + ox] = best
+                        argmax[o + ox] = Int32(truncatingIfNeeded: index)
                     }
                 }
             }
@@ -339,22 +430,21 @@ extension Tensor {
         case .success(let g): geometry = g
         case .failure(let error): preconditionFailure(error.description)
         }
-        let columns = Tensor(uninitializedShape: [geometry.patchCount, geometry.patchLength])
-        let product = Tensor(uninitializedShape: [geometry.patchCount, geometry.outChannels])
+        let columns = Tensor(uninitializedShape: [geometry.workspaceCount])
         let result = Tensor(uninitializedShape: geometry.outputShape)
-        let (c, p, out) = (columns.storage.base, product.storage.base, result.storage.base)
+        let (c, out) = (columns.storage.base, result.storage.base)
         withUnsafeBufferPointer { x in
             weight.withUnsafeBufferPointer { w in
                 if let bias {
                     bias.withUnsafeBufferPointer { b in
-                        Kernels.conv2d(x.baseAddress!, weight: w.baseAddress!, bias: b.baseAddress!, geometry, columns: c, product: p, out)
+                        Kernels.conv2d(x.baseAddress!, weight: w.baseAddress!, bias: b.baseAddress!, geometry, columns: c, out)
                     }
                 } else {
-                    Kernels.conv2d(x.baseAddress!, weight: w.baseAddress!, bias: nil, geometry, columns: c, product: p, out)
+                    Kernels.conv2d(x.baseAddress!, weight: w.baseAddress!, bias: nil, geometry, columns: c, out)
                 }
             }
         }
-        withExtendedLifetime((columns, product)) {}
+        withExtendedLifetime(columns) {}
         return result
     }
 

@@ -46,6 +46,48 @@ struct ParallelKernelTests {
         #expect(whole[3].isApproximatelyEqual(to: bias, absoluteTolerance: 1e-9))
     }
 
+    /// Convolution gradients, weight gradients summed over chunks of images included, are the
+    /// same bits on 1, 2 and 3 threads.
+    @Test(arguments: [3, 1])
+    func convolutionGradientsDoNotDependOnThreads(kernel: Int) {
+        var generator = RandomGenerator(seed: 22)
+        let x = Tensor<Float>.normal([ConvolutionGeometry.imagesPerChunk * 3 + 5, 8, 12, 12], using: &generator)
+        let w = Tensor<Float>.normal([16, 8, kernel, kernel], using: &generator)
+        let b = Tensor<Float>.normal([16], using: &generator)
+        func gradients(parts: Int) -> [Tensor<Float>] {
+            Parallel.$partsOverride.withValue(parts) {
+                let tape = Tape<Float>()
+                let (input, weight, bias) = (tape.parameter(x), tape.parameter(w), tape.parameter(b))
+                let y = input.conv2d(weight: weight, bias: bias, padding: kernel / 2).tanh()
+                tape.backward(from: y.sum())
+                return [y.value, tape.gradient(of: input)!, tape.gradient(of: weight)!, tape.gradient(of: bias)!]
+            }
+        }
+        let one = gradients(parts: 1)
+        for parts in [2, 3] { #expect(gradients(parts: parts) == one, "\(parts) threads") }
+    }
+
+    /// A 1×1 convolution's gradients by their definition: dx[n, c, p] = Σ_o w[o, c]·r[n, o, p]
+    /// and dw[o, c] = Σ_{n, p} r[n, o, p]·x[n, c, p], for y = conv(x) and the loss sum(y ⊙ r).
+    @Test func pointwiseConvolutionGradientsMatchDefinition() {
+        var generator = RandomGenerator(seed: 23)
+        let (n, c, o, pixels) = (ConvolutionGeometry.imagesPerChunk + 2, 3, 4, 6)
+        let x = Tensor<Double>.normal([n, c, 2, 3], using: &generator)
+        let w = Tensor<Double>.normal([o, c, 1, 1], using: &generator)
+        let r = Tensor<Double>.normal([n, o, 2, 3], using: &generator)
+        let tape = Tape<Double>()
+        let (input, weight) = (tape.parameter(x), tape.parameter(w))
+        tape.backward(from: (input.conv2d(weight: weight) * tape.constant(r)).sum())
+        var dx = Tensor<Double>.zeros([n, c, 2, 3]), dw = Tensor<Double>.zeros([o, c, 1, 1])
+        let (xs, ws, rs) = (x.scalars, w.scalars, r.scalars)
+        for i in 0..<n { for f in 0..<o { for ch in 0..<c { for p in 0..<pixels {
+            dx[i, ch, p / 3, p % 3] += ws[f * c + ch] * rs[(i * o + f) * pixels + p]
+            dw[f, ch, 0, 0] += rs[(i * o + f) * pixels + p] * xs[(i * c + ch) * pixels + p]
+        } } } }
+        #expect(tape.gradient(of: input)!.isApproximatelyEqual(to: dx, absoluteTolerance: 1e-12))
+        #expect(tape.gradient(of: weight)!.isApproximatelyEqual(to: dw, absoluteTolerance: 1e-12))
+    }
+
     @Test func largeElementwiseAndSoftmaxMatchSmallPieces() {
         var generator = RandomGenerator(seed: 8)
         let x = Tensor<Float>.normal([300, 700], using: &generator)

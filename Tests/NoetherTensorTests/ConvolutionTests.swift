@@ -55,6 +55,45 @@ struct ConvolutionTests {
         #expect(y.isApproximatelyEqual(to: naiveConvolution(x, w, b, stride: 1, padding: padding), absoluteTolerance: 1e-12))
     }
 
+    /// More images than one chunk, and 1×1 convolutions, which use each image as its own patch matrix.
+    @Test(arguments: [(3, 1, 1), (1, 1, 0), (1, 2, 0), (3, 2, 1)])
+    func chunksAndPointwiseConvolutionsMatchDefinition(kernel: Int, stride: Int, padding: Int) {
+        var generator = RandomGenerator(seed: 13)
+        let x = Tensor<Double>.normal([ConvolutionGeometry.imagesPerChunk * 2 + 3, 3, 6, 5], using: &generator)
+        let w = Tensor<Double>.normal([4, 3, kernel, kernel], using: &generator)
+        let b = Tensor<Double>.normal([4], using: &generator)
+        let y = x.conv2d(weight: w, bias: b, stride: stride, padding: padding)
+        #expect(y.isApproximatelyEqual(to: naiveConvolution(x, w, b, stride: stride, padding: padding), absoluteTolerance: 1e-12))
+    }
+
+    /// The unrolled 2×2 max pooling against the definition: first maximum in row-major window
+    /// order, the first NaN winning — on ties, NaNs at each window position and random values.
+    @Test func twoByTwoMaxPoolingMatchesDefinition() {
+        var generator = RandomGenerator(seed: 14)
+        var x = Tensor<Float>.normal([2, 3, 8, 6], using: &generator)
+        for i in stride(from: 0, to: 96, by: 7) { x[0, 0, i / 6 % 8, i % 6] = .nan }
+        for i in 0..<6 { x[1, 2, 0, i] = 1; x[1, 2, 1, i] = 1 }  // ties: the first position wins
+        guard case .success(let g) = PoolingGeometry.of(input: x.shape, window: 2, stride: 2) else {
+            Issue.record("2×2 pooling refused \(x.shape)")
+            return
+        }
+        var y = [Float](repeating: 0, count: g.outputShape.count), argmax = [Int32](repeating: -1, count: y.count)
+        x.withUnsafeBufferPointer { input in
+            y.withUnsafeMutableBufferPointer { out in
+                argmax.withUnsafeMutableBufferPointer { Kernels.maxPool2d(input.baseAddress!, g, out.baseAddress!, argmax: $0.baseAddress!) }
+            }
+        }
+        for n in 0..<2 { for c in 0..<3 { for oy in 0..<4 { for ox in 0..<3 {
+            let positions = [(0, 0), (0, 1), (1, 0), (1, 1)].map { ((n * 3 + c) * 8 + 2 * oy + $0.0) * 6 + 2 * ox + $0.1 }
+            let values = positions.map { x.scalars[$0] }
+            var first = values.firstIndex { $0.isNaN } ?? 0
+            if !values[first].isNaN { for k in 1..<4 where values[k] > values[first] { first = k } }
+            let o = ((n * 3 + c) * 4 + oy) * 3 + ox
+            #expect(Int(argmax[o]) == positions[first], "window \(n) \(c) \(oy) \(ox)")
+            #expect(y[o] == values[first] || (y[o].isNaN && values[first].isNaN))
+        } } } }
+    }
+
     @Test func anEmptyBatchConvolvesToAnEmptyBatch() {
         let y = Tensor<Float>.zeros([0, 2, 5, 5]).conv2d(weight: .zeros([3, 2, 3, 3]), padding: 1)
         #expect(y.shape == [0, 3, 5, 5])

@@ -61,29 +61,27 @@ extension Tape {
         case .failure(let error): preconditionFailure(error.description)
         }
         precondition(bias.map { $0.shape.count == geometry.outChannels } ?? true, "conv2d: bias does not match \(geometry.outChannels) channels")
-        let columns = output([geometry.patchCount * geometry.patchLength])
-        let product = output([geometry.patchCount * geometry.outChannels])
+        let columns = output([geometry.workspaceCount])
         let result = output(geometry.outputShape)
         if recordsMatrixProducts { matrixProducts.append(geometry.forwardProduct) }
         Kernels.conv2d(pointer(x.index), weight: pointer(weight.index), bias: bias.map { pointer($0.index) }, geometry,
-                       columns: columns.unsafeBaseAddress, product: product.unsafeBaseAddress, result.unsafeBaseAddress)
+                       columns: columns.unsafeBaseAddress, result.unsafeBaseAddress)
         let needs = needsGradient[x.index] || needsGradient[weight.index] || (bias.map { needsGradient[$0.index] } ?? false)
         return record(result, .conv2d(input: x.index, weight: weight.index, bias: bias?.index, geometry, columns: save(columns)),
                       needsGradient: needs)
     }
 
     func backwardConv2d(input x: Int, weight w: Int, bias b: Int?, _ geometry: ConvolutionGeometry, columns: Int, gradient g: UnsafePointer<Scalar>) {
-        let gradientProduct = output([geometry.patchCount * geometry.outChannels])
         let gradientInput = gradientTarget(x)
-        let gradientColumns = output([gradientInput == nil ? 0 : geometry.patchCount * geometry.patchLength])
         let gradientWeight = gradientTarget(w)
+        let partials = output([gradientWeight == nil ? 0 : geometry.partialCount])
         if recordsMatrixProducts {
             if gradientWeight != nil { matrixProducts.append(geometry.weightGradientProduct) }
             if gradientInput != nil { matrixProducts.append(geometry.inputGradientProduct) }
         }
         Kernels.conv2dBackward(
-            gradientOutput: g, columns: auxiliaryPointer(columns), weight: pointer(w), geometry,
-            gradientProduct: gradientProduct.unsafeBaseAddress, gradientColumns: gradientColumns.unsafeBaseAddress,
+            gradientOutput: g, input: pointer(x), weight: pointer(w), geometry,
+            columns: auxiliaryPointer(columns), partials: partials.unsafeBaseAddress,
             gradientInput: gradientInput, gradientWeight: gradientWeight, gradientBias: b.flatMap { gradientTarget($0) })
     }
 
