@@ -46,54 +46,13 @@ public struct SeedGroupTrainer {
     /// Trains every member; the results are in the members' order, each the outcome of that
     /// seed alone.
     public func run() -> [Result<TrainingResult, RunError>] {
-        let count = members.count
-        guard count > 0 else { return [] }
-        let threads = max(1, min(concurrency ?? Parallel.partsOverride ?? Parallel.parts, count))
-        // Work inside a seed that is large enough to split gets the cores no other seed uses.
-        let innerParts = max(1, (Parallel.partsOverride ?? Parallel.parts) / threads)
-        let board = ResultBoard(count: count)
-        // Each member is read only by the one worker that claims its index, and the trainers
-        // share no mutable state; results go to the board under its lock.
-        nonisolated(unsafe) let members = members
-        nonisolated(unsafe) let work = {
-            while let index = board.claim() {
-                let trainer = ConfigTrainer(config: members[index].config, options: members[index].options)
-                let result = Parallel.$partsOverride.withValue(innerParts) {
-                    Result { () throws(RunError) -> TrainingResult in try trainer.run() }
-                }
-                board.store(result, at: index)
+        let threads = max(1, concurrency ?? Parallel.partsOverride ?? Parallel.parts)
+        // The bodies never throw (each seed's outcome is its own Result), so neither does the map.
+        let results = try? OrderedParallelMap.map(members.count, jobs: threads, progress: nil) { index in
+            Result { () throws(RunError) -> TrainingResult in
+                try ConfigTrainer(config: members[index].config, options: members[index].options).run()
             }
         }
-        if threads == 1 {
-            work()
-        } else {
-            DispatchQueue.concurrentPerform(iterations: threads) { _ in work() }
-        }
-        return board.results()
-    }
-}
-
-/// The next member to train and the results so far, shared by the workers under a lock.
-private final class ResultBoard: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
-    private var slots: [Result<TrainingResult, RunError>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func claim() -> Int? {
-        lock.withLock {
-            guard next < slots.count else { return nil }
-            defer { next += 1 }
-            return next
-        }
-    }
-
-    func store(_ result: Result<TrainingResult, RunError>, at index: Int) {
-        lock.withLock { slots[index] = result }
-    }
-
-    func results() -> [Result<TrainingResult, RunError>] {
-        lock.withLock { slots.map { $0 ?? .failure(RunError("the seed was not trained")) } }
+        return results ?? members.map { _ in .failure(RunError("the seed was not trained")) }
     }
 }

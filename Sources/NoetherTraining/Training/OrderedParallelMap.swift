@@ -1,13 +1,13 @@
 import Foundation
 import NoetherTensor
-import NoetherTraining
 
 /// Maps `0..<count` on several threads, each taking the next index in order, and returns the
-/// results in index order: the same array as one thread gives, whatever finishes first.
-enum OrderedParallelMap {
+/// results in index order: the same array as one thread gives, whatever finishes first. Work
+/// inside an index that is large enough to split gets the cores no other job uses.
+public enum OrderedParallelMap {
     /// - Parameter alone: indices that run with no other (the largest matrices: two at once
     ///   would double the peak memory).
-    static func map<T>(_ count: Int, jobs: Int, progress: (@Sendable (Int, Int) -> Void)?, alone: @escaping @Sendable (Int) -> Bool = { _ in false },
+    public static func map<T>(_ count: Int, jobs: Int, progress: (@Sendable (Int, Int) -> Void)?, alone: @escaping @Sendable (Int) -> Bool = { _ in false },
                        _ body: @escaping (Int) throws(RunError) -> T) throws(RunError) -> [T] {
         let state = State<T>(count: count)
         let threads = max(1, min(jobs, count))
@@ -27,7 +27,7 @@ enum OrderedParallelMap {
             work(0)
         } else {
             // Jobs share the machine: each runs its BLAS blocks on its own share of the cores.
-            let share = max(1, Parallel.parts / threads)
+            let share = max(1, (Parallel.partsOverride ?? Parallel.parts) / threads)
             DispatchQueue.concurrentPerform(iterations: threads) { t in Parallel.$partsOverride.withValue(share) { work(t) } }
         }
         return try state.results()
