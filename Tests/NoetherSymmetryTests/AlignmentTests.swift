@@ -159,6 +159,47 @@ struct CompressionTests {
         #expect(report.maxOutputDifference <= 1e-4)
     }
 
+    @Test("near-copies merge as far as the tolerance allows, and no further")
+    func nearCopies() throws {
+        // Units 1…4 are unit 0's incoming weights scaled and bent by growing amounts: the closer
+        // ones merge at a loose tolerance, none at a tight one, and the measured difference
+        // stays within each.
+        let spec = ModelSpec.mlp(MLPSpec(input: 6, hidden: [12], output: 3))
+        var generator = RandomGenerator(seed: 11)
+        var model = try Model<Float>(spec, generator: generator.derived("init"))
+        var w0 = try #require(model.parameters["layers.0.weight"]), b0 = try #require(model.parameters["layers.0.bias"])
+        var w1 = try #require(model.parameters["layers.1.weight"])
+        let bend = Tensor<Float>.normal([6], using: &generator)
+        for (unit, amount) in [(1, Float(1e-4)), (2, 1e-3), (3, 1e-2), (4, 1e-1)] {
+            for k in 0..<6 { w0[unit, k] = (1.5 + Float(unit)) * (w0[0, k] + amount * bend[k]) }
+            b0[unit] = (1.5 + Float(unit)) * b0[0]
+            // Smaller than unit 0, so unit 0 is their representative.
+            for row in 0..<3 { w1[row, unit] = 0.05 * w1[row, 0] }
+        }
+        model.parameters["layers.0.weight"] = w0
+        model.parameters["layers.0.bias"] = b0
+        model.parameters["layers.1.weight"] = w1
+        let inputs: Tensor<Float> = model.architecture.randomInputs(300, using: &generator)
+        var merged: [Int] = []
+        for tolerance in [1e-9, 1e-3, 1e-1] {
+            let (_, report) = try ModelCompression.compress(model, inputs: inputs, tolerance: tolerance)
+            #expect(report.maxOutputDifference <= tolerance)
+            merged.append(report.layers[0].merged)
+        }
+        #expect(merged[0] == 0 && merged[0] <= merged[1] && merged[1] <= merged[2] && merged[2] >= 2, "merged at 1e-9, 1e-3, 1e-1: \(merged)")
+    }
+
+    @Test("a result beyond the tolerance is refused")
+    func refusal() throws {
+        // A factor pair's rank is not searched; and any smaller model rounds differently in Float.
+        let spec = ModelSpec.deepLinear(DeepLinearSpec(input: 6, hidden: [9], output: 5))
+        var generator = RandomGenerator(seed: 10)
+        var model = try Model<Float>(spec, generator: generator.derived("init"))
+        model.parameters["layers.0.weight"] = Tensor<Float>.normal([9, 2], using: &generator).matmul(Tensor<Float>.normal([2, 6], using: &generator))
+        let inputs: Tensor<Float> = model.architecture.randomInputs(50, using: &generator)
+        #expect(throws: CompressionRefused.self) { try ModelCompression.compress(model, inputs: inputs, tolerance: 1e-12) }
+    }
+
     @Test("kinds without per-layer widths are refused with a typed error")
     func refusesOtherKinds() throws {
         let model = try Model<Float>(.cnn(CNNSpec(inputShape: [1, 6, 6], convolutions: [ConvolutionLayerSpec(channels: 3)], output: 2)),

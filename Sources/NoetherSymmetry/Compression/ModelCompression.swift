@@ -35,19 +35,20 @@ public struct CompressedLayer: Codable, Sendable, Equatable {
 /// near) a symmetric state is a smaller model. Per hidden layer, in order:
 /// - a linear segment with a rotation group (a factor pair W_{ℓ+1}W_ℓ) is stored at the rank of
 ///   its product;
-/// - otherwise dead units are removed: in order of their largest contribution on the data,
-///   max|h_u|·max|a_u|, as many as keep the measured outputs within the layer's share of the
-///   tolerance (half of it, spread over the layers);
-/// - units whose incoming weights are copies (or, under a rescaling group, positive multiples
-///   c > 0) of another's are merged into it by adding c times their outgoing weights.
-/// The result is refused when its outputs on the data differ from the original's by more than
-/// the tolerance.
+/// - otherwise units at (or near) the duplicated state are merged: a unit whose incoming weights
+///   are a copy of a larger unit's (under a rescaling group, a positive multiple c·w) goes into
+///   it, a_w += c·a_u; near-copies merge the same way, up to the largest distance that keeps the
+///   measured outputs within a quarter of the layer's share of the tolerance;
+/// - then dead units are removed: in order of their largest contribution on the data,
+///   max|h_u|·max|a_u|, as many as keep the measured outputs within the layer's share (half of
+///   the tolerance, spread over the layers, cumulative).
+/// Both searches measure the edited model on the data, so what goes is what the tolerance
+/// allows; the result is refused when its outputs differ from the original's by more than the
+/// tolerance (a factor pair's rank is not searched, so a truncation can be refused).
 ///
 /// The model kinds whose widths a config states per hidden layer are supported: `mlp` (without
 /// residual connections or gates) and `deep_linear`.
 public enum ModelCompression {
-    /// Directions closer than this (‖d_u − d_v‖, unit vectors) are the same unit.
-    public static let duplicateTolerance = 1e-5
     /// Singular values below this fraction of the largest are beyond a factor pair's rank.
     public static let rankTolerance = 1e-6
 
@@ -87,12 +88,19 @@ public enum ModelCompression {
             } else {
                 guard let activations = ActivationMatching.capture(current, inputsDouble)[label]
                     .flatMap({ ActivationMatching.unitColumns($0, units: permutation.units) }) else { continue }
-                let dead = try deadUnits(unit, activations: activations, original: model, parameters: parameters, spec: rebuild(hidden),
-                                         inputs: inputs, allowance: tolerance * Double(layer + 1) / Double(2 * hidden.count))
+                let share = tolerance / Double(2 * hidden.count)
+                let bounds = unit.contributionBounds(activations: activations)
+                let search = EditSearch(original: model, spec: rebuild(hidden), parameters: parameters, inputs: inputs)
+                if let duplicates = unit.duplicates(writers: rescaling?.incoming ?? permutation.incoming, positiveMultiples: rescaling != nil,
+                                                    sizes: bounds, activations: activations) {
+                    let merges = try search.merges(duplicates, of: unit, allowance: share * (Double(layer) + 0.5))
+                    unit.merge(merges)
+                    record.merged = merges.count
+                }
+                let dead = try search.deadUnits(of: unit, bounds: unit.contributionBounds(activations: activations),
+                                                allowance: share * Double(layer + 1))
                 unit.remove(dead)
                 record.dead = dead.count
-                record.merged = unit.mergeDuplicates(writers: rescaling?.incoming ?? permutation.incoming, positiveMultiples: rescaling != nil,
-                                                     tolerance: duplicateTolerance)
             }
             guard unit.keep.count < permutation.units else { layers.append(record); continue }
             guard !unit.keep.isEmpty else {
@@ -115,30 +123,6 @@ public enum ModelCompression {
             throw CompressionRefused(report: report, tolerance: tolerance)
         }
         return (compressed, report)
-    }
-
-    /// The most units, tried in order of their contribution bound, whose removal keeps the
-    /// model's outputs within `allowance` of the original's on the inputs (a binary search on
-    /// the count, each candidate measured; units that contribute exactly nothing always go).
-    static func deadUnits(_ unit: UnitRows, activations: Tensor<Double>, original: Model<Float>, parameters: Parameters<Double>, spec: ModelSpec,
-                          inputs: Tensor<Float>, allowance: Double) throws(AlignmentError) -> [Int] {
-        let bounds = unit.contributionBounds(activations: activations)
-        let order = bounds.indices.sorted { bounds[$0] < bounds[$1] }
-        let silent = order.filter { bounds[$0] == 0 }.count
-        func fits(_ count: Int) throws(AlignmentError) -> Bool {
-            let candidate: Model<Float>
-            do { candidate = try Model(spec, parameters: unit.silencing(Array(order.prefix(count)), in: parameters).converted(to: Float.self)) } catch {
-                throw AlignmentError("cannot rebuild the model: \(error.description)")
-            }
-            return maxDifference(original, candidate, inputs: inputs) <= allowance
-        }
-        // Invariant: `low` units fit (or are exactly silent); `high` + 1 do not, or are every unit but one.
-        var (low, high) = (silent, max(order.count - 1, silent))
-        while low < high {
-            let middle = (low + high + 1) / 2
-            if try fits(middle) { low = middle } else { high = middle - 1 }
-        }
-        return Array(order.prefix(min(low, order.count - 1)))
     }
 
     /// max |f(x) − g(x)| over the inputs and outputs, in chunks.

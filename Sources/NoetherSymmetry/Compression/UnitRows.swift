@@ -63,46 +63,39 @@ struct UnitRows {
         keep = keep.filter { !gone.contains($0) }
     }
 
-    /// Merges each kept unit whose incoming weights (the `writers` slices) are a copy, or with
-    /// `positiveMultiples` a positive multiple c·w, of an earlier kept unit's into that unit:
-    /// a_u += c·a_v. Returns how many were merged.
-    mutating func mergeDuplicates(writers: [UnitSlice], positiveMultiples: Bool, tolerance: Double) -> Int {
+    /// The parameters as the edits so far make them, at full width: the outgoing weights as
+    /// merged, and the units no longer kept, with `extra`, silenced.
+    func applied(to parameters: Parameters<Double>, silencing extra: [Int] = []) -> Parameters<Double> {
+        let kept = Set(keep)
+        return silencing((0..<group.units).filter { !kept.contains($0) } + extra, in: parameters)
+    }
+
+    /// The kept units' distances from the duplicated state, their incoming weights read from the
+    /// `writers` slices, with their activations on the data (n × units, every unit); nil when
+    /// there is nothing to merge.
+    func duplicates(writers: [UnitSlice], positiveMultiples: Bool, sizes: [Double], activations: Tensor<Double>) -> DuplicateUnits? {
         let parts = group.incoming.indices.filter { writers.contains(group.incoming[$0]) }.compactMap { rows[$0] }
-        guard !parts.isEmpty, keep.count > 1 else { return 0 }
-        let incoming = Tensor.concatenate(parts, alongAxis: 1).gatherRows(keep)
-        let width = incoming.shape[1]
-        let values = incoming.scalars
-        let norms = (0..<keep.count).map { i in values[(i * width)..<((i + 1) * width)].reduce(0.0) { $0 + $1 * $1 }.squareRoot() }
-        let directions = Tensor(shape: [keep.count, width], scalars: values.indices.map { k in
-            let norm = norms[k / width]
-            return norm > 0 ? values[k] / norm : 0
-        })
-        let gram = directions.matmul(directions, transposeOther: true).scalars
-        let count = keep.count
-        var mergedInto = [Int: (Int, Double)]()
-        for j in 0..<keep.count where norms[j] > 0 {
-            for i in 0..<j where norms[i] > 0 && mergedInto[i] == nil {
-                // ‖d_i − d_j‖² = 2 − 2⟨d_i, d_j⟩
-                guard 2 - 2 * gram[i * count + j] <= tolerance * tolerance else { continue }
-                let c = norms[j] / norms[i]
-                guard positiveMultiples || abs(c - 1) <= tolerance else { continue }
-                mergedInto[j] = (i, c)
-                break
+        guard !parts.isEmpty, keep.count > 1 else { return nil }
+        return DuplicateUnits(incoming: Tensor.concatenate(parts, alongAxis: 1).gatherRows(keep), sizes: keep.map { sizes[$0] },
+                              positiveMultiples: positiveMultiples, activations: activations.transposed().gatherRows(keep))
+    }
+
+    /// Carries out `merges` (positions in `keep`): a_into += c·a_from, and the merged units go.
+    mutating func merge(_ merges: [DuplicateUnits.Merge]) {
+        guard !merges.isEmpty else { return }
+        for index in outgoingIndices {
+            guard var matrix = rows[index] else { continue }
+            let w = matrix.shape[1]
+            matrix.withUnsafeMutableBufferPointer { m in
+                for merge in merges {
+                    let (from, to) = (keep[merge.from], keep[merge.into])
+                    for k in 0..<w { m[to * w + k] += merge.c * m[from * w + k] }
+                }
             }
+            rows[index] = matrix
         }
-        for (j, target) in mergedInto {
-            let (i, c) = target
-            let (from, to) = (keep[j], keep[i])
-            for index in outgoingIndices {
-                guard var matrix = rows[index] else { continue }
-                let w = matrix.shape[1]
-                matrix.withUnsafeMutableBufferPointer { m in for k in 0..<w { m[to * w + k] += c * m[from * w + k] } }
-                rows[index] = matrix
-            }
-        }
-        let gone = Set(mergedInto.keys.map { keep[$0] })
+        let gone = Set(merges.map { keep[$0.from] })
         keep = keep.filter { !gone.contains($0) }
-        return gone.count
     }
 
     /// Replaces the units by the factor pair of their product's rank r: with the rows
