@@ -111,12 +111,13 @@ struct Merge: ParsableCommand {
 
 struct Compress: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a smaller model of the same kind: dead units removed, duplicated units merged, factor pairs at their rank.",
+        abstract: "Write a smaller model of the same kind: (near-)duplicated units merged, dead units removed, factor pairs at their rank.",
         discussion: """
-        Dead units and the output difference are measured on the first --samples training and test \
-        inputs; a model whose outputs differ from the original's by more than --tolerance (absolute, \
-        largest over inputs and outputs) is refused and nothing is written. Supports mlp (without \
-        residual connections or gates) and deep_linear runs.
+        Every edit is measured on the first --samples training and test inputs: near-duplicates merge \
+        and dead units go only as far as the outputs stay within --tolerance (absolute, largest over \
+        inputs and outputs); a result beyond it is refused and nothing is written. Supports mlp \
+        (without residual connections or gates), deep_linear and cnn runs (convolution channels and \
+        dense units).
         """)
 
     @Argument(help: "A run directory.") var runDirectory: String

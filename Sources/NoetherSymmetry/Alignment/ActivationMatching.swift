@@ -34,6 +34,21 @@ public enum ActivationMatching {
         return captured
     }
 
+    /// One group's activations as `[samples, units]` (see `unitColumns`), the model run on
+    /// chunks of `chunk` inputs so that only one chunk's intermediate values are held at once;
+    /// nil when the group has no captured representation.
+    static func unitColumns(_ model: Model<Double>, _ inputs: Tensor<Double>, layer: String, units: Int, chunk: Int = 500) -> Tensor<Double>? {
+        var parts: [Tensor<Double>] = []
+        var start = 0
+        while start < inputs.shape[0] {
+            let end = min(start + max(chunk, 1), inputs.shape[0])
+            guard let part = capture(model, inputs.slice(alongAxis: 0, start..<end))[layer].flatMap({ unitColumns($0, units: units) }) else { return nil }
+            parts.append(part)
+            start = end
+        }
+        return parts.count == 1 ? parts[0] : Tensor.concatenate(parts, alongAxis: 0)
+    }
+
     /// The activations as `[samples, units]`: units on axis 1 (`[N, C, …]`, positions become
     /// samples) or on the last axis (`[N, S, D]` token features).
     static func unitColumns(_ value: Tensor<Double>, units: Int) -> Tensor<Double>? {

@@ -46,8 +46,9 @@ public struct CompressedLayer: Codable, Sendable, Equatable {
 /// allows; the result is refused when its outputs differ from the original's by more than the
 /// tolerance (a factor pair's rank is not searched, so a truncation can be refused).
 ///
-/// The model kinds whose widths a config states per hidden layer are supported: `mlp` (without
-/// residual connections or gates) and `deep_linear`.
+/// The model kinds whose widths a config states per layer are supported: `mlp` (without
+/// residual connections or gates), `deep_linear` and `cnn` (its convolution channels — a
+/// channel is a unit whose activation map is its column block — and its dense hidden units).
 public enum ModelCompression {
     /// Singular values below this fraction of the largest are beyond a factor pair's rank.
     public static let rankTolerance = 1e-6
@@ -57,26 +58,13 @@ public enum ModelCompression {
     public static func compress(_ model: Model<Float>, inputs: Tensor<Float>, tolerance: Double) throws -> (Model<Float>, CompressionReport) {
         guard tolerance >= 0, tolerance.isFinite else { throw AlignmentError("--tolerance must be a non-negative number, got \(tolerance)") }
         guard inputs.rank == 2, inputs.shape[0] > 0 else { throw AlignmentError("compression needs data to measure the outputs on") }
-        var hidden: [Int]
-        let rebuild: ([Int]) -> ModelSpec
-        switch model.spec {
-        case .mlp(let mlp) where !mlp.residual && mlp.gates == .none:
-            hidden = mlp.hidden
-            rebuild = { widths in var spec = mlp; spec.hidden = widths; return .mlp(spec) }
-        case .deepLinear(let linear):
-            hidden = linear.hidden
-            rebuild = { widths in var spec = linear; spec.hidden = widths; return .deepLinear(spec) }
-        default:
-            throw AlignmentError("compress supports mlp (without residual connections or gates) and deep_linear models, not \(model.spec.kindName)",
-                                 hint: "the other kinds state their widths in ways a smaller model of the same kind cannot yet be written for")
-        }
+        var resizable = try ResizableLayers(model.spec)
         let inputsDouble = Tensor<Double>(inputs)
         var parameters = model.parameters.converted(to: Double.self)
         var layers: [CompressedLayer] = []
-        for layer in hidden.indices {
+        for (layer, label) in resizable.labels.enumerated() {
             let current: Model<Double>
-            do { current = try Model(rebuild(hidden), parameters: parameters) } catch { throw AlignmentError("cannot rebuild the model: \(error.description)") }
-            let label = "layers.\(layer)"
+            do { current = try Model(resizable.spec, parameters: parameters) } catch { throw AlignmentError("cannot rebuild the model: \(error.description)") }
             let symmetries = SymmetryCatalogue.infer(current.architecture)
             guard let permutation = symmetries.first(where: { $0.kind == .permutation && $0.layer == label && $0.scope == .units }) else { continue }
             let rotation = symmetries.first { $0.kind == .rotation && $0.layer == label }
@@ -86,11 +74,10 @@ public enum ModelCompression {
             if let rotation, Set(rotation.incoming) == Set(permutation.incoming) {
                 record.beyondRank = unit.truncateRank(rotation, tolerance: rankTolerance)
             } else {
-                guard let activations = ActivationMatching.capture(current, inputsDouble)[label]
-                    .flatMap({ ActivationMatching.unitColumns($0, units: permutation.units) }) else { continue }
-                let share = tolerance / Double(2 * hidden.count)
+                guard let activations = ActivationMatching.unitColumns(current, inputsDouble, layer: label, units: permutation.units) else { continue }
+                let share = tolerance / Double(2 * resizable.labels.count)
                 let bounds = unit.contributionBounds(activations: activations)
-                let search = EditSearch(original: model, spec: rebuild(hidden), parameters: parameters, inputs: inputs)
+                let search = EditSearch(original: model, spec: resizable.spec, parameters: parameters, inputs: inputs)
                 if let duplicates = unit.duplicates(writers: rescaling?.incoming ?? permutation.incoming, positiveMultiples: rescaling != nil,
                                                     sizes: bounds, activations: activations) {
                     let merges = try search.merges(duplicates, of: unit, allowance: share * (Double(layer) + 0.5))
@@ -107,12 +94,12 @@ public enum ModelCompression {
                 throw AlignmentError("\(label) would lose every unit", hint: "the model's output does not depend on this layer; train with less weight decay")
             }
             parameters = try unit.written(into: parameters)
-            hidden[layer] = unit.keep.count
+            resizable.widths[layer] = unit.keep.count
             record.unitsAfter = unit.keep.count
             layers.append(record)
         }
         let compressed: Model<Float>
-        do { compressed = try Model(rebuild(hidden), parameters: parameters.converted(to: Float.self)) } catch {
+        do { compressed = try Model(resizable.spec, parameters: parameters.converted(to: Float.self)) } catch {
             throw AlignmentError("cannot build the compressed model: \(error.description)")
         }
         let difference = maxDifference(model, compressed, inputs: inputs)
