@@ -14,6 +14,7 @@ struct NoetherCommand: ParsableCommand {
     /// The one place errors are caught: every module's errors are `NoetherError`s, printed as
     /// `error:` (and `hint:`) with exit status 1; usage errors go to ArgumentParser as usual.
     static func main() {
+        MallocArenas.shareOne()
         do {
             var command = try parseAsRoot()
             try command.run()
