@@ -23,7 +23,7 @@ struct EditSearch {
 
     /// The merges at the largest distance from the duplicated state that fits (a binary search
     /// over the distances at which the plan changes; merging nothing always fits).
-    func merges(_ duplicates: DuplicateUnits, of unit: UnitRows, allowance: Double) throws(AlignmentError) -> [DuplicateUnits.Merge] {
+    func merges(_ duplicates: DuplicateUnits, of unit: UnitRows, centroids: [UnitSlice]?, allowance: Double) throws(AlignmentError) -> [DuplicateUnits.Merge] {
         let radii = duplicates.candidateRadii()
         func plan(_ count: Int) -> [DuplicateUnits.Merge] { count == 0 ? [] : duplicates.plan(radius: radii[count - 1]) }
         // Invariant: the plan at `low` fits; every plan above `high` does not.
@@ -31,7 +31,7 @@ struct EditSearch {
         while low < high {
             let middle = (low + high + 1) / 2
             var candidate = unit
-            candidate.merge(plan(middle))
+            candidate.merge(plan(middle), centroids: centroids)
             if try fits(candidate, allowance: allowance) { low = middle } else { high = middle - 1 }
         }
         return plan(low)

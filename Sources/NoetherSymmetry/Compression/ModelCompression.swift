@@ -80,8 +80,9 @@ public enum ModelCompression {
                 let search = EditSearch(original: model, spec: resizable.spec, parameters: parameters, inputs: inputs)
                 if let duplicates = unit.duplicates(writers: rescaling?.incoming ?? permutation.incoming, positiveMultiples: rescaling != nil,
                                                     sizes: bounds, activations: activations) {
-                    let merges = try search.merges(duplicates, of: unit, allowance: share * (Double(layer) + 0.5))
-                    unit.merge(merges)
+                    let centroids = rescaling.map(\.incoming)
+                    let merges = try search.merges(duplicates, of: unit, centroids: centroids, allowance: share * (Double(layer) + 0.5))
+                    unit.merge(merges, centroids: centroids)
                     record.merged = merges.count
                 }
                 let dead = try search.deadUnits(of: unit, bounds: unit.contributionBounds(activations: activations),
