@@ -30,6 +30,7 @@ extension Tape {
         switch operation {
         case .leaf: break
         case .unary(let function, let x): backwardUnary(function, input: x, output: output, gradient: g)
+        case .keptDerivative(let x, let derivative): backwardKeptDerivative(input: x, derivative: derivative, gradient: g)
         case .binary(let op, let a, let b): backwardBinary(op, a, b, output: output, gradient: g)
         case .matmul(let a, let b, let geometry): backwardMatmul(a, b, geometry, gradient: g)
         case .linear(let x, let w, let b): backwardLinear(input: x, weight: w, bias: b, gradient: g)
@@ -57,8 +58,8 @@ extension Tape {
         case .rotaryEmbedding(let x, let table): backwardRotaryEmbedding(input: x, table: table, gradient: g)
         case .attention(let q, let k, let v, let probabilities):
             backwardAttention(query: q, key: k, value: v, probabilities: probabilities, output: output, gradient: g)
-        case .gatedActivation(let gate, let up, let kind, let activation):
-            backwardGatedActivation(gate: gate, up: up, kind, activation: activation, gradient: g)
+        case .gatedActivation(let gate, let up, let kind, let activation, let derivative):
+            backwardGatedActivation(gate: gate, up: up, kind, activation: activation, derivative: derivative, gradient: g)
         case .dropout(let x, let mask): backwardDropout(input: x, mask: mask, gradient: g)
         }
     }

@@ -5,6 +5,8 @@ import NoetherTensor
 enum Operation<Scalar: TensorScalar> {
     case leaf
     case unary(UnaryFunction, input: Int)
+    /// An activation whose forward pass kept `derivative`, f′(x), as an auxiliary tensor.
+    case keptDerivative(input: Int, derivative: Int)
     case binary(BinaryOperation, Int, Int)
     case matmul(Int, Int, MatrixProductGeometry)
     /// y = x · Wᵀ + b over the last axis of x.
@@ -39,8 +41,8 @@ enum Operation<Scalar: TensorScalar> {
     case rotaryEmbedding(input: Int, table: Int)
     /// `probabilities` holds the attention weights `[N, H, S, T]`.
     case attention(query: Int, key: Int, value: Int, probabilities: Int)
-    /// `activation` holds σ(gate).
-    case gatedActivation(gate: Int, up: Int, GatedActivation, activation: Int)
+    /// `activation` holds σ(gate), `derivative` σ′(gate) (empty when the gate needs no gradient).
+    case gatedActivation(gate: Int, up: Int, GatedActivation, activation: Int, derivative: Int)
     /// `mask` holds 0 or 1/(1 − p) per element.
     case dropout(input: Int, mask: Int)
 }

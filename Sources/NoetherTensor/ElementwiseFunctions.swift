@@ -64,7 +64,7 @@ public enum Kernels {
         case .gelu:
             let invSqrt2 = T(1) / T(2).squareRoot()
             for i in 0..<count { y[i] = x[i] * (1 + T.activationErf(x[i] * invSqrt2)) / 2 }
-        case .silu: for i in 0..<count { y[i] = x[i] * sigmoid(x[i]) }
+        case .silu: for i in 0..<count { y[i] = x[i] * T.activationSigmoid(x[i]) }
         case .sin: for i in 0..<count { y[i] = T.sin(x[i]) }
         case .cos: for i in 0..<count { y[i] = T.cos(x[i]) }
         case .leakyRelu(let slope):
@@ -93,14 +93,18 @@ public enum Kernels {
     /// GELU′(v) = Φ(v) + v·φ(v).
     @inlinable @inline(__always)
     static func geluDerivative<T: TensorScalar>(_ v: T) -> T {
-        let invSqrt2: T = 0.7071067811865476, invSqrt2Pi: T = 0.3989422804014327
+        let (invSqrt2, invSqrt2Pi): (T, T) = geluDerivativeConstants()
         return (1 + T.activationErf(v * invSqrt2)) / 2 + v * invSqrt2Pi * T.activationExp(-v * v / 2)
     }
+
+    /// 1/√2 and 1/√(2π) as GELU′ uses them.
+    @inlinable @inline(__always)
+    static func geluDerivativeConstants<T: TensorScalar>() -> (T, T) { (0.7071067811865476, 0.3989422804014327) }
 
     /// SiLU′(v) = σ(v)·(1 + v·(1 − σ(v))).
     @inlinable @inline(__always)
     static func siluDerivative<T: TensorScalar>(_ v: T) -> T {
-        let s = sigmoid(v)
+        let s = T.activationSigmoid(v)
         return s * (1 + v * (1 - s))
     }
 
@@ -226,11 +230,26 @@ public enum Kernels {
             }
         }
         if aShape == bShape {
+            // Element-wise, so large tensors are split across the cores (same bits).
             let n = outShape.count
-            if accumulate {
-                for i in 0..<n { ga[i] += g[i] * partial(a[i], b[i]) }
-            } else {
-                for i in 0..<n { ga[i] = g[i] * partial(a[i], b[i]) }
+            Parallel.forEachRange(n, work: n) { range in
+                // One loop per partial, so each vectorises (a switch per element would not).
+                @inline(__always)
+                func emit(_ partial: (Int) -> T) {
+                    if accumulate {
+                        for i in range { ga[i] += g[i] * partial(i) }
+                    } else {
+                        for i in range { ga[i] = g[i] * partial(i) }
+                    }
+                }
+                switch (operation, forFirst) {
+                case (.add, _), (.subtract, true): emit { _ in 1 }
+                case (.subtract, false): emit { _ in -1 }
+                case (.multiply, true): emit { b[$0] }
+                case (.multiply, false): emit { a[$0] }
+                case (.divide, true): emit { 1 / b[$0] }
+                case (.divide, false): emit { -a[$0] / (b[$0] * b[$0]) }
+                }
             }
             return
         }

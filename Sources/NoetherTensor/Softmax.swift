@@ -67,24 +67,22 @@ extension Kernels {
         _ out: UnsafeMutablePointer<T>, mean: UnsafeMutablePointer<T>, reciprocalDeviation: UnsafeMutablePointer<T>
     ) {
         let n = T(columns)
-        for r in 0..<rows {
-            let (input, output) = (x + r * columns, out + r * columns)
-            var total: T = 0
-            for j in 0..<columns { total += input[j] }
-            let mu = total / n
-            var squares: T = 0
-            for j in 0..<columns {
-                let d = input[j] - mu
-                squares += d * d
-            }
-            let rstd = 1 / (squares / n + epsilon).squareRoot()
-            mean[r] = mu
-            reciprocalDeviation[r] = rstd
-            for j in 0..<columns {
-                var value = (input[j] - mu) * rstd
-                if let gamma { value *= gamma[j] }
-                if let beta { value += beta[j] }
-                output[j] = value
+        // Rows are independent: each thread normalises whole rows, so the bits do not depend on the split.
+        Parallel.forEachRange(rows, work: rows * columns * 4) { rowRange in
+            for r in rowRange {
+                let (input, output) = (x + r * columns, out + r * columns)
+                // Sums on eight accumulators (`laneSum`), so the reductions vectorise.
+                let mu = laneSum(columns) { input[$0] } / n
+                let squares = laneSum(columns) { (input[$0] - mu) * (input[$0] - mu) }
+                let rstd = 1 / (squares / n + epsilon).squareRoot()
+                mean[r] = mu
+                reciprocalDeviation[r] = rstd
+                for j in 0..<columns {
+                    var value = (input[j] - mu) * rstd
+                    if let gamma { value *= gamma[j] }
+                    if let beta { value += beta[j] }
+                    output[j] = value
+                }
             }
         }
     }
@@ -101,25 +99,42 @@ extension Kernels {
         if let (dg, accumulate) = gradientGamma, !accumulate { dg.update(repeating: 0, count: columns) }
         if let (db, accumulate) = gradientBeta, !accumulate { db.update(repeating: 0, count: columns) }
         let n = T(columns)
-        for r in 0..<rows {
-            let (input, g) = (x + r * columns, gy + r * columns)
-            let (mu, rstd) = (mean[r], reciprocalDeviation[r])
-            var sumG: T = 0
-            var sumGX: T = 0
-            for j in 0..<columns {
-                let xhat = (input[j] - mu) * rstd
-                let gh = g[j] * (gamma?[j] ?? 1)
-                sumG += gh
-                sumGX += gh * xhat
-                if let (dg, _) = gradientGamma { dg[j] += g[j] * xhat }
-                if let (db, _) = gradientBeta { db[j] += g[j] }
+        // γ and β sum over rows: each thread owns whole columns and adds their rows in order.
+        if gradientGamma != nil || gradientBeta != nil {
+            Parallel.forEachRange(columns, work: rows * columns * 2) { columnRange in
+                for r in 0..<rows {
+                    let (input, g) = (x + r * columns, gy + r * columns)
+                    let (mu, rstd) = (mean[r], reciprocalDeviation[r])
+                    if let (dg, _) = gradientGamma {
+                        for j in columnRange { dg[j] += g[j] * ((input[j] - mu) * rstd) }
+                    }
+                    if let (db, _) = gradientBeta {
+                        for j in columnRange { db[j] += g[j] }
+                    }
+                }
             }
-            if let (dx, accumulate) = gradientInput {
+        }
+        guard let (dx, accumulate) = gradientInput else { return }
+        // The input's gradient is per row: each thread owns whole rows.
+        Parallel.forEachRange(rows, work: rows * columns * 4) { rowRange in
+            for r in rowRange {
+                let (input, g) = (x + r * columns, gy + r * columns)
+                let (mu, rstd) = (mean[r], reciprocalDeviation[r])
                 let row = dx + r * columns
+                // γ is hoisted out of the loops and the sums run on eight accumulators, so they vectorise.
+                let (sumG, sumGX): (T, T)
+                if let gamma {
+                    sumG = laneSum(columns) { g[$0] * gamma[$0] }
+                    sumGX = laneSum(columns) { g[$0] * gamma[$0] * ((input[$0] - mu) * rstd) }
+                } else {
+                    sumG = laneSum(columns) { g[$0] }
+                    sumGX = laneSum(columns) { g[$0] * ((input[$0] - mu) * rstd) }
+                }
+                let (meanG, meanGX) = (sumG / n, sumGX / n)
                 for j in 0..<columns {
                     let xhat = (input[j] - mu) * rstd
                     let gh = g[j] * (gamma?[j] ?? 1)
-                    let value = rstd * (gh - sumG / n - xhat * sumGX / n)
+                    let value = rstd * (gh - meanG - xhat * meanGX)
                     if accumulate { row[j] += value } else { row[j] = value }
                 }
             }

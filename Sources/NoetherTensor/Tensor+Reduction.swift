@@ -14,9 +14,15 @@ extension Kernels {
                 for j in 0..<length { total += source[j] }
                 destination[0] += total
             } else {
-                for j in 0..<length {
-                    let row = source + j * inner
-                    for i in 0..<inner { destination[i] += row[i] }
+                // Blocks of 32 columns split over the cores; each column adds its rows in order,
+                // so the bits do not depend on the split (a linear layer's bias gradient).
+                let blocks = (inner + 31) / 32
+                Parallel.forEachRange(blocks, work: length * inner) { range in
+                    let (start, end) = (range.lowerBound * 32, Swift.min(inner, range.upperBound * 32))
+                    for j in 0..<length {
+                        let row = source + j * inner
+                        for i in start..<end { destination[i] += row[i] }
+                    }
                 }
             }
         }

@@ -27,6 +27,10 @@ where RawSignificand: FixedWidthInteger {
     /// approximations within a few ulp that vectorise (`FastFloatMath`).
     static func activationErf(_ x: Self) -> Self
     static func activationExp(_ x: Self) -> Self
+    /// The logistic function 1/(1 + e⁻ˣ) as SiLU uses it: libm's exp behind a branch that keeps
+    /// it from overflowing for Double; for Float branch-free on `FastFloatMath.exp` (whose ∞
+    /// for large −x gives exactly 0), so SwiGLU's loops vectorise.
+    static func activationSigmoid(_ x: Self) -> Self
 
     /// LAPACK `?gesdd` on a column-major `m × n` matrix, which it overwrites. Returns `info`.
     static func gesdd(
@@ -52,6 +56,9 @@ extension Float: TensorScalar {
 
     @inlinable @inline(__always)
     public static func activationExp(_ x: Float) -> Float { FastFloatMath.exp(x) }
+
+    @inlinable @inline(__always)
+    public static func activationSigmoid(_ x: Float) -> Float { 1 / (1 + FastFloatMath.exp(-x)) }
 
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -114,6 +121,9 @@ extension Double: TensorScalar {
 
     @inlinable @inline(__always)
     public static func activationExp(_ x: Double) -> Double { Double.exp(x) }
+
+    @inlinable @inline(__always)
+    public static func activationSigmoid(_ x: Double) -> Double { Kernels.sigmoid(x) }
 
     public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,

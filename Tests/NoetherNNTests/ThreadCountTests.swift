@@ -13,8 +13,9 @@ struct ThreadCountTests {
         try Parallel.$partsOverride.withValue(parts) {
             var generator = RandomGenerator(seed: 4)
             var model = try Model<Float>(spec, generator: generator.derived("init"))
-            let inputs = Tensor<Float>.normal([batch, spec.inputCount], using: &generator)
-            let labels = (0..<batch).map { Int32($0 % spec.outputCount) }
+            // Token ids for a GPT, Gaussian features otherwise; a GPT has a label per position.
+            let inputs: Tensor<Float> = model.architecture.randomInputs(batch, using: &generator)
+            let labels = (0..<(batch * model.architecture.outputsPerSample)).map { Int32($0 % spec.outputCount) }
             let step = TrainingStep<Float>(architecture: model.architecture, loss: .crossEntropy)
             var optimizer = Optimizer<Float>(OptimizerSpec(learningRate: 0.05, momentum: 0.9, weightDecay: 5e-4), noiseSeed: generator)
             for _ in 0..<steps {
@@ -32,6 +33,8 @@ struct ThreadCountTests {
         // BatchNorm's statistics and gradients are split over channels.
         ("resnet", .resnet(ResNetSpec(inputShape: [3, 12, 12], depth: 8, output: 10)), 16),
         ("transformer", .transformer(TransformerSpec(sequenceLength: 32, tokenDimension: 48, width: 96, heads: 4, depth: 1, feedForward: 200, output: 10)), 24),
+        // Causal grouped-query attention with RoPE, RMSNorm (threaded over rows and columns) and SwiGLU.
+        ("gpt", .gpt(GPTSpec(vocabulary: 40, sequenceLength: 48, width: 96, depth: 1, heads: 6, kvHeads: 2)), 16),
     ]
 
     @Test(arguments: 0..<models.count)

@@ -83,15 +83,10 @@ extension Tape {
                 let scores = pp + head * s * t
                 Kernels.gemm(transposeA: false, transposeB: true, m: s, n: t, k: dh, pq + geometry.queryOffset(head), lda: geometry.queryStride,
                              pk + geometry.keyOffset(kv), ldb: geometry.keyStride, scores, ldc: t, accumulate: false, onThisThread: true)
+                // Scale, mask and softmax fused per row, on this thread (the heads are already split).
                 for i in 0..<s {
-                    let row = scores + i * t
-                    let visible = causal ? i + offset + 1 : t
-                    for j in 0..<visible { row[j] *= scale }
-                    // A masked score of −∞ gets weight exactly 0 from the softmax.
-                    for j in visible..<t { row[j] = -Scalar.infinity }
+                    Kernels.maskedSoftmaxRow(scores + i * t, visible: causal ? i + offset + 1 : t, columns: t, scale: scale)
                 }
-                // Row by row, so the softmax stays on this thread (the heads are already split).
-                for i in 0..<s { Kernels.softmax(scores + i * t, rows: 1, columns: t, scores + i * t, logarithm: false) }
                 Kernels.gemm(transposeA: false, transposeB: false, m: s, n: dv, k: t, scores, lda: t, pv + geometry.valueOffset(kv), ldb: geometry.valueStride,
                              out + geometry.outputOffset(head), ldc: geometry.outputStride, accumulate: false, onThisThread: true)
             }
@@ -156,12 +151,10 @@ extension Tape {
                 let block = ds + head * s * t
                 Kernels.gemm(transposeA: false, transposeB: true, m: s, n: t, k: dv, g + geometry.outputOffset(head), lda: geometry.outputStride,
                              pv + geometry.valueOffset(kv), ldb: geometry.valueStride, block, ldc: t, accumulate: false, onThisThread: true)
-                // Row by row, so the softmax stays on this thread (the heads are already split).
+                // Row by row, so the softmax's derivative stays on this thread (the heads are already split).
                 for i in 0..<s {
-                    Kernels.softmaxBackward(output: pp + (head * s + i) * t, gradientOutput: block + i * t, rows: 1, columns: t,
-                                            gradientInput: block + i * t, logarithm: false, accumulate: false)
+                    Kernels.scaledSoftmaxBackwardRow(probabilities: pp + (head * s + i) * t, block + i * t, columns: t, scale: scale)
                 }
-                for i in 0..<(s * t) { block[i] *= scale }
                 if let dQ {
                     Kernels.gemm(transposeA: false, transposeB: false, m: s, n: dh, k: t, block, lda: t, pk + geometry.keyOffset(kv), ldb: geometry.keyStride,
                                  dQ + geometry.queryOffset(head), ldc: geometry.queryStride, accumulate: accumulateQuery, onThisThread: true)

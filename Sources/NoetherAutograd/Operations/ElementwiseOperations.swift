@@ -6,8 +6,20 @@ extension Tape {
     func unary(_ function: UnaryFunction, _ x: Variable<Scalar>) -> Variable<Scalar> {
         let shape = x.shape
         let result = output(shape)
+        // GELU and SiLU keep f′(x) from the forward loop when a gradient will be needed.
+        if needsGradient[x.index], let kept = KeptDerivativeActivation(function) {
+            let derivative = output(shape)
+            Kernels.apply(kept, pointer(x.index), result.unsafeBaseAddress, derivative: derivative.unsafeBaseAddress, count: shape.count)
+            return record(result, .keptDerivative(input: x.index, derivative: save(derivative)), needsGradient: true)
+        }
         Kernels.apply(function, pointer(x.index), result.unsafeBaseAddress, count: shape.count)
         return record(result, .unary(function, input: x.index), needsGradient: needsGradient[x.index])
+    }
+
+    func backwardKeptDerivative(input: Int, derivative: Int, gradient: UnsafePointer<Scalar>) {
+        guard let (gx, accumulate) = gradientTarget(input) else { return }
+        Kernels.multiply(gradientOutput: gradient, derivative: auxiliaryPointer(derivative), gradientInput: gx,
+                         count: values[input].count, accumulate: accumulate)
     }
 
     @_specialize(where Scalar == Float)

@@ -14,6 +14,14 @@ public enum GatedActivation: String, Codable, Sendable, CaseIterable {
         case .geglu: .gelu
         }
     }
+
+    /// The gate function as a kernel that keeps its derivative.
+    var kept: KeptDerivativeActivation {
+        switch self {
+        case .swiglu: .silu
+        case .geglu: .gelu
+        }
+    }
 }
 
 extension Tape {
@@ -24,29 +32,32 @@ extension Tape {
         precondition(shape == up.shape, "gated activation: gate \(shape) and up \(up.shape) differ")
         let count = shape.count
         let activation = output(shape)
+        // σ′(gate), kept from the forward loop when the gate needs a gradient.
+        let derivative = output([needsGradient[gate.index] ? count : 0])
         let result = output(shape)
-        let (a, u, y) = (activation.unsafeBaseAddress, pointer(up.index), result.unsafeBaseAddress)
-        Kernels.apply(kind.function, pointer(gate.index), a, count: count)
-        for i in 0..<count { y[i] = a[i] * u[i] }
-        return record(result, .gatedActivation(gate: gate.index, up: up.index, kind, activation: save(activation)),
+        nonisolated(unsafe) let (a, u, y) = (activation.unsafeBaseAddress, pointer(up.index), result.unsafeBaseAddress)
+        if needsGradient[gate.index] {
+            Kernels.apply(kind.kept, pointer(gate.index), a, derivative: derivative.unsafeBaseAddress, count: count)
+        } else {
+            Kernels.apply(kind.function, pointer(gate.index), a, count: count)
+        }
+        Parallel.forEachRange(count, work: count) { range in
+            for i in range { y[i] = a[i] * u[i] }
+        }
+        return record(result, .gatedActivation(gate: gate.index, up: up.index, kind, activation: save(activation), derivative: save(derivative)),
                       needsGradient: needsGradient[gate.index] || needsGradient[up.index])
     }
 
-    /// ∂up = gy ⊙ σ(gate); ∂gate = gy ⊙ up ⊙ σ′(gate), through the activation's own derivative.
-    func backwardGatedActivation(gate: Int, up: Int, _ kind: GatedActivation, activation: Int, gradient gy: UnsafePointer<Scalar>) {
+    /// ∂up = gy ⊙ σ(gate); ∂gate = gy ⊙ up ⊙ σ′(gate), with σ′(gate) kept from the forward pass.
+    func backwardGatedActivation(gate: Int, up: Int, _ kind: GatedActivation, activation: Int, derivative: Int, gradient gy: UnsafePointer<Scalar>) {
         let count = values[gate].count
-        let (a, u) = (auxiliaryPointer(activation), pointer(up))
-        // gy ⊙ up is the upstream gradient of σ(gate).
-        let gateTarget = needsGradient[gate] ? output([count]) : nil
-        if let scaled = gateTarget?.unsafeBaseAddress {
-            for i in 0..<count { scaled[i] = gy[i] * u[i] }
-        }
         if let (du, accumulate) = gradientTarget(up) {
-            if accumulate { for i in 0..<count { du[i] += gy[i] * a[i] } } else { for i in 0..<count { du[i] = gy[i] * a[i] } }
+            Kernels.multiply(gradientOutput: gy, derivative: auxiliaryPointer(activation), gradientInput: du, count: count, accumulate: accumulate)
         }
-        if let scaled = gateTarget?.unsafeBaseAddress, let (dg, accumulate) = gradientTarget(gate) {
-            Kernels.applyDerivative(kind.function, x: pointer(gate), y: a, gradientOutput: scaled, gradientInput: dg,
-                                    count: count, accumulate: accumulate)
+        if let (dg, accumulate) = gradientTarget(gate) {
+            // (gy ⊙ up) ⊙ σ′: gy ⊙ up is the upstream gradient of σ(gate).
+            Kernels.multiply(gradientOutput: gy, derivative: auxiliaryPointer(derivative), by: pointer(up), gradientInput: dg,
+                             count: count, accumulate: accumulate)
         }
     }
 }

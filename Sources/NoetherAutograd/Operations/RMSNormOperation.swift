@@ -13,16 +13,19 @@ extension Tape {
         let (input, out, reciprocal) = (pointer(x.index), result.unsafeBaseAddress, statistics.unsafeBaseAddress)
         let g = gain.map { pointer($0.index) }
         let n = Scalar(columns)
-        for r in 0..<rows {
-            let (row, y) = (input + r * columns, out + r * columns)
-            var squares: Scalar = 0
-            for j in 0..<columns { squares += row[j] * row[j] }
-            let inverse = 1 / (squares / n + epsilon).squareRoot()
-            reciprocal[r] = inverse
-            if let g {
-                for j in 0..<columns { y[j] = row[j] * inverse * g[j] }
-            } else {
-                for j in 0..<columns { y[j] = row[j] * inverse }
+        // Each thread normalises whole rows, so the bits do not depend on the split.
+        Parallel.forEachRange(rows, work: rows * columns * 4) { rowRange in
+            for r in rowRange {
+                let (row, y) = (input + r * columns, out + r * columns)
+                // On eight accumulators (`laneSum`), so the reduction vectorises.
+                let squares = Kernels.laneSum(columns) { row[$0] * row[$0] }
+                let inverse = 1 / (squares / n + epsilon).squareRoot()
+                reciprocal[r] = inverse
+                if let g {
+                    for j in 0..<columns { y[j] = row[j] * inverse * g[j] }
+                } else {
+                    for j in 0..<columns { y[j] = row[j] * inverse }
+                }
             }
         }
         let needs = needsGradient[x.index] || (gain.map { needsGradient[$0.index] } ?? false)
@@ -38,21 +41,27 @@ extension Tape {
         let g = gain.map { pointer($0) }
         if let gain, let (dg, accumulate) = gradientTarget(gain) {
             if !accumulate { dg.update(repeating: 0, count: columns) }
-            for r in 0..<rows {
-                let (row, upstream, inverse) = (input + r * columns, gy + r * columns, reciprocal[r])
-                for j in 0..<columns { dg[j] += upstream[j] * row[j] * inverse }
+            // Each thread owns whole columns and adds their rows in order.
+            Parallel.forEachRange(columns, work: rows * columns * 2) { columnRange in
+                for r in 0..<rows {
+                    let (row, upstream, inverse) = (input + r * columns, gy + r * columns, reciprocal[r])
+                    for j in columnRange { dg[j] += upstream[j] * row[j] * inverse }
+                }
             }
         }
         guard let (dx, accumulate) = gradientTarget(x) else { return }
         let n = Scalar(columns)
-        for r in 0..<rows {
-            let (row, upstream, target, inverse) = (input + r * columns, gy + r * columns, dx + r * columns, reciprocal[r])
-            var projection: Scalar = 0
-            for j in 0..<columns { projection += upstream[j] * (g?[j] ?? 1) * row[j] }
-            let correction = projection * inverse / n
-            for j in 0..<columns {
-                let value = inverse * (upstream[j] * (g?[j] ?? 1) - row[j] * inverse * correction)
-                if accumulate { target[j] += value } else { target[j] = value }
+        // Each thread owns whole rows.
+        Parallel.forEachRange(rows, work: rows * columns * 4) { rowRange in
+            for r in rowRange {
+                let (row, upstream, target, inverse) = (input + r * columns, gy + r * columns, dx + r * columns, reciprocal[r])
+                let projection = g.map { g in Kernels.laneSum(columns) { upstream[$0] * g[$0] * row[$0] } }
+                    ?? Kernels.laneSum(columns) { upstream[$0] * row[$0] }
+                let correction = projection * inverse / n
+                for j in 0..<columns {
+                    let value = inverse * (upstream[j] * (g?[j] ?? 1) - row[j] * inverse * correction)
+                    if accumulate { target[j] += value } else { target[j] = value }
+                }
             }
         }
     }

@@ -1,0 +1,62 @@
+extension Kernels {
+    /// One row of attention scores, in place: the first `visible` entries are scaled and
+    /// replaced by their softmax, the rest (keys a causal mask hides) by 0 — exactly what a
+    /// softmax gives a −∞ score. Element-wise passes are separate loops and the row's maximum
+    /// and sum run on eight accumulators, so the loops vectorise (with `activationExp`,
+    /// branch-free for Float); a row's result depends only on the row, never on the threads.
+    @inlinable
+    public static func maskedSoftmaxRow<T: TensorScalar>(_ row: UnsafeMutablePointer<T>, visible: Int, columns: Int, scale: T) {
+        for j in 0..<visible { row[j] *= scale }
+        var largest = laneMaximum(row, count: visible)
+        if !largest.isFinite { largest = 0 }
+        for j in 0..<visible { row[j] = T.activationExp(row[j] - largest) }
+        let inverse = 1 / laneSum(visible) { row[$0] }
+        for j in 0..<visible { row[j] *= inverse }
+        for j in visible..<columns { row[j] = 0 }
+    }
+
+    /// The scores' gradient from the probabilities' gradient of one row, in place:
+    /// `gradient ← scale · p ⊙ (gradient − ⟨gradient, p⟩)` (softmax's derivative times the
+    /// scores' scale).
+    @inlinable
+    public static func scaledSoftmaxBackwardRow<T: TensorScalar>(probabilities p: UnsafePointer<T>, _ gradient: UnsafeMutablePointer<T>, columns: Int, scale: T) {
+        let inner = laneSum(columns) { gradient[$0] * p[$0] }
+        for j in 0..<columns { gradient[j] = p[j] * (gradient[j] - inner) * scale }
+    }
+
+    /// Σ term(j) for j < count on eight interleaved accumulators added in a fixed order: the
+    /// compiler can keep them in vector registers (one running sum would serialise the loop).
+    @inlinable @inline(__always)
+    public static func laneSum<T: TensorScalar>(_ count: Int, _ term: (Int) -> T) -> T {
+        var a0: T = 0, a1: T = 0, a2: T = 0, a3: T = 0, a4: T = 0, a5: T = 0, a6: T = 0, a7: T = 0
+        var j = 0
+        while j + 8 <= count {
+            a0 += term(j); a1 += term(j + 1); a2 += term(j + 2); a3 += term(j + 3)
+            a4 += term(j + 4); a5 += term(j + 5); a6 += term(j + 6); a7 += term(j + 7)
+            j += 8
+        }
+        while j < count {
+            a0 += term(j)
+            j += 1
+        }
+        return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+    }
+
+    /// The largest of `count` values (−∞ for none), on eight accumulators like ``laneSum(_:_:)``.
+    @inlinable @inline(__always)
+    public static func laneMaximum<T: TensorScalar>(_ x: UnsafePointer<T>, count: Int) -> T {
+        var a0 = -T.infinity, a1 = -T.infinity, a2 = -T.infinity, a3 = -T.infinity
+        var a4 = -T.infinity, a5 = -T.infinity, a6 = -T.infinity, a7 = -T.infinity
+        var j = 0
+        while j + 8 <= count {
+            a0 = Swift.max(a0, x[j]); a1 = Swift.max(a1, x[j + 1]); a2 = Swift.max(a2, x[j + 2]); a3 = Swift.max(a3, x[j + 3])
+            a4 = Swift.max(a4, x[j + 4]); a5 = Swift.max(a5, x[j + 5]); a6 = Swift.max(a6, x[j + 6]); a7 = Swift.max(a7, x[j + 7])
+            j += 8
+        }
+        while j < count {
+            a0 = Swift.max(a0, x[j])
+            j += 1
+        }
+        return Swift.max(Swift.max(Swift.max(a0, a1), Swift.max(a2, a3)), Swift.max(Swift.max(a4, a5), Swift.max(a6, a7)))
+    }
+}
