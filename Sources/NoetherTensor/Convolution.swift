@@ -215,26 +215,12 @@ extension Kernels {
             return
         }
         if let (db, accumulate) = gradientBias {
-            // Each channel's sum runs over images, then pixels, in one fixed order: eight lanes
-            // over each row's full groups of eight, one scalar over the rest (a single scalar
-            // chain waited on its adds' latency).
+            // Each channel's sum runs over images, then pixels, in one fixed order.
             Parallel.forEachRange(o, work: g.patchCount * o) { channels in
                 for channel in channels {
-                    var (lanes, rest) = (SIMD8<T>(), T(0))
-                    for n in 0..<g.batch {
-                        let row = gy + (n * o + channel) * pixels
-                        var p = 0
-                        while p + 8 <= pixels {
-                            lanes += load8(row + p)
-                            p += 8
-                        }
-                        while p < pixels {
-                            rest += row[p]
-                            p += 1
-                        }
-                    }
-                    let sum = lanes.sum() + rest
-                    db[channel] = accumulate ? db[channel] + sum : sum
+                    var sum = LaneSum<T>()
+                    for n in 0..<g.batch { sum.add(gy + (n * o + channel) * pixels, count: pixels) }
+                    db[channel] = accumulate ? db[channel] + sum.total : sum.total
                 }
             }
         }
