@@ -116,15 +116,33 @@ extension Kernels {
         forEachPatchRun(g) { input, column, valid in
             let out = columns + column
             guard let valid else { return out.update(repeating: 0, count: ow) }
-            out.update(repeating: 0, count: valid.lowerBound)
+            // Runs are short (an output row: 7–32 scalars here), so they are copied inline:
+            // a memmove/memset call per run cost more than the copy.
+            for ox in 0..<valid.lowerBound { out[ox] = 0 }
             let source = x + input
             if g.stride == 1 {
-                (out + valid.lowerBound).update(from: source + valid.lowerBound, count: valid.count)
+                copyRun(from: source + valid.lowerBound, to: out + valid.lowerBound, count: valid.count)
             } else {
                 for ox in valid { out[ox] = source[ox * g.stride] }
             }
-            (out + valid.upperBound).update(repeating: 0, count: ow - valid.upperBound)
+            for ox in valid.upperBound..<ow { out[ox] = 0 }
         }
+    }
+
+    /// Copies a short run eight scalars at a time; a run of at least eight ends with the eight
+    /// that end it (overlapping the previous group) instead of a scalar tail.
+    @inlinable @inline(__always)
+    static func copyRun<T: TensorScalar>(from source: UnsafePointer<T>, to target: UnsafeMutablePointer<T>, count: Int) {
+        guard count >= 8 else {
+            for q in 0..<count { target[q] = source[q] }
+            return
+        }
+        var q = 0
+        while q + 8 < count {
+            UnsafeMutableRawPointer(target + q).storeBytes(of: load8(source + q), as: SIMD8<T>.self)
+            q += 8
+        }
+        UnsafeMutableRawPointer(target + count - 8).storeBytes(of: load8(source + count - 8), as: SIMD8<T>.self)
     }
 
     /// Folds patch gradients back onto the input, adding overlapping contributions.
@@ -156,7 +174,7 @@ extension Kernels {
         guard g.patchCount > 0 else { return }
         let (o, pixels, length, image) = (g.outChannels, g.pixels, g.patchLength, g.single)
         forEachChunk(g) { chunk, images in
-            let patches = columns + chunk * length * pixels
+            let patches = columns + chunk * g.chunkWorkspaceCount
             for n in images {
                 let target = out + n * o * pixels
                 if let bias {
@@ -170,13 +188,21 @@ extension Kernels {
     }
 
     /// Gradients of a convolution, image by image. The weight gradient is summed per chunk of
-    /// ``ConvolutionGeometry/imagesPerChunk`` images into `partials`
-    /// (``ConvolutionGeometry/partialCount`` scalars), and the chunks are added in order, so the
-    /// bits do not depend on the number of threads. `columns` is workspace as in the forward.
+    /// ``ConvolutionGeometry/imagesPerChunk`` images into the first
+    /// ``ConvolutionGeometry/partialCount`` scalars of `workspace`
+    /// (``ConvolutionGeometry/backwardWorkspaceCount`` scalars), and the chunks are added in
+    /// order, so the bits do not depend on the number of threads. `columns` is workspace as in
+    /// the forward.
+    ///
+    /// For a stride-1 convolution the input gradient is itself a convolution: of `dY` with the
+    /// flipped, transposed filters `W′[c, o, ky, kx] = W[o, c, k−1−ky, k−1−kx]` and padding
+    /// `k−1−p`. One image's `dX[C, H·W] = W′[C, O·k²] · columns(dY)[O·k², H·W]` is written straight
+    /// into its block of the input gradient: no col2im, no zeroing of a `[C·k², P]` product, and a
+    /// GEMM whose inner dimension is `O·k²` instead of `O` (16 at a ResNet's first stage).
     @inlinable
     public static func conv2dBackward<T: TensorScalar>(
         gradientOutput gy: UnsafePointer<T>, input x: UnsafePointer<T>, weight: UnsafePointer<T>,
-        _ g: ConvolutionGeometry, columns: UnsafeMutablePointer<T>, partials: UnsafeMutablePointer<T>,
+        _ g: ConvolutionGeometry, columns: UnsafeMutablePointer<T>, workspace: UnsafeMutablePointer<T>,
         gradientInput: (pointer: UnsafeMutablePointer<T>, accumulate: Bool)?,
         gradientWeight: (pointer: UnsafeMutablePointer<T>, accumulate: Bool)?,
         gradientBias: (pointer: UnsafeMutablePointer<T>, accumulate: Bool)?
@@ -192,18 +218,19 @@ extension Kernels {
             // Each channel's sum runs over images, then pixels, in one fixed order.
             Parallel.forEachRange(o, work: g.patchCount * o) { channels in
                 for channel in channels {
-                    var sum: T = 0
-                    for n in 0..<g.batch {
-                        let row = gy + (n * o + channel) * pixels
-                        for p in 0..<pixels { sum += row[p] }
-                    }
-                    db[channel] = accumulate ? db[channel] + sum : sum
+                    var sum = LaneSum<T>()
+                    for n in 0..<g.batch { sum.add(gy + (n * o + channel) * pixels, count: pixels) }
+                    db[channel] = accumulate ? db[channel] + sum.total : sum.total
                 }
             }
         }
         guard gradientWeight != nil || gradientInput != nil else { return }
+        let partials = workspace
+        let transposed = gradientInput == nil ? nil : g.transposedInputGradient
+        let flipped = workspace + g.partialCount
+        if transposed != nil { flipFilters(weight, g, into: flipped) }
         forEachChunk(g) { chunk, images in
-            let patches = columns + chunk * length * pixels
+            let patches = columns + chunk * g.chunkWorkspaceCount
             for n in images {
                 let dy = gy + n * o * pixels
                 if gradientWeight != nil {
@@ -216,6 +243,11 @@ extension Kernels {
                     if image.isPointwise {
                         gemm(transposeA: true, transposeB: false, m: length, n: pixels, k: o, weight, lda: length, dy, ldb: pixels,
                              target, ldc: pixels, accumulate: accumulate, onThisThread: g.chunkCount > 1)
+                    } else if let transposed {
+                        let b = unfold(dy, transposed, into: patches)
+                        gemm(transposeA: false, transposeB: false, m: g.inChannels, n: transposed.pixels, k: transposed.patchLength,
+                             flipped, lda: transposed.patchLength, b, ldb: transposed.pixels,
+                             target, ldc: transposed.pixels, accumulate: accumulate, onThisThread: g.chunkCount > 1)
                     } else {
                         gemm(transposeA: true, transposeB: false, m: length, n: pixels, k: o, weight, lda: length, dy, ldb: pixels,
                              patches, ldc: pixels, accumulate: false, onThisThread: g.chunkCount > 1)
@@ -236,6 +268,20 @@ extension Kernels {
         }
     }
 
+    /// `W′[c, o, ky, kx] = W[o, c, k−1−ky, k−1−kx]`: the filters of the convolution that maps
+    /// an output gradient to its input gradient (stride 1, square kernel).
+    @inlinable
+    static func flipFilters<T: TensorScalar>(_ weight: UnsafePointer<T>, _ g: ConvolutionGeometry, into flipped: UnsafeMutablePointer<T>) {
+        let (o, c, k) = (g.outChannels, g.inChannels, g.kernelHeight)
+        for channel in 0..<c {
+            for filter in 0..<o {
+                let source = weight + (filter * c + channel) * k * k
+                let target = flipped + (channel * o + filter) * k * k
+                for index in 0..<(k * k) { target[index] = source[k * k - 1 - index] }
+            }
+        }
+    }
+
     /// Calls `body` with each chunk of images and its index, chunks split across the cores.
     @inlinable @inline(__always)
     static func forEachChunk(_ g: ConvolutionGeometry, _ body: (_ chunk: Int, _ images: Range<Int>) -> Void) {
@@ -246,12 +292,58 @@ extension Kernels {
     }
 
     /// One image's patch matrix `[L, P]`: the image itself when the convolution is pointwise,
-    /// else unfolded into `patches`.
+    /// else unfolded into `patches` (``ConvolutionGeometry/unfoldCount`` scalars of workspace).
     @inlinable @inline(__always)
     static func unfold<T: TensorScalar>(_ image: UnsafePointer<T>, _ g: ConvolutionGeometry, into patches: UnsafeMutablePointer<T>) -> UnsafePointer<T> {
         if g.isPointwise { return image }
-        im2col(image, g, patches)
+        if g.stride == 1 {
+            unfoldPadded(image, g, into: patches, padded: patches + g.patchLength * g.pixels)
+        } else {
+            im2col(image, g, patches)
+        }
         return UnsafePointer(patches)
+    }
+
+    /// One image's stride-1 patch matrix through a zero-padded copy of the image: every run of
+    /// the patch matrix is then a plain copy of `oW` scalars (no bounds, no padding to write),
+    /// and an offset's `[oH, oW]` block reads `oH` rows of the padded image. `padded` holds
+    /// ``ConvolutionGeometry/paddedImageCount`` scalars.
+    @inlinable
+    static func unfoldPadded<T: TensorScalar>(
+        _ image: UnsafePointer<T>, _ g: ConvolutionGeometry, into patches: UnsafeMutablePointer<T>, padded: UnsafeMutablePointer<T>
+    ) {
+        let (h, w, p, oh, ow) = (g.height, g.width, g.padding, g.outHeight, g.outWidth)
+        let (hp, wp) = (h + 2 * p, w + 2 * p)
+        let source: UnsafePointer<T>
+        if p == 0 {
+            source = image
+        } else {
+            for c in 0..<g.inChannels {
+                let plane = padded + c * hp * wp
+                plane.update(repeating: 0, count: p * wp)
+                for y in 0..<h {
+                    let row = plane + (p + y) * wp
+                    for i in 0..<p { row[i] = 0 }
+                    copyRun(from: image + (c * h + y) * w, to: row + p, count: w)
+                    for i in (p + w)..<wp { row[i] = 0 }
+                }
+                (plane + (p + h) * wp).update(repeating: 0, count: p * wp)
+            }
+            source = UnsafePointer(padded)
+        }
+        var out = patches
+        for c in 0..<g.inChannels {
+            for ky in 0..<g.kernelHeight {
+                for kx in 0..<g.kernelWidth {
+                    var row = source + (c * hp + ky) * wp + kx
+                    for _ in 0..<oh {
+                        copyRun(from: row, to: out, count: ow)
+                        row += wp
+                        out += ow
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -261,10 +353,33 @@ extension ConvolutionGeometry {
     public var chunkCount: Int { (batch + Self.imagesPerChunk - 1) / Self.imagesPerChunk }
     public var pixels: Int { outHeight * outWidth }
     public var imageSize: Int { inChannels * height * width }
-    /// Scalars of the per-chunk patch matrices the kernels unfold into.
-    public var workspaceCount: Int { chunkCount * patchLength * pixels }
+    /// Scalars of the per-chunk patch matrices the kernels unfold into: an image's input
+    /// patches, or the output-gradient patches of the transposed convolution.
+    public var workspaceCount: Int { chunkCount * chunkWorkspaceCount }
+    /// Scalars of one chunk's workspace: what unfolding an image, or an image's output gradient
+    /// for the transposed convolution, needs.
+    public var chunkWorkspaceCount: Int {
+        Swift.max(single.unfoldCount, transposedInputGradient?.unfoldCount ?? 0)
+    }
+    /// Scalars an image's unfolding writes: its patch matrix, and for stride 1 the zero-padded
+    /// image it is read from.
+    public var unfoldCount: Int { isPointwise ? 0 : patchLength * pixels + (stride == 1 ? paddedImageCount : 0) }
+    /// Scalars of one image zero-padded on every side.
+    public var paddedImageCount: Int { inChannels * (height + 2 * padding) * (width + 2 * padding) }
     /// Scalars of the per-chunk weight-gradient sums.
     public var partialCount: Int { chunkCount * outChannels * patchLength }
+    /// Scalars of the backward pass's workspace: the per-chunk weight-gradient sums, then the
+    /// flipped filters of the transposed convolution.
+    public var backwardWorkspaceCount: Int { partialCount + (transposedInputGradient == nil ? 0 : outChannels * patchLength) }
+    /// The convolution of one image's output gradient `[O, oH, oW]` that gives its input gradient
+    /// `[C, H, W]`: stride 1, square kernel, padding `k − 1 − p` (so `p < k`); nil where that does
+    /// not apply (strides, 1×1 convolutions, which need no unfolding, and other kernels), and
+    /// the input gradient is folded back from patch gradients instead.
+    public var transposedInputGradient: ConvolutionGeometry? {
+        guard stride == 1, !isPointwise, kernelHeight == kernelWidth, padding < kernelHeight else { return nil }
+        return ConvolutionGeometry(batch: 1, inChannels: outChannels, height: outHeight, width: outWidth, outChannels: inChannels,
+                                   kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: 1, padding: kernelHeight - 1 - padding)
+    }
     /// A 1×1 convolution with stride 1 and no padding: each image is its own patch matrix.
     public var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
     /// The same convolution on one image.

@@ -99,7 +99,7 @@ extension Kernels {
     }
 
     @inlinable @inline(__always)
-    static func load8<T: TensorScalar>(_ p: UnsafePointer<T>) -> SIMD8<T> {
+    public static func load8<T: TensorScalar>(_ p: UnsafePointer<T>) -> SIMD8<T> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<T>.self)
     }
 }

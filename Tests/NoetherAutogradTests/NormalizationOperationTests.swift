@@ -27,7 +27,8 @@ struct NormalizationOperationTests {
         #expect((a - b).map(.abs).max() < 1e-12)
     }
 
-    @Test(arguments: [[5, 3], [3, 2, 2, 3]] as [[Int]])
+    /// [2, 2, 3, 5]: 15 positions per sample, so the sums run through their eight lanes and a rest.
+    @Test(arguments: [[5, 3], [3, 2, 2, 3], [2, 2, 3, 5]] as [[Int]])
     func batchNormGradientsMatchCentralDifferences(_ dimensions: [Int]) {
         let channels = dimensions[1]
         let train = checkGradients(of: randomInputs([Shape(dimensions), [channels], [channels]])) { _, v in
@@ -60,6 +61,27 @@ struct NormalizationOperationTests {
         // A constant channel maps to its bias (ε = 0 would divide 0 by 0: use PyTorch's 1e-5).
         let guarded = tape.constant(x).batchNorm(gain: nil, bias: tape.constant(Tensor([0, 0.5]))).output
         #expect(guarded.value[0, 1, 0, 0] == 0.5)
+    }
+
+    /// Mean, variances and output against their definitions on channels long enough for the
+    /// eight-lane sums (19 positions per sample: two groups of eight and a rest of three).
+    @Test func batchNormStatisticsMatchDefinitionOnLongChannels() {
+        var generator = RandomGenerator(seed: 12)
+        let (n, c, inner) = (3, 2, 19)
+        let x = Tensor<Double>.normal([n, c, 1, inner], using: &generator) * 3 + 5
+        let tape = Tape<Double>()
+        let (y, statistics) = tape.constant(x).batchNorm(gain: nil, bias: nil, epsilon: 1e-5)
+        for channel in 0..<c {
+            let values = (0..<n).flatMap { i in (0..<inner).map { x[i, channel, 0, $0] } }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let squares = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +)
+            #expect(abs(statistics.mean[channel] - mean) < 1e-12)
+            #expect(abs(statistics.variance[channel] - squares / Double(values.count - 1)) < 1e-12)
+            let r = 1 / (squares / Double(values.count) + 1e-5).squareRoot()
+            for i in 0..<n { for p in 0..<inner {
+                #expect(abs(y.value[i, channel, 0, p] - (x[i, channel, 0, p] - mean) * r) < 1e-12)
+            } }
+        }
     }
 
     @Test func runningStatisticsFollowPyTorchsMomentumRule() {

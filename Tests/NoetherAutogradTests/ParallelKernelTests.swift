@@ -88,6 +88,36 @@ struct ParallelKernelTests {
         #expect(tape.gradient(of: weight)!.isApproximatelyEqual(to: dw, absoluteTolerance: 1e-12))
     }
 
+    /// Input and bias gradients of y = conv(x) under the loss sum(y ⊙ r) by their definition:
+    /// dx[n, c, oy·s + ky − p, ox·s + kx − p] += w[o, c, ky, kx]·r[n, o, oy, ox], db[o] = Σ r[n, o, ·].
+    /// Stride 1 takes the transposed convolution (flipped filters, padding k − 1 − p), including
+    /// more output than input channels, kernels wider than the map and p = k − 1; stride 2 and
+    /// p ≥ k fold patch gradients back.
+    @Test(arguments: [(3, 1, 1, 5), (3, 1, 0, 2), (5, 1, 2, 3), (2, 1, 1, 4), (3, 1, 2, 4), (3, 2, 1, 4), (2, 1, 2, 3)])
+    func inputGradientsMatchDefinition(kernel: Int, stride: Int, padding: Int, outChannels o: Int) {
+        var generator = RandomGenerator(seed: 24)
+        let (n, c, h, wd) = (ConvolutionGeometry.imagesPerChunk + 3, 3, 6, 5)
+        let x = Tensor<Double>.normal([n, c, h, wd], using: &generator)
+        let w = Tensor<Double>.normal([o, c, kernel, kernel], using: &generator)
+        let b = Tensor<Double>.normal([o], using: &generator)
+        let tape = Tape<Double>()
+        let (input, weight, bias) = (tape.parameter(x), tape.parameter(w), tape.parameter(b))
+        let y = input.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+        let r = Tensor<Double>.normal(y.shape, using: &generator)
+        tape.backward(from: (y * tape.constant(r)).sum())
+        let (oh, ow) = (y.shape[2], y.shape[3])
+        var dx = Tensor<Double>.zeros(x.shape), db = Tensor<Double>.zeros([o])
+        for i in 0..<n { for f in 0..<o { for oy in 0..<oh { for ox in 0..<ow {
+            db[f] += r[i, f, oy, ox]
+            for ch in 0..<c { for ky in 0..<kernel { for kx in 0..<kernel {
+                let (iy, ix) = (oy * stride + ky - padding, ox * stride + kx - padding)
+                if iy >= 0 && iy < h && ix >= 0 && ix < wd { dx[i, ch, iy, ix] += w[f, ch, ky, kx] * r[i, f, oy, ox] }
+            } } }
+        } } } }
+        #expect(tape.gradient(of: input)!.isApproximatelyEqual(to: dx, absoluteTolerance: 1e-12))
+        #expect(tape.gradient(of: bias)!.isApproximatelyEqual(to: db, absoluteTolerance: 1e-12))
+    }
+
     @Test func largeElementwiseAndSoftmaxMatchSmallPieces() {
         var generator = RandomGenerator(seed: 8)
         let x = Tensor<Float>.normal([300, 700], using: &generator)

@@ -36,17 +36,20 @@ extension Tape {
             nonisolated(unsafe) let (means, variances) = (batchMean.unsafeBaseAddress, batchVariance.unsafeBaseAddress)
             Parallel.forEachRange(channels, work: 2 * x.shape.count) { range in
                 for c in range {
-                    var total: Scalar = 0
+                    // Sums in eight lanes (a fixed order; a scalar chain cannot vectorise).
+                    var total = LaneSum<Scalar>()
+                    for n in 0..<outer { total.add(input + (n * channels + c) * inner, count: inner) }
+                    let mu = total.total / Scalar(max(m, 1))
+                    var deviations = LaneSum<Scalar>()
+                    let muVector = SIMD8<Scalar>(repeating: mu)
                     for n in 0..<outer {
                         let block = input + (n * channels + c) * inner
-                        for i in 0..<inner { total += block[i] }
+                        deviations.add(count: inner, vector: { i in
+                            let d = Kernels.load8(block + i) - muVector
+                            return d * d
+                        }, scalar: { i in (block[i] - mu) * (block[i] - mu) })
                     }
-                    let mu = total / Scalar(max(m, 1))
-                    var squares: Scalar = 0
-                    for n in 0..<outer {
-                        let block = input + (n * channels + c) * inner
-                        for i in 0..<inner { squares += (block[i] - mu) * (block[i] - mu) }
-                    }
+                    let squares = deviations.total
                     mean[c] = mu
                     reciprocal[c] = 1 / (squares / Scalar(max(m, 1)) + epsilon).squareRoot()
                     means[c] = mu
@@ -89,14 +92,18 @@ extension Tape {
         // Channels are independent (each writes its own gain, bias and input-gradient entries).
         Parallel.forEachRange(channels, work: 2 * values[x].shape.count) { range in
             for c in range {
-                var (sumG, sumGX): (Scalar, Scalar) = (0, 0)
+                // Sums in eight lanes (a fixed order; a scalar chain cannot vectorise).
+                var (lanesG, lanesGX) = (LaneSum<Scalar>(), LaneSum<Scalar>())
+                let (mu, r) = (mean[c], reciprocal[c])
+                let (muVector, rVector) = (SIMD8<Scalar>(repeating: mu), SIMD8<Scalar>(repeating: r))
                 for n in 0..<outer {
                     let offset = (n * channels + c) * inner
-                    for i in 0..<inner {
-                        sumG += gy[offset + i]
-                        sumGX += gy[offset + i] * (input[offset + i] - mean[c]) * reciprocal[c]
-                    }
+                    let (gyBlock, xBlock) = (gy + offset, input + offset)
+                    lanesG.add(gyBlock, count: inner)
+                    lanesGX.add(count: inner, vector: { i in Kernels.load8(gyBlock + i) * (Kernels.load8(xBlock + i) - muVector) * rVector },
+                                scalar: { i in gyBlock[i] * (xBlock[i] - mu) * r })
                 }
+                let (sumG, sumGX) = (lanesG.total, lanesGX.total)
                 if let (dg, accumulate) = gainTarget { dg[c] = (accumulate ? dg[c] : 0) + sumGX }
                 if let (db, accumulate) = biasTarget { db[c] = (accumulate ? db[c] : 0) + sumG }
                 guard let (dx, accumulate) = inputTarget else { continue }

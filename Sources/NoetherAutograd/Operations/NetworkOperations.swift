@@ -74,14 +74,14 @@ extension Tape {
     func backwardConv2d(input x: Int, weight w: Int, bias b: Int?, _ geometry: ConvolutionGeometry, columns: Int, gradient g: UnsafePointer<Scalar>) {
         let gradientInput = gradientTarget(x)
         let gradientWeight = gradientTarget(w)
-        let partials = output([gradientWeight == nil ? 0 : geometry.partialCount])
+        let workspace = output([geometry.backwardWorkspaceCount])
         if recordsMatrixProducts {
             if gradientWeight != nil { matrixProducts.append(geometry.weightGradientProduct) }
             if gradientInput != nil { matrixProducts.append(geometry.inputGradientProduct) }
         }
         Kernels.conv2dBackward(
             gradientOutput: g, input: pointer(x), weight: pointer(w), geometry,
-            columns: auxiliaryPointer(columns), partials: partials.unsafeBaseAddress,
+            columns: auxiliaryPointer(columns), workspace: workspace.unsafeBaseAddress,
             gradientInput: gradientInput, gradientWeight: gradientWeight, gradientBias: b.flatMap { gradientTarget($0) })
     }
 
