@@ -5,7 +5,7 @@ import Glibc
 /// glibc gives every thread that allocates its own heap ("arena") and cannot hand the freed
 /// middle of an arena back to the system, so the large activation buffers the worker threads of
 /// Noether's kernels allocate and free pile up: `noether compress` on a small CNN peaked at
-/// 5.9 GB RSS in 145 s with the default arenas and at 1.5 GB in 69 s with one (docs/benchmarks.md).
+/// 3.5–5.9 GB RSS with the default arenas and at 1.36 GB with one (docs/benchmarks.md).
 /// The training step allocates nothing per step (its buffers are reused), so one arena costs it
 /// nothing measurable. A user's own `MALLOC_ARENA_MAX` is left in force.
 enum MallocArenas {

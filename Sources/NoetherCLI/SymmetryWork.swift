@@ -113,11 +113,11 @@ struct Compress: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a smaller model of the same kind: (near-)duplicated units merged, dead units removed, factor pairs at their rank.",
         discussion: """
-        Every edit is measured on the first --samples training and test inputs: near-duplicates merge \
-        and dead units go only as far as the outputs stay within --tolerance (absolute, largest over \
-        inputs and outputs); a result beyond it is refused and nothing is written. Supports mlp \
-        (without residual connections or gates), deep_linear and cnn runs (convolution channels and \
-        dense units).
+        Near-duplicates merge and dead units go only as far as the outputs, measured on the first \
+        --samples training and test inputs, stay within half of --tolerance (absolute, largest over \
+        inputs and outputs); the result is measured again and refused, with nothing written, when \
+        it differs by more than --tolerance. Supports mlp (without residual connections or gates), \
+        deep_linear (factor pairs at their rank) and cnn runs (convolution channels and dense units).
         """)
 
     @Argument(help: "A run directory.") var runDirectory: String

@@ -186,7 +186,8 @@ struct CompressionTests {
             #expect(report.maxOutputDifference <= tolerance)
             merged.append(report.layers[0].merged)
         }
-        #expect(merged[0] == 0 && merged[0] <= merged[1] && merged[1] <= merged[2] && merged[2] >= 2, "merged at 1e-9, 1e-3, 1e-1: \(merged)")
+        // At 1e-3 the three closest near-copies (bent by 1e-4, 1e-3, 1e-2) merge; the one bent by 0.1 only at 1e-1.
+        #expect(merged == [0, 3, 4], "merged at 1e-9, 1e-3, 1e-1: \(merged)")
     }
 
     @Test("a result beyond the tolerance is refused")

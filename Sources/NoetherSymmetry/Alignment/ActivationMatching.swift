@@ -46,7 +46,8 @@ public enum ActivationMatching {
             parts.append(part)
             start = end
         }
-        return parts.count == 1 ? parts[0] : Tensor.concatenate(parts, alongAxis: 0)
+        guard let first = parts.first else { return nil }
+        return parts.count == 1 ? first : Tensor.concatenate(parts, alongAxis: 0)
     }
 
     /// The activations as `[samples, units]`: units on axis 1 (`[N, C, …]`, positions become

@@ -6,8 +6,8 @@ import NoetherTensor
 /// `plan(radius:)` then says which units merge into which at a given distance, so compression
 /// can search the radius against the output tolerance.
 struct DuplicateUnits {
-    /// The positions in `UnitRows.keep` these units come from.
-    let positions: [Int]
+    /// How many units (positions 0..<count of `UnitRows.keep`).
+    let count: Int
     /// ⟨w_i, w_j⟩ of the incoming weights (the writers' slices side by side), count × count.
     private let gram: [Double]
     /// Largest first: the order in which units become representatives.
@@ -17,7 +17,8 @@ struct DuplicateUnits {
     /// The units' activations on the data, one row each (count × n), when measured.
     private let activations: Tensor<Double>?
 
-    /// A merge: the unit at keep-position `from` goes into the one at `into`, a_into += c·a_from.
+    /// A merge: the unit at keep-position `from` goes into the one at `into`; `c` is the factor of
+    /// ``MergeRule/addOutgoing`` (the mean-direction rule computes its own).
     struct Merge: Equatable {
         let from: Int
         let into: Int
@@ -28,13 +29,14 @@ struct DuplicateUnits {
     ///   - incoming: the kept units' incoming weights, one row each.
     ///   - sizes: each kept unit's size (its contribution bound); the larger of two becomes the
     ///     representative, so the approximation moves the smaller contribution.
-    ///   - activations: the units' activations on the data, a row each (count × n); with them a near-copy's
-    ///     factor c is fitted where the error is measured, c = ⟨h_u, h_w⟩/⟨h_w, h_w⟩.
+    ///   - activations: the units' activations on the data, a row each (count × n), for the
+    ///     add-outgoing rule: a near-copy's factor c is then fitted where the error is measured,
+    ///     c = ⟨h_u, h_w⟩/⟨h_w, h_w⟩; without them c is the weights' projection.
     init(incoming: Tensor<Double>, sizes: [Double], positiveMultiples: Bool, activations: Tensor<Double>?) {
         let count = incoming.shape[0]
-        positions = Array(0..<count)
+        self.count = count
         gram = incoming.matmul(incoming, transposeOther: true).scalars
-        order = positions.sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
+        order = (0..<count).sorted { sizes[$0] != sizes[$1] ? sizes[$0] > sizes[$1] : $0 < $1 }
         self.positiveMultiples = positiveMultiples
         self.activations = activations.flatMap { $0.rank == 2 && $0.shape[0] == count ? $0 : nil }
     }
@@ -43,7 +45,6 @@ struct DuplicateUnits {
     /// under rescaling ‖d_j − d_r‖ between unit directions and the projection c = ⟨w_j, w_r⟩/‖w_r‖²;
     /// otherwise ‖w_j − w_r‖/‖w_r‖ and c = 1.
     private func distance(_ j: Int, _ r: Int) -> (distance: Double, c: Double) {
-        let count = positions.count
         let (jj, rr, jr) = (gram[j * count + j], gram[r * count + r], gram[j * count + r])
         guard rr > 0, jj > 0 else { return (.infinity, 0) }
         if positiveMultiples {
@@ -54,7 +55,8 @@ struct DuplicateUnits {
     }
 
     /// Each unit, taken largest first, merges into the nearest representative within `radius`
-    /// (with c > 0), or becomes a representative itself. A radius of 0 merges exact copies only.
+    /// (with c > 0), or becomes a representative itself. A radius of 0 merges copies (to the
+    /// Gram matrix's resolution, about 1e-8).
     func plan(radius: Double) -> [Merge] {
         var representatives: [Int] = []
         var merges: [Merge] = []
@@ -64,7 +66,11 @@ struct DuplicateUnits {
                 let (d, c) = distance(j, r)
                 if d <= radius, c > 0, d < (best?.distance ?? .infinity) { best = (r, d, c) }
             }
-            if let best { merges.append(Merge(from: j, into: best.r, c: fittedFactor(j, best.r) ?? best.c)) } else { representatives.append(j) }
+            if let best {
+                merges.append(Merge(from: j, into: best.r, c: fittedFactor(j, best.r) ?? best.c))
+            } else {
+                representatives.append(j)
+            }
         }
         return merges
     }
@@ -87,8 +93,10 @@ struct DuplicateUnits {
         return cross / own
     }
 
-    /// The radii worth trying, smallest first: each unit's distance to its nearest larger unit
-    /// (a plan only changes at one of these).
+    /// The radii tried, smallest first: each unit's distance to its nearest larger unit. The
+    /// plan changes at each of these, and can change at other pairwise distances too (a unit
+    /// whose nearest larger unit joined a cluster); those are not tried, which keeps the search
+    /// to about log₂(units) measurements.
     func candidateRadii() -> [Double] {
         var nearest = Set<Double>()
         for (rank, j) in order.enumerated() {

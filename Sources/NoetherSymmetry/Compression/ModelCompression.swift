@@ -32,19 +32,21 @@ public struct CompressedLayer: Codable, Sendable, Equatable {
 }
 
 /// Compression by symmetric states (DESIGN.md §9, Theorem 1 made practical): a model at (or
-/// near) a symmetric state is a smaller model. Per hidden layer, in order:
+/// near) a symmetric state is a smaller model. Per resizable layer ℓ of L, in order:
 /// - a linear segment with a rotation group (a factor pair W_{ℓ+1}W_ℓ) is stored at the rank of
-///   its product;
-/// - otherwise units at (or near) the duplicated state are merged: a unit whose incoming weights
-///   are a copy of a larger unit's (under a rescaling group, a positive multiple c·w) goes into
-///   it, a_w += c·a_u; near-copies merge the same way, up to the largest distance that keeps the
-///   measured outputs within a quarter of the layer's share of the tolerance;
-/// - then dead units are removed: in order of their largest contribution on the data,
-///   max|h_u|·max|a_u|, as many as keep the measured outputs within the layer's share (half of
-///   the tolerance, spread over the layers, cumulative).
-/// Both searches measure the edited model on the data, so what goes is what the tolerance
-/// allows; the result is refused when its outputs differ from the original's by more than the
-/// tolerance (a factor pair's rank is not searched, so a truncation can be refused).
+///   its product (not searched: the final check decides);
+/// - otherwise units at or near the duplicated state are merged (``MergeRule``: under a
+///   rescaling group each cluster becomes one unit on its mean direction; otherwise a copy's
+///   outgoing weights are added to its representative's), up to the largest radius whose
+///   measured outputs stay within T·(ℓ + ½)/(2L) of the original's;
+/// - then dead units are removed, in order of their largest contribution on the data,
+///   max|h_u|·max|a_u|, as many as keep the measured outputs within T·(ℓ + 1)/(2L).
+/// Each search measures the whole model (earlier layers already edited) against the original,
+/// at full width (removed units silenced), so the budgets are cumulative and the searches end
+/// within T/2 on the check inputs. The other half is a margin for what they do not see: the
+/// smaller model's products round differently from the full-width ones, and inputs beyond the
+/// check's (the first `--samples` training and test inputs; a test set can be larger). The
+/// result is refused when its measured outputs differ from the original's by more than T.
 ///
 /// The model kinds whose widths a config states per layer are supported: `mlp` (without
 /// residual connections or gates), `deep_linear` and `cnn` (its convolution channels — a
@@ -78,11 +80,11 @@ public enum ModelCompression {
                 let share = tolerance / Double(2 * resizable.labels.count)
                 let bounds = unit.contributionBounds(activations: activations)
                 let search = EditSearch(original: model, spec: resizable.spec, parameters: parameters, inputs: inputs)
+                let rule = rescaling.map { MergeRule.meanDirection(writers: $0.incoming) } ?? .addOutgoing
                 if let duplicates = unit.duplicates(writers: rescaling?.incoming ?? permutation.incoming, positiveMultiples: rescaling != nil,
-                                                    sizes: bounds, activations: activations) {
-                    let centroids = rescaling.map(\.incoming)
-                    let merges = try search.merges(duplicates, of: unit, centroids: centroids, allowance: share * (Double(layer) + 0.5))
-                    unit.merge(merges, centroids: centroids)
+                                                    sizes: bounds, activations: rescaling == nil ? activations : nil) {
+                    let merges = try search.merges(duplicates, of: unit, rule: rule, allowance: share * (Double(layer) + 0.5))
+                    unit.merge(merges, rule: rule)
                     record.merged = merges.count
                 }
                 let dead = try search.deadUnits(of: unit, bounds: unit.contributionBounds(activations: activations),
@@ -123,7 +125,11 @@ public enum ModelCompression {
             let (y, z) = (f(batch), g(batch))
             y.withUnsafeBufferPointer { y in
                 z.withUnsafeBufferPointer { z in
-                    for i in 0..<y.count { largest = max(largest, abs(Double(y[i]) - Double(z[i]))) }
+                    for i in 0..<y.count {
+                        // A NaN output is as far as outputs get (max would skip it).
+                        let difference = abs(Double(y[i]) - Double(z[i]))
+                        largest = difference.isNaN ? .infinity : max(largest, difference)
+                    }
                 }
             }
             start = end

@@ -9,8 +9,8 @@ struct UnitRows {
     var rows: [Tensor<Double>?]
     /// The units kept, in their original order.
     var keep: [Int]
-    /// The incoming slices whose rows merging has changed.
-    private var rowsEdited: Set<Int> = []
+    /// The incoming slices whose rows merging has changed (written back by `applied`).
+    var rowsEdited: Set<Int> = []
 
     init(_ group: SymmetrySpec, _ parameters: Parameters<Double>) {
         self.group = group
@@ -18,7 +18,7 @@ struct UnitRows {
         keep = Array(0..<group.units)
     }
 
-    private var outgoingIndices: Range<Int> { group.incoming.count..<(group.incoming.count + group.outgoing.count) }
+    var outgoingIndices: Range<Int> { group.incoming.count..<(group.incoming.count + group.outgoing.count) }
 
     /// The largest absolute outgoing weight of each unit.
     private func outgoingMaxima() -> [Double] {
@@ -80,90 +80,13 @@ struct UnitRows {
     }
 
     /// The kept units' distances from the duplicated state, their incoming weights read from the
-    /// `writers` slices, with their activations on the data (n × units, every unit); nil when
-    /// there is nothing to merge.
-    func duplicates(writers: [UnitSlice], positiveMultiples: Bool, sizes: [Double], activations: Tensor<Double>) -> DuplicateUnits? {
+    /// `writers` slices, with their activations on the data (n × units, every unit) when the
+    /// merge factor is to be fitted on them; nil when there is nothing to merge.
+    func duplicates(writers: [UnitSlice], positiveMultiples: Bool, sizes: [Double], activations: Tensor<Double>?) -> DuplicateUnits? {
         let parts = group.incoming.indices.filter { writers.contains(group.incoming[$0]) }.compactMap { rows[$0] }
         guard !parts.isEmpty, keep.count > 1 else { return nil }
         return DuplicateUnits(incoming: Tensor.concatenate(parts, alongAxis: 1).gatherRows(keep), sizes: keep.map { sizes[$0] },
-                              positiveMultiples: positiveMultiples, activations: activations.transposed().gatherRows(keep))
-    }
-
-    /// Carries out `merges` (positions in `keep`), and the merged units go. Without `centroids`,
-    /// each representative keeps its incoming weights and a_into += c·a_from. With them (the
-    /// `writers` slices of a rescaling group), each representative r takes its cluster's mean
-    /// direction d̄ = Σ s_k d_k / ‖Σ s_k d_k‖ (s_k = ‖w_k‖·‖a_k‖, r included) at its own norm, and
-    /// every unit of the cluster is carried onto it: a_r ← Σ_k c_k a_k, c_k = ‖w_k‖⟨d_k, d̄⟩/‖w_r‖.
-    /// The cluster's first-order errors then cancel where its outgoing weights are aligned too,
-    /// as they are for units condensed by weight decay.
-    mutating func merge(_ merges: [DuplicateUnits.Merge], centroids writers: [UnitSlice]? = nil) {
-        guard !merges.isEmpty else { return }
-        if let writers { mergeIntoCentroids(merges, writers: writers) } else {
-            for index in outgoingIndices {
-                guard var matrix = rows[index] else { continue }
-                let w = matrix.shape[1]
-                matrix.withUnsafeMutableBufferPointer { m in
-                    for merge in merges {
-                        let (from, to) = (keep[merge.from], keep[merge.into])
-                        for k in 0..<w { m[to * w + k] += merge.c * m[from * w + k] }
-                    }
-                }
-                rows[index] = matrix
-            }
-        }
-        let gone = Set(merges.map { keep[$0.from] })
-        keep = keep.filter { !gone.contains($0) }
-    }
-
-    /// Unit u's row across the slices at `indices`, side by side.
-    private func row(_ u: Int, _ indices: [Int]) -> [Double] {
-        indices.flatMap { index -> [Double] in
-            guard let matrix = rows[index] else { return [] }
-            let width = matrix.shape[1]
-            return matrix.withUnsafeBufferPointer { Array($0[(u * width)..<((u + 1) * width)]) }
-        }
-    }
-
-    /// Writes `values` (side by side across the slices at `indices`) as unit u's row.
-    private mutating func setRow(_ u: Int, _ indices: [Int], _ values: [Double]) {
-        var offset = 0
-        for index in indices {
-            guard var matrix = rows[index] else { continue }
-            let width = matrix.shape[1]
-            matrix.withUnsafeMutableBufferPointer { m in for k in 0..<width { m[u * width + k] = values[offset + k] } }
-            rows[index] = matrix
-            offset += width
-        }
-    }
-
-    private mutating func mergeIntoCentroids(_ merges: [DuplicateUnits.Merge], writers: [UnitSlice]) {
-        let incoming = group.incoming.indices.filter { writers.contains(group.incoming[$0]) }
-        let outgoing = Array(outgoingIndices)
-        func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
-        var clusters: [Int: [Int]] = [:]
-        for merge in merges { clusters[keep[merge.into], default: []].append(keep[merge.from]) }
-        for (representative, members) in clusters.sorted(by: { $0.key < $1.key }) {
-            let units = [representative] + members
-            let w = units.map { row($0, incoming) }, a = units.map { row($0, outgoing) }
-            let wNorms = w.map(norm)
-            guard let ownNorm = wNorms.first, ownNorm > 0, wNorms.allSatisfy({ $0 > 0 }) else { continue }
-            var mean = [Double](repeating: 0, count: w[0].count)
-            for k in units.indices {
-                let s = wNorms[k] * norm(a[k])
-                for i in mean.indices { mean[i] += s * w[k][i] / wNorms[k] }
-            }
-            let meanNorm = norm(mean)
-            guard meanNorm > 0 else { continue }
-            let direction = mean.map { $0 / meanNorm }
-            var merged = [Double](repeating: 0, count: a[0].count)
-            for k in units.indices {
-                let c = zip(w[k], direction).reduce(0) { $0 + $1.0 * $1.1 } / ownNorm
-                for i in merged.indices { merged[i] += c * a[k][i] }
-            }
-            setRow(representative, incoming, direction.map { $0 * ownNorm })
-            setRow(representative, outgoing, merged)
-        }
-        rowsEdited.formUnion(incoming)
+                              positiveMultiples: positiveMultiples, activations: activations?.transposed().gatherRows(keep))
     }
 
     /// Replaces the units by the factor pair of their product's rank r: with the rows
