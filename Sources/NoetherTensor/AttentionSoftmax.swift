@@ -24,25 +24,18 @@ extension Kernels {
         for j in 0..<columns { gradient[j] = p[j] * (gradient[j] - inner) * scale }
     }
 
-    /// Σ term(j) for j < count on eight interleaved accumulators added in a fixed order: the
-    /// compiler can keep them in vector registers (one running sum would serialise the loop).
+    /// Σ term(j) for j < count, in ``LaneSum``'s fixed order (eight lanes, then the rest), so
+    /// the reduction vectorises instead of waiting on one running sum.
     @inlinable @inline(__always)
     public static func laneSum<T: TensorScalar>(_ count: Int, _ term: (Int) -> T) -> T {
-        var a0: T = 0, a1: T = 0, a2: T = 0, a3: T = 0, a4: T = 0, a5: T = 0, a6: T = 0, a7: T = 0
-        var j = 0
-        while j + 8 <= count {
-            a0 += term(j); a1 += term(j + 1); a2 += term(j + 2); a3 += term(j + 3)
-            a4 += term(j + 4); a5 += term(j + 5); a6 += term(j + 6); a7 += term(j + 7)
-            j += 8
-        }
-        while j < count {
-            a0 += term(j)
-            j += 1
-        }
-        return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+        var sum = LaneSum<T>()
+        sum.add(count: count, vector: { j in
+            SIMD8(term(j), term(j + 1), term(j + 2), term(j + 3), term(j + 4), term(j + 5), term(j + 6), term(j + 7))
+        }, scalar: term)
+        return sum.total
     }
 
-    /// The largest of `count` values (−∞ for none), on eight accumulators like ``laneSum(_:_:)``.
+    /// The largest of `count` values (−∞ for none), on eight accumulators.
     @inlinable @inline(__always)
     public static func laneMaximum<T: TensorScalar>(_ x: UnsafePointer<T>, count: Int) -> T {
         var a0 = -T.infinity, a1 = -T.infinity, a2 = -T.infinity, a3 = -T.infinity

@@ -78,7 +78,8 @@ public enum ModelCompression {
             } else {
                 guard let activations = ActivationMatching.unitColumns(current, inputsDouble, layer: label, units: permutation.units) else { continue }
                 let share = tolerance / Double(2 * resizable.labels.count)
-                let bounds = unit.contributionBounds(activations: activations)
+                let peaks = UnitRows.activationPeaks(activations)
+                let bounds = unit.contributionBounds(peaks: peaks)
                 let search = EditSearch(original: model, spec: resizable.spec, parameters: parameters, inputs: inputs)
                 let rule = rescaling.map { MergeRule.meanDirection(writers: $0.incoming) } ?? .addOutgoing
                 if let duplicates = unit.duplicates(writers: rescaling?.incoming ?? permutation.incoming, positiveMultiples: rescaling != nil,
@@ -87,7 +88,8 @@ public enum ModelCompression {
                     unit.merge(merges, rule: rule)
                     record.merged = merges.count
                 }
-                let dead = try search.deadUnits(of: unit, bounds: unit.contributionBounds(activations: activations),
+                // Merging changed the representatives' outgoing weights, so their bounds too.
+                let dead = try search.deadUnits(of: unit, bounds: unit.contributionBounds(peaks: peaks),
                                                 allowance: share * Double(layer + 1))
                 unit.remove(dead)
                 record.dead = dead.count

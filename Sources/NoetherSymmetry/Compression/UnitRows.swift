@@ -33,16 +33,21 @@ struct UnitRows {
         return result
     }
 
-    /// Each unit's bound on its contribution to the next layer on the data, max|h_u|·max|a_u|:
-    /// the order in which units are tried as dead.
-    func contributionBounds(activations: Tensor<Double>) -> [Double] {
+    /// Each unit's largest absolute activation on the data (`activations` is [samples, units]).
+    static func activationPeaks(_ activations: Tensor<Double>) -> [Double] {
         let (n, units) = (activations.shape[0], activations.shape[1])
         var peaks = [Double](repeating: 0, count: units)
         activations.withUnsafeBufferPointer { h in
             for i in 0..<n { for u in 0..<units { peaks[u] = max(peaks[u], abs(h[i * units + u])) } }
         }
+        return peaks
+    }
+
+    /// Each unit's bound on its contribution to the next layer on the data, max|h_u|·max|a_u|
+    /// (`peaks` from ``activationPeaks(_:)``): the order in which units are tried as dead.
+    func contributionBounds(peaks: [Double]) -> [Double] {
         let outgoing = outgoingMaxima()
-        return (0..<units).map { peaks[$0] * outgoing[$0] }
+        return (0..<group.units).map { peaks[$0] * outgoing[$0] }
     }
 
     /// The parameters with the outgoing weights of `units` set to zero: the model without them.
