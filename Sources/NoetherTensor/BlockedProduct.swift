@@ -30,16 +30,26 @@ extension Kernels {
     /// Blocks are multiples of this many rows or columns, so every block but the last fills the
     /// BLAS kernels' tiles (sgemm and dgemm tiles are at most 32 wide).
     public static let productBlockGranularity = 32
-    /// The number of blocks a large product is cut into — `Parallel`'s largest split — so that
-    /// up to that many threads share it evenly.
+    /// The most blocks a large product is cut into — `Parallel`'s largest split — so that up to
+    /// that many threads share it.
     public static let productBlocks = 8
+    /// The shortest block worth cutting. Each block is its own BLAS call and packs the whole
+    /// operand it shares with the other blocks again; packing an element costs about as much as
+    /// 19 of the multiply-adds that use it (measured on OpenBLAS's SkylakeX sgemm), and a block
+    /// of length L uses each packed element L times, so 32-long blocks spent ~60 % more time
+    /// packing than multiplying and 128-long ones ~15 %.
+    public static let productBlockMinimumLength = 128
 
-    /// The block length along a side of `length`: about `productBlocks` blocks, each a multiple
-    /// of the granularity. A function of the shape only.
+    /// The block length along a side of `length`: 8, 4, 2 or 1 blocks — the most that leaves
+    /// each block at least ``productBlockMinimumLength`` long; a power of two, so that 2, 4 or
+    /// 8 threads share them evenly — each block a multiple of the granularity. A function of
+    /// the shape only.
     @inlinable
     public static func productBlockLength(_ length: Int) -> Int {
         let granularity = productBlockGranularity
-        let share = (length + productBlocks - 1) / productBlocks
+        var blocks = productBlocks
+        while blocks > 1 && length / blocks < productBlockMinimumLength { blocks /= 2 }
+        let share = (length + blocks - 1) / blocks
         return Swift.max(granularity, (share + granularity - 1) / granularity * granularity)
     }
 

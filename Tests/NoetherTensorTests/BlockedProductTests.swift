@@ -12,7 +12,8 @@ struct BlockedProductTests {
         return Parallel.$partsOverride.withValue(parts) { a.matmul(b, transposeSelf: transposeA, transposeOther: transposeB) }
     }
 
-    @Test(arguments: [(512, 10, 128), (128, 10, 512), (10, 512, 128), (100, 300, 50), (300, 784, 100), (1000, 70, 33)])
+    @Test(arguments: [(512, 10, 128), (128, 10, 512), (10, 512, 128), (100, 300, 50), (300, 784, 100), (1000, 70, 33),
+                      (2048, 40, 16), (300, 256, 40)])
     func anyThreadCountGivesTheSameBits(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
@@ -37,9 +38,14 @@ struct BlockedProductTests {
     }
 
     @Test func blocksDependOnTheShapeOnly() {
-        #expect(Kernels.productBlockLength(512) == 64)
-        #expect(Kernels.productBlockLength(100) == 32)
+        // Blocks of at least 128, in 8, 4, 2 or 1 pieces, each a multiple of 32.
         #expect(Kernels.productBlockLength(2048) == 256)
+        #expect(Kernels.productBlockLength(1024) == 128)
+        #expect(Kernels.productBlockLength(784) == 224)
+        #expect(Kernels.productBlockLength(512) == 128)
+        #expect(Kernels.productBlockLength(256) == 128)
+        #expect(Kernels.productBlockLength(255) == 256)
+        #expect(Kernels.productBlockLength(100) == 128)
         #expect(Kernels.productBlockLength(10) == 32)
     }
 }
