@@ -7,8 +7,9 @@ import NoetherTensor
 /// the same buffer out again if nothing outside the arena still holds it. In the steady state a
 /// step therefore allocates nothing, and a tensor the caller kept is never overwritten.
 public final class BufferArena<Scalar: TensorScalar> {
-    private var slots: [TensorStorage<Scalar>] = []
-    private var cursor = 0
+    // Unchecked exclusivity, as the tape's arrays (see `Tape`): one owner thread, no re-entry.
+    @exclusivity(unchecked) private var slots: [TensorStorage<Scalar>] = []
+    @exclusivity(unchecked) private var cursor = 0
     /// How many buffers the arena had to allocate (rather than reuse) since it was made.
     public private(set) var freshAllocations = 0
 

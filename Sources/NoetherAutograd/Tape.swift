@@ -11,17 +11,23 @@ import NoetherTensor
 /// modules, where they could not be specialised; each entry point therefore carries
 /// `@_specialize` for `Float` and `Double`, which makes the generic entry jump to code compiled
 /// for the concrete type (and its kernels inlined), so element loops never go through witness
-/// tables.
+/// tables. The tape's own bookkeeping (recording, reset, gradient look-up) carries it too:
+/// unspecialised, each call asked the runtime for the metadata of `[Operation<Scalar>]` and its
+/// kin, which was the largest overhead of a small model's step (E1's 20-32-1 net).
+///
+/// The bookkeeping arrays opt out of dynamic exclusivity checks: a tape belongs to one thread
+/// at a time, and no method holds an access to one of them across a call that could reach the
+/// same array; the checks (a runtime call per access) were ~4 % of a small model's step.
 public final class Tape<Scalar: TensorScalar> {
-    var values: [Tensor<Scalar>] = []
-    var operations: [Operation<Scalar>] = []
-    var needsGradient: [Bool] = []
-    var gradients: [Tensor<Scalar>?] = []
+    @exclusivity(unchecked) var values: [Tensor<Scalar>] = []
+    @exclusivity(unchecked) var operations: [Operation<Scalar>] = []
+    @exclusivity(unchecked) var needsGradient: [Bool] = []
+    @exclusivity(unchecked) var gradients: [Tensor<Scalar>?] = []
     /// Tensors an operation saved for its backward pass.
-    var auxiliary: [Tensor<Scalar>] = []
+    @exclusivity(unchecked) var auxiliary: [Tensor<Scalar>] = []
     /// Integer buffers an operation saved (labels, argmax positions), reused by position.
-    var indexBuffers: [[Int32]] = []
-    var indexCursor = 0
+    @exclusivity(unchecked) var indexBuffers: [[Int32]] = []
+    @exclusivity(unchecked) var indexCursor = 0
     let arena = BufferArena<Scalar>()
 
     /// When set, every matrix product the tape runs is appended to ``matrixProducts``: the
@@ -38,6 +44,8 @@ public final class Tape<Scalar: TensorScalar> {
     public var count: Int { values.count }
 
     /// Clears the tape, keeping its buffers for reuse by the next, similar computation.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func reset() {
         values.removeAll(keepingCapacity: true)
         operations.removeAll(keepingCapacity: true)
@@ -50,31 +58,43 @@ public final class Tape<Scalar: TensorScalar> {
     }
 
     /// Records a trainable value: gradients flow to it.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func parameter(_ value: Tensor<Scalar>) -> Variable<Scalar> {
         record(value, .leaf, needsGradient: true)
     }
 
     /// Records a value that gradients do not flow to (inputs, targets).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func constant(_ value: Tensor<Scalar>) -> Variable<Scalar> {
         record(value, .leaf, needsGradient: false)
     }
 
     /// Records a value, choosing whether gradients flow to it (e.g. ∂ℓ/∂x for an input).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func variable(_ value: Tensor<Scalar>, requiresGradient: Bool) -> Variable<Scalar> {
         record(value, .leaf, needsGradient: requiresGradient)
     }
 
     /// The value recorded at a variable.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func value(of variable: Variable<Scalar>) -> Tensor<Scalar> { values[variable.index] }
 
     /// The gradient of the last backward pass with respect to `variable`, or nil if it does not
     /// depend on a value that requires gradients (or no backward pass ran).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func gradient(of variable: Variable<Scalar>) -> Tensor<Scalar>? {
         variable.index < gradients.count ? gradients[variable.index] : nil
     }
 
     /// Drops the tape's references to its leaf values, so their owners can update them in place
     /// without a copy; gradients stay readable until ``reset()``.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func releaseLeaves() {
         for i in operations.indices {
             if case .leaf = operations[i] { values[i] = Tensor(shape: .scalar, storage: emptyStorage) }
@@ -85,6 +105,8 @@ public final class Tape<Scalar: TensorScalar> {
 
     // MARK: Recording
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func record(_ value: Tensor<Scalar>, _ operation: Operation<Scalar>, needsGradient: Bool) -> Variable<Scalar> {
         values.append(value)
         operations.append(operation)
@@ -93,9 +115,13 @@ public final class Tape<Scalar: TensorScalar> {
     }
 
     /// A buffer for an operation's output.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func output(_ shape: Shape) -> Tensor<Scalar> { arena.tensor(shape) }
 
     /// Saves a tensor for the backward pass; returns its position.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func save(_ tensor: Tensor<Scalar>) -> Int {
         auxiliary.append(tensor)
         return auxiliary.count - 1
@@ -116,6 +142,8 @@ public final class Tape<Scalar: TensorScalar> {
 
     /// Where to write the gradient of value `index`: nil when it needs none; `accumulate` says
     /// whether the buffer already holds a partial sum to add to.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func gradientTarget(_ index: Int) -> (pointer: UnsafeMutablePointer<Scalar>, accumulate: Bool)? {
         guard needsGradient[index] else { return nil }
         if let existing = gradients[index] { return (existing.unsafeBaseAddress, true) }

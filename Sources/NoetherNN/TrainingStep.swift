@@ -76,6 +76,7 @@ public final class TrainingStep<Scalar: TensorScalar> {
     }
 
     /// The parameters the model computes with: θ + θ₀ where anchors are set.
+    @_specialize(where Scalar == Float)
     public func effective(_ parameters: Parameters<Scalar>) -> Parameters<Scalar> {
         guard anchors.contains(where: { $0 != nil }) else { return parameters }
         var result = parameters
