@@ -4,7 +4,8 @@ import NoetherTensor
 ///
 /// A training step asks for the same sequence of buffer sizes every time. The arena remembers
 /// the buffer it handed out at each position of that sequence; on the next repetition it hands
-/// the same buffer out again if nothing outside the arena still holds it. In the steady state a
+/// the same buffer out again if nothing outside the arena still holds it and it is large enough
+/// (it may be larger than asked: a tensor's storage may exceed its shape). In the steady state a
 /// step therefore allocates nothing, and a tensor the caller kept is never overwritten.
 public final class BufferArena<Scalar: TensorScalar> {
     // Unchecked exclusivity, as the tape's arrays (see `Tape`): one owner thread, no re-entry.
@@ -20,7 +21,10 @@ public final class BufferArena<Scalar: TensorScalar> {
         let count = shape.count
         defer { cursor += 1 }
         if cursor < slots.count {
-            if slots[cursor].capacity == count, isKnownUniquelyReferenced(&slots[cursor]) {
+            // A larger buffer serves too: evaluation alternates between the training set's and
+            // the test set's row counts on one tape, and an exact-size rule made every one of
+            // those calls allocate (and page-fault in) fresh buffers.
+            if slots[cursor].capacity >= count, isKnownUniquelyReferenced(&slots[cursor]) {
                 return Tensor(shape: shape, storage: slots[cursor])
             }
             freshAllocations += 1

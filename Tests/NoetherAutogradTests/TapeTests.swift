@@ -49,6 +49,31 @@ struct TapeTests {
         #expect(tape.freshAllocations == afterFirst)
     }
 
+    @Test func alternatingBatchSizesReuseTheLargerBuffers() {
+        // Evaluation runs the training set's and the test set's row counts on one tape: once
+        // both have run, neither allocates, and the smaller pass's values are those of a fresh tape.
+        var generator = RandomGenerator(seed: 3)
+        let w = Tensor<Float>.normal([5, 6], using: &generator)
+        let large = Tensor<Float>.normal([40, 6], using: &generator)
+        let small = large.slice(alongAxis: 0, 0..<15)
+        let tape = Tape<Float>()
+        func forward(_ x: Tensor<Float>, on tape: Tape<Float>) -> Tensor<Float> {
+            tape.reset()
+            return tape.constant(x).linear(weight: tape.constant(w)).relu().value
+        }
+        _ = forward(large, on: tape)
+        _ = forward(small, on: tape)
+        let warm = tape.freshAllocations
+        do {
+            let onLargeBuffers = forward(small, on: tape)
+            #expect(onLargeBuffers.shape == [15, 5])
+            #expect(onLargeBuffers.bitwiseEquals(forward(small, on: Tape<Float>())))
+        }
+        _ = forward(large, on: tape)
+        _ = forward(small, on: tape)
+        #expect(tape.freshAllocations == warm)
+    }
+
     @Test func resetNeverOverwritesATensorTheCallerKept() {
         let tape = Tape<Double>()
         let kept = (tape.parameter(Tensor([1, 2, 3])) * 2).value
