@@ -143,11 +143,16 @@ public enum StepBenchmarks {
         var generator = RandomGenerator(seed: 1)
         let operands = products.map { p in
             (Tensor<Float>.normal([p.m * p.k], using: &generator), Tensor<Float>.normal([p.k * p.n], using: &generator),
-             Tensor<Float>.zeros([p.m * p.n]))
+             Tensor<Float>.zeros([p.m * p.n]), Tensor<Float>.zeros([Swift.max(1, Kernels.sharedRowsPartialCount(m: p.m, n: p.n, k: p.k))]))
         }
         func once() {
-            // Through the same dispatch as the step (BLAS, or the long-product kernel).
-            for (p, (a, b, c)) in zip(products, operands) {
+            // Through the same dispatch as the step (BLAS, or the long-product or shared-rows kernels).
+            for (p, (a, b, c, partials)) in zip(products, operands) {
+                if p.transposeA && !p.transposeB {
+                    Kernels.sharedRowsProduct(a.unsafeBaseAddress, b.unsafeBaseAddress, m: p.m, n: p.n, k: p.k, c.unsafeBaseAddress,
+                                              accumulate: false, partials: partials.unsafeBaseAddress)
+                    continue
+                }
                 Kernels.matmul(a.unsafeBaseAddress, b.unsafeBaseAddress,
                                .unchecked(m: p.m, n: p.n, k: p.k, transposeA: p.transposeA, transposeB: p.transposeB),
                                c.unsafeBaseAddress, accumulate: false)

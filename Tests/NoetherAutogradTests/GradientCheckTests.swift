@@ -67,6 +67,20 @@ struct GradientCheckTests {
         #expect(without.maxError < tolerance, "\(without)")
     }
 
+    /// A token batch long enough that the weight gradients (of the linear layer and of a
+    /// product's right operand) are cut along the shared rows into chunks added in order.
+    @Test func weightGradientsOverALongBatch() {
+        #expect(Kernels.sharedRowsChunkCount(m: 3, n: 2, k: 1100) > 1)
+        let linear = checkGradients(of: randomInputs([[1100, 2], [3, 2], [3]], seed: 4)) { _, v in v[0].linear(weight: v[1], bias: v[2]).tanh() }
+        #expect(linear.maxError < tolerance, "\(linear)")
+        for transposeB in [false, true] {
+            let product = checkGradients(of: randomInputs([[1100, 2], transposeB ? [3, 2] : [2, 3]], seed: 5)) { _, v in
+                v[0].matmul(v[1], transposeOther: transposeB).tanh()
+            }
+            #expect(product.maxError < tolerance, "transposeB=\(transposeB): \(product)")
+        }
+    }
+
     @Test func reductions() {
         let inputs = randomInputs([[2, 3, 4]])
         for (name, f) in [

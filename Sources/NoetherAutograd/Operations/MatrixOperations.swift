@@ -45,13 +45,30 @@ extension Tape {
                 let add = accumulate || (g.sharedRight && i > 0)
                 if tB {
                     // B is [n, k]: dB = dCᵀ · op(A)
-                    gemm(transposeA: true, transposeB: tA, m: n, n: k, k: m, dci, ai, dbi, accumulate: add)
+                    if tA {
+                        gemm(transposeA: true, transposeB: true, m: n, n: k, k: m, dci, ai, dbi, accumulate: add)
+                    } else {
+                        gemmSharingRows(m: n, n: k, k: m, dci, ai, dbi, accumulate: add)
+                    }
+                } else if tA {
+                    // dB = op(A)ᵀ · dC = A · dC
+                    gemm(transposeA: false, transposeB: false, m: k, n: n, k: m, ai, dci, dbi, accumulate: add)
                 } else {
-                    // dB = op(A)ᵀ · dC
-                    gemm(transposeA: !tA, transposeB: false, m: k, n: n, k: m, ai, dci, dbi, accumulate: add)
+                    // dB = Aᵀ · dC
+                    gemmSharingRows(m: k, n: n, k: m, ai, dci, dbi, accumulate: add)
                 }
             }
         }
+    }
+
+    /// `C[m, n] (+)= A[k, m]ᵀ · B[k, n]`, cut along the `k` shared rows when they are long (a
+    /// weight gradient over a token batch), noted when products are being recorded.
+    func gemmSharingRows(m: Int, n: Int, k: Int, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>,
+                         _ c: UnsafeMutablePointer<Scalar>, accumulate: Bool) {
+        noteProducts(1, m: m, n: n, k: k, transposeA: true, transposeB: false)
+        // A tape buffer, reused by position across steps.
+        let partials = output([Swift.max(1, Kernels.sharedRowsPartialCount(m: m, n: n, k: k))])
+        Kernels.sharedRowsProduct(a, b, m: m, n: n, k: k, c, accumulate: accumulate, partials: partials.unsafeBaseAddress)
     }
 
     @_specialize(where Scalar == Float)
@@ -85,7 +102,7 @@ extension Tape {
         }
         if let (dw, accumulate) = gradientTarget(w) {
             // dW[out, in] = gᵀ[out, rows] · x[rows, in]
-            gemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows, g, pointer(x), dw, accumulate: accumulate)
+            gemmSharingRows(m: outFeatures, n: inFeatures, k: rows, g, pointer(x), dw, accumulate: accumulate)
         }
         if let (dx, accumulate) = gradientTarget(x) {
             // dx[rows, in] = g[rows, out] · W[out, in]
