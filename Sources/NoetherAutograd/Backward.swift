@@ -47,6 +47,7 @@ extension Tape {
         case .conv2d(let x, let w, let b, let geometry, let columns):
             backwardConv2d(input: x, weight: w, bias: b, geometry, columns: columns, gradient: g)
         case .maxPool2d(let x, let geometry, let argmax): backwardMaxPool(input: x, geometry, argmax: argmax, gradient: g)
+        case .reluMaxPool2x2(let x, let geometry, let argmax): backwardReLUMaxPool(input: x, geometry, argmax: argmax, gradient: g)
         case .avgPool2d(let x, let geometry): backwardAvgPool(input: x, geometry, gradient: g)
         case .meanSquaredError(let p, let t): backwardMeanSquaredError(prediction: p, target: t, gradient: g)
         case .crossEntropy(let logits, let labels, let probabilities):

@@ -25,6 +25,8 @@ enum Operation<Scalar: TensorScalar> {
     case conv2d(input: Int, weight: Int, bias: Int?, ConvolutionGeometry, columns: Int)
     /// `argmax` is the index buffer holding each output's source position.
     case maxPool2d(input: Int, PoolingGeometry, argmax: Int)
+    /// ReLU then 2×2 max pooling; `argmax` as for `maxPool2d`, complemented where ReLU's derivative is 0.
+    case reluMaxPool2x2(input: Int, PoolingGeometry, argmax: Int)
     case avgPool2d(input: Int, PoolingGeometry)
     case meanSquaredError(prediction: Int, target: Int)
     /// `labels` is an index buffer; `probabilities` an auxiliary tensor.

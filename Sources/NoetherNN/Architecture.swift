@@ -64,7 +64,7 @@ public struct Architecture: Sendable {
         self.spec = spec
         layout = builder.layout
         representationNames = builder.representations
-        steps = builder.steps
+        steps = StepFusion.fuse(builder.steps)
         inputShape = graph.input
         outputCount = builder.shape[0]
         outputsPerSample = builder.outputsPerSample
