@@ -33,24 +33,50 @@ extension Kernels {
     /// The most blocks a large product is cut into — `Parallel`'s largest split — so that up to
     /// that many threads share it.
     public static let productBlocks = 8
-    /// The shortest block worth cutting. Each block is its own BLAS call and packs the whole
-    /// operand it shares with the other blocks again; packing an element costs about as much as
-    /// 19 of the multiply-adds that use it (measured on OpenBLAS's SkylakeX sgemm), and a block
-    /// of length L uses each packed element L times, so 32-long blocks spent ~60 % more time
-    /// packing than multiplying and 128-long ones ~15 %.
+    /// The shortest block worth cutting when a block goes through OpenBLAS's packing path. Each
+    /// block is its own BLAS call and packs the whole operand it shares with the other blocks
+    /// again; packing an element costs about as much as 19 of the multiply-adds that use it
+    /// (measured on OpenBLAS's SkylakeX sgemm), and a block of length L uses each packed element
+    /// L times, so 32-long blocks spent ~60 % more time packing than multiplying and 128-long
+    /// ones ~15 %.
     public static let productBlockMinimumLength = 128
+    /// Multiply-adds up to which OpenBLAS's small-matrix kernel may take a product: it packs
+    /// nothing, so below this size fine blocks cost nothing extra.
+    public static let smallKernelWork = 1_000_000
 
-    /// The block length along a side of `length`: 8, 4, 2 or 1 blocks — the most that leaves
-    /// each block at least ``productBlockMinimumLength`` long; a power of two, so that 2, 4 or
-    /// 8 threads share them evenly — each block a multiple of the granularity. A function of
-    /// the shape only.
+    /// Whether OpenBLAS (0.3.21's AVX-512 kernels) runs `op(A) · op(B)`, `C` row-major `m × n`,
+    /// through its small-matrix kernel. Its permit rule (`sgemm_small_kernel_permit_skylakex.c`)
+    /// restated for row-major operands: CBLAS hands the product over as `Cᵀ = op(B)ᵀ · op(A)ᵀ`,
+    /// so OpenBLAS's `transa` is our `transposeB`. A performance guess only: a library that
+    /// decides otherwise gets the same bits from the same blocks, just not at the best speed.
     @inlinable
-    public static func productBlockLength(_ length: Int) -> Int {
+    public static func smallKernelTakes(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int) -> Bool {
+        guard m * n * k <= smallKernelWork else { return false }
+        guard transposeB else { return true }
+        return !transposeA && m * n <= 1200 && k >= 32
+    }
+
+    /// The block length along a side of `length` of a product whose blocks, `length`-long,
+    /// would run through the small-matrix kernel when `smallKernelTakes(length)` says so:
+    /// - 8 blocks (each a multiple of the granularity) when such blocks go through the
+    ///   small-matrix kernel, which packs nothing;
+    /// - otherwise 8, 4, 2 or 1 blocks — the most that leaves each block at least
+    ///   ``productBlockMinimumLength`` long; a power of two, so that 2, 4 or 8 threads share
+    ///   them evenly.
+    ///
+    /// A function of the shape only.
+    @inlinable
+    public static func productBlockLength(_ length: Int, smallKernelTakes: (Int) -> Bool = { _ in false }) -> Int {
         let granularity = productBlockGranularity
+        func rounded(_ blocks: Int) -> Int {
+            let share = (length + blocks - 1) / blocks
+            return Swift.max(granularity, (share + granularity - 1) / granularity * granularity)
+        }
+        let fine = rounded(productBlocks)
+        if smallKernelTakes(fine) { return fine }
         var blocks = productBlocks
         while blocks > 1 && length / blocks < productBlockMinimumLength { blocks /= 2 }
-        let share = (length + blocks - 1) / blocks
-        return Swift.max(granularity, (share + granularity - 1) / granularity * granularity)
+        return rounded(blocks)
     }
 
     /// `C (+)= op(A) · op(B)` on row-major matrices (`C` is `m × n` with row stride `ldc`), cut
@@ -68,7 +94,10 @@ extension Kernels {
         let work = m * n * k
         let splitRows = m >= n
         let side = splitRows ? m : n
-        let length = productBlockLength(side)
+        let length = productBlockLength(side) { block in
+            smallKernelTakes(transposeA: transposeA, transposeB: transposeB,
+                             m: splitRows ? block : m, n: splitRows ? n : block, k: k)
+        }
         guard work >= blockedProductMinimumWork, side > length else {
             T.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                    alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

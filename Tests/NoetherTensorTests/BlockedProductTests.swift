@@ -13,7 +13,7 @@ struct BlockedProductTests {
     }
 
     @Test(arguments: [(512, 10, 128), (128, 10, 512), (10, 512, 128), (100, 300, 50), (300, 784, 100), (1000, 70, 33),
-                      (2048, 40, 16), (300, 256, 40)])
+                      (2048, 40, 16), (300, 256, 40), (32, 256, 288), (16, 1024, 27)])
     func anyThreadCountGivesTheSameBits(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         for (transposeA, transposeB) in [(false, false), (true, false), (false, true), (true, true)] {
@@ -38,7 +38,7 @@ struct BlockedProductTests {
     }
 
     @Test func blocksDependOnTheShapeOnly() {
-        // Blocks of at least 128, in 8, 4, 2 or 1 pieces, each a multiple of 32.
+        // Blocks of at least 128, in 8, 4, 2 or 1 pieces, each a multiple of 32 …
         #expect(Kernels.productBlockLength(2048) == 256)
         #expect(Kernels.productBlockLength(1024) == 128)
         #expect(Kernels.productBlockLength(784) == 224)
@@ -47,5 +47,14 @@ struct BlockedProductTests {
         #expect(Kernels.productBlockLength(255) == 256)
         #expect(Kernels.productBlockLength(100) == 128)
         #expect(Kernels.productBlockLength(10) == 32)
+        // … unless eighths go through OpenBLAS's small-matrix kernel, which packs nothing.
+        #expect(Kernels.productBlockLength(256) { _ in true } == 32)
+        #expect(Kernels.productBlockLength(288) { _ in true } == 64)
+        // A ResNet stage-2 image: W[32, 288] · columns[288, 256] — eighths of 32 × 32 × 288.
+        #expect(Kernels.smallKernelTakes(transposeA: false, transposeB: false, m: 32, n: 32, k: 288))
+        #expect(!Kernels.smallKernelTakes(transposeA: false, transposeB: false, m: 128, n: 32, k: 784))
+        #expect(!Kernels.smallKernelTakes(transposeA: true, transposeB: true, m: 8, n: 8, k: 8))
+        #expect(!Kernels.smallKernelTakes(transposeA: false, transposeB: true, m: 32, n: 64, k: 256))
+        #expect(Kernels.smallKernelTakes(transposeA: false, transposeB: true, m: 16, n: 64, k: 256))
     }
 }
