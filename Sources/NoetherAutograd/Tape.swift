@@ -15,7 +15,7 @@ import NoetherTensor
 /// unspecialised, each call asked the runtime for the metadata of `[Operation<Scalar>]` and its
 /// kin, which was the largest overhead of a small model's step (E1's 20-32-1 net).
 ///
-/// The bookkeeping arrays opt out of dynamic exclusivity checks: a tape belongs to one thread
+/// The bookkeeping arrays (not the index buffers) opt out of dynamic exclusivity checks: a tape belongs to one thread
 /// at a time, and no method holds an access to one of them across a call that could reach the
 /// same array; the checks (a runtime call per access) were ~4 % of a small model's step.
 public final class Tape<Scalar: TensorScalar> {
@@ -26,7 +26,9 @@ public final class Tape<Scalar: TensorScalar> {
     /// Tensors an operation saved for its backward pass.
     @exclusivity(unchecked) var auxiliary: [Tensor<Scalar>] = []
     /// Integer buffers an operation saved (labels, argmax positions), reused by position.
-    @exclusivity(unchecked) var indexBuffers: [[Int32]] = []
+    /// Checked: operations hold access to these inside closures, where an overlapping
+    /// `indexBuffer(count:)` must trap rather than reallocate under a live pointer.
+    var indexBuffers: [[Int32]] = []
     @exclusivity(unchecked) var indexCursor = 0
     let arena = BufferArena<Scalar>()
 
@@ -161,9 +163,11 @@ public final class Tape<Scalar: TensorScalar> {
 
     /// Notes `count` products of one shape when products are being recorded (for kernels that
     /// run their products on several threads, where the tape cannot be touched).
-    func noteProducts(_ count: Int, m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool) {
+    func noteProducts(_ count: Int, m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, cutAlongSharedRows: Bool = false) {
         guard recordsMatrixProducts else { return }
-        for _ in 0..<count { matrixProducts.append(.unchecked(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)) }
+        var product = MatrixProductGeometry.unchecked(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+        product.cutAlongSharedRows = cutAlongSharedRows
+        for _ in 0..<count { matrixProducts.append(product) }
     }
 
     /// `C (+)= op(A) · op(B)` through BLAS (in blocks independent of the thread count), noted when products are being recorded.

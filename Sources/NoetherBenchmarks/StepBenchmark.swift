@@ -148,7 +148,7 @@ public enum StepBenchmarks {
         func once() {
             // Through the same dispatch as the step (BLAS, or the long-product or shared-rows kernels).
             for (p, (a, b, c, partials)) in zip(products, operands) {
-                if p.transposeA && !p.transposeB {
+                if p.cutAlongSharedRows {
                     Kernels.sharedRowsProduct(a.unsafeBaseAddress, b.unsafeBaseAddress, m: p.m, n: p.n, k: p.k, c.unsafeBaseAddress,
                                               accumulate: false, partials: partials.unsafeBaseAddress)
                     continue

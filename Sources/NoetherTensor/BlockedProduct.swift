@@ -47,8 +47,9 @@ extension Kernels {
     /// Whether OpenBLAS (0.3.21's AVX-512 kernels) runs `op(A) · op(B)`, `C` row-major `m × n`,
     /// through its small-matrix kernel. Its permit rule (`sgemm_small_kernel_permit_skylakex.c`)
     /// restated for row-major operands: CBLAS hands the product over as `Cᵀ = op(B)ᵀ · op(A)ᵀ`,
-    /// so OpenBLAS's `transa` is our `transposeB`. A performance guess only: a library that
-    /// decides otherwise gets the same bits from the same blocks, just not at the best speed.
+    /// so OpenBLAS's `transa` is our `transposeB`. It is sgemm's rule; Double products (rare
+    /// in training) use it too. A performance guess only: a library that decides otherwise gets
+    /// the same bits from the same blocks, just not at the best speed.
     @inlinable
     public static func smallKernelTakes(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int) -> Bool {
         guard m * n * k <= smallKernelWork else { return false }
@@ -56,24 +57,23 @@ extension Kernels {
         return !transposeA && m * n <= 1200 && k >= 32
     }
 
-    /// The block length along a side of `length` of a product whose blocks, `length`-long,
-    /// would run through the small-matrix kernel when `smallKernelTakes(length)` says so:
-    /// - 8 blocks (each a multiple of the granularity) when such blocks go through the
-    ///   small-matrix kernel, which packs nothing;
+    /// The block length along a side of `length`:
+    /// - eighths (each a multiple of the granularity) when `smallKernelTakesBlock` says that a
+    ///   block that long goes through OpenBLAS's small-matrix kernel, which packs nothing;
     /// - otherwise 8, 4, 2 or 1 blocks — the most that leaves each block at least
     ///   ``productBlockMinimumLength`` long; a power of two, so that 2, 4 or 8 threads share
     ///   them evenly.
     ///
     /// A function of the shape only.
     @inlinable
-    public static func productBlockLength(_ length: Int, smallKernelTakes: (Int) -> Bool = { _ in false }) -> Int {
+    public static func productBlockLength(_ length: Int, smallKernelTakesBlock: (_ blockLength: Int) -> Bool = { _ in false }) -> Int {
         let granularity = productBlockGranularity
         func rounded(_ blocks: Int) -> Int {
             let share = (length + blocks - 1) / blocks
             return Swift.max(granularity, (share + granularity - 1) / granularity * granularity)
         }
         let fine = rounded(productBlocks)
-        if smallKernelTakes(fine) { return fine }
+        if smallKernelTakesBlock(fine) { return fine }
         var blocks = productBlocks
         while blocks > 1 && length / blocks < productBlockMinimumLength { blocks /= 2 }
         return rounded(blocks)

@@ -7,6 +7,10 @@ public struct MatrixProductGeometry: Hashable, Sendable {
     public let sharedRight: Bool
     public let transposeA: Bool, transposeB: Bool
     public let outputShape: Shape
+    /// Whether the product runs as ``Kernels/sharedRowsProduct(_:_:m:n:k:_:accumulate:partials:)``
+    /// (a weight gradient cut along its shared rows) rather than as a blocked BLAS product —
+    /// so that a benchmark replays it the way the step ran it.
+    public var cutAlongSharedRows = false
 
     /// The geometry of `a · b`, or nil with a reason when the shapes do not multiply.
     public static func of(_ a: Shape, _ b: Shape, transposeA: Bool, transposeB: Bool) -> Result<MatrixProductGeometry, ShapeError> {

@@ -1,8 +1,8 @@
 // A weight gradient `dW[out, in] = gᵀ · x` shares the long axis of its operands: the N·S rows
 // of a token batch (2048–4096 in the transformer and GPT blocks) against a few hundred outputs.
 // Cut along the output (what the blocked product does), every block packs the whole of the
-// other operand again: with 8 blocks of 32 output rows, 256 × 256 × 2048 took 3.4 ms on one
-// core against 1.9 ms as one call (OpenBLAS 0.3.21, SkylakeX kernels; docs/benchmarks.md).
+// other operand again: with the blocked product's former 8 blocks of 32 output rows,
+// 256 × 256 × 2048 took 3.4 ms on one core against 1.9 ms as one call (OpenBLAS 0.3.21, SkylakeX kernels; docs/benchmarks.md).
 // Cut along the shared rows instead, each operand is packed once in all, and the chunks'
 // partial products are added in chunk order afterwards — a cost of one pass over the small
 // output per chunk. The chunks depend on the shape only, so the bits do not depend on the

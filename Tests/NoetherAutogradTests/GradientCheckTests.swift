@@ -79,6 +79,14 @@ struct GradientCheckTests {
             }
             #expect(product.maxError < tolerance, "transposeB=\(transposeB): \(product)")
         }
+        // A batched product with a shared right operand: each entry's cut product adds to the
+        // gradient of the entries before it (one scratch buffer for all of them).
+        for transposeB in [false, true] {
+            let batched = checkGradients(of: randomInputs([[2, 1100, 2], transposeB ? [3, 2] : [2, 3]], seed: 6)) { _, v in
+                v[0].matmul(v[1], transposeOther: transposeB).tanh()
+            }
+            #expect(batched.maxError < tolerance, "batched, transposeB=\(transposeB): \(batched)")
+        }
     }
 
     @Test func reductions() {

@@ -38,6 +38,8 @@ extension Tape {
         }
         if let (db, accumulate) = gradientTarget(b) {
             let pa = pointer(a)
+            // One scratch buffer serves every batch entry's shared-rows product (they run in turn).
+            let partials = !tA ? sharedRowsScratch(m: tB ? n : k, n: tB ? k : n, k: m) : nil
             for i in 0..<g.batch {
                 let (dci, ai) = (dc + i * m * n, pa + i * m * k)
                 // A shared right operand gathers the gradient of every batch entry.
@@ -48,14 +50,14 @@ extension Tape {
                     if tA {
                         gemm(transposeA: true, transposeB: true, m: n, n: k, k: m, dci, ai, dbi, accumulate: add)
                     } else {
-                        gemmSharingRows(m: n, n: k, k: m, dci, ai, dbi, accumulate: add)
+                        gemmSharingRows(m: n, n: k, k: m, dci, ai, dbi, accumulate: add, partials: partials)
                     }
                 } else if tA {
                     // dB = op(A)ᵀ · dC = A · dC
                     gemm(transposeA: false, transposeB: false, m: k, n: n, k: m, ai, dci, dbi, accumulate: add)
                 } else {
                     // dB = Aᵀ · dC
-                    gemmSharingRows(m: k, n: n, k: m, ai, dci, dbi, accumulate: add)
+                    gemmSharingRows(m: k, n: n, k: m, ai, dci, dbi, accumulate: add, partials: partials)
                 }
             }
         }
@@ -63,12 +65,20 @@ extension Tape {
 
     /// `C[m, n] (+)= A[k, m]ᵀ · B[k, n]`, cut along the `k` shared rows when they are long (a
     /// weight gradient over a token batch), noted when products are being recorded.
+    ///
+    /// - Parameter partials: scratch from ``sharedRowsScratch(m:n:k:)`` for this shape (nil: one
+    ///   is taken for this call).
     func gemmSharingRows(m: Int, n: Int, k: Int, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>,
-                         _ c: UnsafeMutablePointer<Scalar>, accumulate: Bool) {
-        noteProducts(1, m: m, n: n, k: k, transposeA: true, transposeB: false)
-        // A tape buffer, reused by position across steps.
-        let partials = output([Swift.max(1, Kernels.sharedRowsPartialCount(m: m, n: n, k: k))])
-        Kernels.sharedRowsProduct(a, b, m: m, n: n, k: k, c, accumulate: accumulate, partials: partials.unsafeBaseAddress)
+                         _ c: UnsafeMutablePointer<Scalar>, accumulate: Bool, partials: UnsafeMutablePointer<Scalar>? = nil) {
+        noteProducts(1, m: m, n: n, k: k, transposeA: true, transposeB: false, cutAlongSharedRows: true)
+        let scratch = partials ?? sharedRowsScratch(m: m, n: n, k: k)
+        Kernels.sharedRowsProduct(a, b, m: m, n: n, k: k, c, accumulate: accumulate, partials: scratch)
+    }
+
+    /// The partial-products scratch of a shared-rows product: a tape buffer, reused by position
+    /// across steps (one entry when the product is not cut).
+    func sharedRowsScratch(m: Int, n: Int, k: Int) -> UnsafeMutablePointer<Scalar> {
+        output([Swift.max(1, Kernels.sharedRowsPartialCount(m: m, n: n, k: k))]).unsafeBaseAddress
     }
 
     @_specialize(where Scalar == Float)

@@ -5,7 +5,8 @@ import NoetherTensor
 /// directly by 2×2 max pooling with stride 2 (every CNN preset block) becomes one
 /// ``ReLUMaxPoolStep``. Only adjacent steps fuse, so a representation captured between them
 /// (a capture step sits there) keeps both steps; parameters, symmetry slices and
-/// representations come from the layers and are untouched.
+/// representations come from the layers and are untouched. Only the top-level sequence is
+/// rewritten: the steps inside a residual branch run as built (no preset has the pair there).
 enum StepFusion {
     static func fuse(_ steps: [any CompiledLayer]) -> [any CompiledLayer] {
         var fused: [any CompiledLayer] = []
@@ -26,6 +27,7 @@ enum StepFusion {
 
 /// ReLU then 2×2 max pooling with stride 2, as one tape operation (same values and gradients).
 struct ReLUMaxPoolStep: CompiledLayer {
+    @_specialize(where Scalar == Float)
     func forward<Scalar: TensorScalar>(_ x: Variable<Scalar>, _ pass: inout ForwardPass<Scalar>) -> Variable<Scalar> {
         x.reluMaxPool2x2()
     }
