@@ -15,9 +15,10 @@ import NoetherTensor
 /// unspecialised, each call asked the runtime for the metadata of `[Operation<Scalar>]` and its
 /// kin, which was the largest overhead of a small model's step (E1's 20-32-1 net).
 ///
-/// The bookkeeping arrays (not the index buffers) opt out of dynamic exclusivity checks: a tape belongs to one thread
-/// at a time, and no method holds an access to one of them across a call that could reach the
-/// same array; the checks (a runtime call per access) were ~4 % of a small model's step.
+/// The bookkeeping arrays (not the index buffers) opt out of dynamic exclusivity checks: a tape
+/// belongs to one thread at a time, and no method holds an access to one of them across a call
+/// that could reach the same array; the checks (a runtime call per access) were ~4 % of a small
+/// model's step.
 public final class Tape<Scalar: TensorScalar> {
     @exclusivity(unchecked) var values: [Tensor<Scalar>] = []
     @exclusivity(unchecked) var operations: [Operation<Scalar>] = []

@@ -143,7 +143,7 @@ public enum StepBenchmarks {
         var generator = RandomGenerator(seed: 1)
         let operands = products.map { p in
             (Tensor<Float>.normal([p.m * p.k], using: &generator), Tensor<Float>.normal([p.k * p.n], using: &generator),
-             Tensor<Float>.zeros([p.m * p.n]), Tensor<Float>.zeros([Swift.max(1, Kernels.sharedRowsPartialCount(m: p.m, n: p.n, k: p.k))]))
+             Tensor<Float>.zeros([p.m * p.n]), Tensor<Float>.zeros([p.cutAlongSharedRows ? Swift.max(1, Kernels.sharedRowsPartialCount(m: p.m, n: p.n, k: p.k)) : 1]))
         }
         func once() {
             // Through the same dispatch as the step (BLAS, or the long-product or shared-rows kernels).
