@@ -62,6 +62,10 @@ extension Tape {
         case .gatedActivation(let gate, let up, let kind, let activation, let derivative):
             backwardGatedActivation(gate: gate, up: up, kind, activation: activation, derivative: derivative, gradient: g)
         case .dropout(let x, let mask): backwardDropout(input: x, mask: mask, gradient: g)
+        case .seedLinear(let x, let w, let b, let seeds): backwardSeedLinear(input: x, weight: w, bias: b, seeds: seeds, gradient: g)
+        case .seedMeanSquaredError(let p, let t, let seeds): backwardSeedMeanSquaredError(prediction: p, target: t, seeds: seeds, gradient: g)
+        case .seedCrossEntropy(let logits, let labels, let probabilities):
+            backwardSeedCrossEntropy(logits: logits, labels: labels, probabilities: probabilities, gradient: g)
         }
     }
 }

@@ -47,4 +47,11 @@ enum Operation<Scalar: TensorScalar> {
     case gatedActivation(gate: Int, up: Int, GatedActivation, activation: Int, derivative: Int)
     /// `mask` holds 0 or 1/(1 − p) per element.
     case dropout(input: Int, mask: Int)
+
+    // A seed stack (the seeds of one experiment arm trained as one model).
+    /// y[s] = x[s] · W[s]ᵀ + b[s].
+    case seedLinear(input: Int, weight: Int, bias: Int?, seeds: Int)
+    case seedMeanSquaredError(prediction: Int, target: Int, seeds: Int)
+    /// `labels` is an index buffer; `probabilities` an auxiliary tensor.
+    case seedCrossEntropy(logits: Int, labels: Int, probabilities: Int)
 }

@@ -143,11 +143,14 @@ public final class Tape<Scalar: TensorScalar> {
 
     func requiresGradient(_ index: Int) -> Bool { needsGradient[index] }
 
+    /// A gradient buffer, and whether it already holds a partial sum to add to.
+    typealias GradientTarget = (pointer: UnsafeMutablePointer<Scalar>, accumulate: Bool)
+
     /// Where to write the gradient of value `index`: nil when it needs none; `accumulate` says
     /// whether the buffer already holds a partial sum to add to.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func gradientTarget(_ index: Int) -> (pointer: UnsafeMutablePointer<Scalar>, accumulate: Bool)? {
+    func gradientTarget(_ index: Int) -> GradientTarget? {
         guard needsGradient[index] else { return nil }
         if let existing = gradients[index] { return (existing.unsafeBaseAddress, true) }
         let buffer = arena.tensor(values[index].shape)

@@ -19,9 +19,11 @@ extension StepBenchmarks {
     }
 
     /// Eight seeds of E1's quick model, each writing its run directory (metrics, events,
-    /// weights), trained as one ``SeedGroupTrainer`` group against one after another in the same
+    /// weights), trained as one ``SeedGroupTrainer`` group (seed stacks, one per core) against one after another in the same
     /// process, alternated. `median_ms` is the group's time, `baseline_ms` the sequential time.
-    public static func e1EightSeeds(repeats: Int, steps: Int = 2000) -> BenchmarkRecord {
+    /// `e1-8-seeds-one-core` is the same with the group on one thread: one stack of eight seeds,
+    /// what the stack saves apart from the second core.
+    public static func e1EightSeeds(repeats: Int, steps: Int = 2000, oneCore: Bool = false) -> BenchmarkRecord {
         let configs = (0..<8).compactMap { try? e1QuickConfig(seed: UInt64($0), steps: steps) }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("noether-e1-8-seeds-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -32,11 +34,11 @@ extension StepBenchmarks {
         for round in 0..<repeats {
             let order = round % 2 == 0 ? [true, false] : [false, true]
             for together in order {
-                let group = SeedGroupTrainer(members: members("\(round)-\(together)"), concurrency: together ? nil : 1)
+                let group = SeedGroupTrainer(members: members("\(round)-\(together)"), concurrency: together && !oneCore ? nil : 1, stacksSeeds: together)
                 let time = medianMilliseconds(repeats: 1) { _ = group.run() }
                 if together { batched.append(time) } else { sequential.append(time) }
             }
         }
-        return comparison("e1-8-seeds", measured: batched, baseline: sequential, repeats: repeats)
+        return comparison(oneCore ? "e1-8-seeds-one-core" : "e1-8-seeds", measured: batched, baseline: sequential, repeats: repeats)
     }
 }

@@ -36,7 +36,7 @@ public struct BenchmarkRecord: Codable, Sendable {
 /// of the workloads named in the core-engine issue, each with its GEMM floor.
 public enum StepBenchmarks {
     /// The workload names, in the order ``run(_:repeats:)`` measures them.
-    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "resnet-8", "gpt", "resnet-8-cifar", "gpt-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis", "weight-spectra", "linear-assignment-1024", "e1-8-seeds"]
+    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "resnet-8", "gpt", "resnet-8-cifar", "gpt-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis", "weight-spectra", "linear-assignment-1024", "e1-8-seeds", "e1-8-seeds-one-core"]
 
     /// Runs the named workloads (all when `names` is empty); `weight-spectra` runs only when
     /// `weights` names a safetensors file, and a file it cannot read is an error.
@@ -64,6 +64,7 @@ public enum StepBenchmarks {
             case "weight-spectra": try weightsFile.map { file throws(FileFormatError) in try weightSpectra(file, repeats: max(3, repeats / 10)) }
             case "linear-assignment-1024": linearAssignment(n: 1024, repeats: max(3, repeats / 10))
             case "e1-8-seeds": e1EightSeeds(repeats: max(3, repeats / 10))
+            case "e1-8-seeds-one-core": e1EightSeeds(repeats: max(3, repeats / 10), oneCore: true)
             default: nil
             }
             if let record { records.append(record) }

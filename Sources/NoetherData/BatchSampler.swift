@@ -75,6 +75,12 @@ public struct Batch: Sendable {
         fill(from: dataset, rows: Array(indices))
     }
 
+    /// Copies the samples of a sampler's batch; concrete, so that the copy of the indices is
+    /// one memcpy rather than a generic walk that asks the runtime for conformances.
+    public mutating func fill(from dataset: Dataset, indices: ArraySlice<Int>) {
+        fill(from: dataset, rows: Array(indices))
+    }
+
     private mutating func fill(from dataset: Dataset, rows indices: [Int]) {
         let features = dataset.featureCount
         if inputs.shape != [indices.count, features] { inputs = Tensor(uninitializedShape: [indices.count, features]) }

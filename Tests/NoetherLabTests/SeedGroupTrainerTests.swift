@@ -1,7 +1,9 @@
 import Foundation
 import NoetherBenchmarks
 import NoetherTensor
-import NoetherTraining
+@testable import NoetherTraining
+import NoetherNN
+import NoetherSymmetry
 import Testing
 
 /// Seeds trained as one group are the seeds run alone, bit for bit, whatever the thread count.
@@ -59,6 +61,80 @@ import Testing
         // The seeds really are different runs.
         let first = try results[0].get().parameters, second = try results[1].get().parameters
         #expect(first.names.contains { first[$0]?.scalars != second[$0]?.scalars })
+    }
+
+    /// A classifier (two tanh layers, cross-entropy or regression onto one-hot codes) with
+    /// Adam, weight decay, gradient noise and a learning-rate schedule: what each seed of a stack
+    /// shares with the stack is only the step's tape, so all of this stays the seed's own.
+    func classifier(seed: UInt64, loss: String) throws -> RunConfig {
+        try ConfigLoader.decode(RunConfig.self, from: """
+            name: classifier-\(seed)
+            seed: \(seed)
+            model: {kind: mlp, input: 6, hidden: [12, 8], output: 3, activation: tanh}
+            data: {kind: gaussian_mixture, dimension: 6, classes: 3, train: 90, test: 30}
+            loss: \(loss)
+            optimizer: {kind: adam, learning_rate: 0.01, weight_decay: 0.001, gradient_noise: 0.01}
+            schedule: {kind: cosine}
+            training: {steps: 70, batch_size: 32, eval_every: 20}
+            track: {every: 20}
+            """, format: .yaml, source: "classifier")
+    }
+
+    @Test(arguments: ["cross_entropy", "mse"])
+    func stackedClassifiersEqualTheSeedsRunAlone(loss: String) throws {
+        let configs = try (0..<3).map { try classifier(seed: UInt64($0), loss: loss) }
+        #expect(SeedStackTrainer.canStack(configs))
+        let alone = try configs.map { try ConfigTrainer(config: $0).run() }
+        let stacked = SeedGroupTrainer(members: configs.map { .init(config: $0) }, concurrency: 1).run()
+        for (index, result) in stacked.enumerated() {
+            let together = try result.get(), single = alone[index]
+            for name in single.parameters.names {
+                let a = try #require(together.parameters[name]).scalars.map(\.bitPattern)
+                #expect(a == (try #require(single.parameters[name])).scalars.map(\.bitPattern), "seed \(index) parameter \(name)")
+            }
+            #expect(valuesOf(together.metrics) == valuesOf(single.metrics))
+            #expect(together.events == single.events)
+        }
+    }
+
+    /// A seed that stops early leaves the stack, the others train on unchanged, and the
+    /// stopped seed resumes from its checkpoint to the numbers of an uninterrupted run.
+    @Test func aSeedLeavesTheStackAndResumesLater() throws {
+        let root = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let configs = try (0..<3).map { try config(seed: UInt64($0), steps: 100) }
+        func member(_ index: Int, stopAfter: Int? = nil) -> SeedGroupTrainer.Member {
+            var options = TrainingOptions(directory: "\(root)/\(configs[index].name)")
+            options.stopAfterSteps = stopAfter
+            return .init(config: configs[index], options: options)
+        }
+        let first = SeedGroupTrainer(members: [member(0), member(1, stopAfter: 50), member(2)], concurrency: 1).run()
+        #expect(try first[1].get().summary.status != "completed")
+        let resumed = try ConfigTrainer(config: configs[1], options: TrainingOptions(directory: "\(root)/\(configs[1].name)")).run()
+        for (index, result) in [try first[0].get(), resumed, try first[2].get()].enumerated() {
+            let single = try ConfigTrainer(config: configs[index]).run()
+            #expect(result.summary.status == "completed")
+            for name in single.parameters.names {
+                let a = try #require(result.parameters[name]).scalars.map(\.bitPattern)
+                #expect(a == (try #require(single.parameters[name])).scalars.map(\.bitPattern), "seed \(index) parameter \(name)")
+            }
+        }
+    }
+
+    @Test func onlyDenseNetsWithoutPerRunControlStack() throws {
+        let configs = try (0..<2).map { try config(seed: UInt64($0)) }
+        #expect(SeedStackTrainer.canStack(configs))
+        #expect(!SeedStackTrainer.canStack([configs[0]]))
+        var syre = configs
+        for i in syre.indices { syre[i].control.syre = try ConfigLoader.decode(SyreSpec.self, from: "{}", format: .yaml, source: "syre") }
+        #expect(!SeedStackTrainer.canStack(syre))
+        var convolutional = configs
+        for i in convolutional.indices {
+            convolutional[i].model = try ConfigLoader.decode(ModelSpec.self, from: """
+                {kind: cnn, input_shape: [1, 4, 5], convolutions: [{channels: 2}], output: 1}
+                """, format: .yaml, source: "cnn")
+        }
+        #expect(!SeedStackTrainer.canStack(convolutional))
     }
 
     @Test func aDivergingSeedFailsAloneAndTheOthersFinish() throws {

@@ -6,30 +6,38 @@ extension Tape {
     func meanSquaredError(_ prediction: Variable<Scalar>, _ target: Variable<Scalar>) -> Variable<Scalar> {
         precondition(prediction.shape.count == target.shape.count,
                      "mse: prediction \(prediction.shape) and target \(target.shape) differ in size")
-        let (p, t) = (pointer(prediction.index), pointer(target.index))
-        let n = prediction.shape.count
-        var total: Scalar = 0
-        for i in 0..<n {
-            let d = p[i] - t[i]
-            total += d * d
-        }
         let result = output(.scalar)
-        result.unsafeBaseAddress[0] = total / Scalar(max(n, 1))
+        result.unsafeBaseAddress[0] = Self.meanSquaredError(pointer(prediction.index), pointer(target.index), count: prediction.shape.count)
         return record(result, .meanSquaredError(prediction: prediction.index, target: target.index),
                       needsGradient: needsGradient[prediction.index] || needsGradient[target.index])
     }
 
     func backwardMeanSquaredError(prediction: Int, target: Int, gradient g: UnsafePointer<Scalar>) {
-        let (p, t) = (pointer(prediction), pointer(target))
-        let n = values[prediction].count
-        let scale = 2 * g[0] / Scalar(max(n, 1))
-        func propagate(to operand: Int, sign: Scalar) {
-            guard let (dx, accumulate) = gradientTarget(operand) else { return }
+        Self.meanSquaredErrorBackward(pointer(prediction), pointer(target), count: values[prediction].count, gradient: g[0],
+                                      prediction: gradientTarget(prediction), target: gradientTarget(target))
+    }
+
+    /// mean((p − t)²) over `count` entries, summed in order.
+    static func meanSquaredError(_ p: UnsafePointer<Scalar>, _ t: UnsafePointer<Scalar>, count n: Int) -> Scalar {
+        var total: Scalar = 0
+        for i in 0..<n {
+            let d = p[i] - t[i]
+            total += d * d
+        }
+        return total / Scalar(max(n, 1))
+    }
+
+    /// The gradients of `g · mean((p − t)²)` with respect to p and t.
+    static func meanSquaredErrorBackward(_ p: UnsafePointer<Scalar>, _ t: UnsafePointer<Scalar>, count n: Int, gradient g: Scalar,
+                                         prediction dp: GradientTarget?, target dt: GradientTarget?) {
+        let scale = 2 * g / Scalar(max(n, 1))
+        func propagate(to target: GradientTarget?, sign: Scalar) {
+            guard let (dx, accumulate) = target else { return }
             let s = sign * scale
             if accumulate { for i in 0..<n { dx[i] += s * (p[i] - t[i]) } } else { for i in 0..<n { dx[i] = s * (p[i] - t[i]) } }
         }
-        propagate(to: prediction, sign: 1)
-        propagate(to: target, sign: -1)
+        propagate(to: dp, sign: 1)
+        propagate(to: dt, sign: -1)
     }
 
     @_specialize(where Scalar == Float)

@@ -88,35 +88,56 @@ extension Tape {
         precondition(wShape.rank == 2 && xShape.rank >= 1 && xShape.last == wShape[1],
                      "linear: input \(xShape) does not match weight \(wShape) ([out, in])")
         let (outFeatures, inFeatures) = (wShape[0], wShape[1])
-        let rows = xShape.count / max(inFeatures, 1)
         var outShape = xShape
         outShape[xShape.rank - 1] = outFeatures
         let result = output(outShape)
-        let out = result.unsafeBaseAddress
         if let bias {
             precondition(bias.shape.count == outFeatures, "linear: bias \(bias.shape) does not match \(outFeatures) outputs")
-            let pb = pointer(bias.index)
-            for r in 0..<rows { (out + r * outFeatures).update(from: pb, count: outFeatures) }
         }
-        gemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-             pointer(x.index), pointer(weight.index), out, accumulate: bias != nil)
+        linearForward(LinearGeometry(rows: xShape.count / max(inFeatures, 1), inFeatures: inFeatures, outFeatures: outFeatures),
+                      x: pointer(x.index), weight: pointer(weight.index), bias: bias.map { UnsafePointer(pointer($0.index)) },
+                      into: result.unsafeBaseAddress)
         let needs = needsGradient[x.index] || needsGradient[weight.index] || (bias.map { needsGradient[$0.index] } ?? false)
         return record(result, .linear(input: x.index, weight: weight.index, bias: bias?.index), needsGradient: needs)
     }
 
     func backwardLinear(input x: Int, weight w: Int, bias b: Int?, gradient g: UnsafePointer<Scalar>) {
         let (outFeatures, inFeatures) = (values[w].shape[0], values[w].shape[1])
-        let rows = values[x].count / max(inFeatures, 1)
-        if let b, let (db, accumulate) = gradientTarget(b) {
+        let geometry = LinearGeometry(rows: values[x].count / max(inFeatures, 1), inFeatures: inFeatures, outFeatures: outFeatures)
+        linearBackward(geometry, gradient: g, x: pointer(x), weight: pointer(w),
+                       bias: b.flatMap(gradientTarget), weightGradient: gradientTarget(w), inputGradient: gradientTarget(x))
+    }
+
+    /// The sizes of one fully connected product: `[rows, in] · [out, in]ᵀ`.
+    struct LinearGeometry {
+        let rows: Int, inFeatures: Int, outFeatures: Int
+    }
+
+    /// `out = x · Wᵀ + b`: the bias rows first, the product added onto them.
+    func linearForward(_ g: LinearGeometry, x: UnsafePointer<Scalar>, weight: UnsafePointer<Scalar>, bias: UnsafePointer<Scalar>?,
+                       into out: UnsafeMutablePointer<Scalar>) {
+        if let bias {
+            for r in 0..<g.rows { (out + r * g.outFeatures).update(from: bias, count: g.outFeatures) }
+        }
+        gemm(transposeA: false, transposeB: true, m: g.rows, n: g.outFeatures, k: g.inFeatures, x, weight, out, accumulate: bias != nil)
+    }
+
+    /// The gradients of `x · Wᵀ + b` from the output's gradient `g`, written to (or added onto) the targets given.
+    func linearBackward(
+        _ geometry: LinearGeometry, gradient g: UnsafePointer<Scalar>, x: UnsafePointer<Scalar>, weight: UnsafePointer<Scalar>,
+        bias db: GradientTarget?, weightGradient dw: GradientTarget?, inputGradient dx: GradientTarget?
+    ) {
+        let (rows, inFeatures, outFeatures) = (geometry.rows, geometry.inFeatures, geometry.outFeatures)
+        if let (db, accumulate) = db {
             Kernels.sum(g, outer: 1, length: rows, inner: outFeatures, db, accumulate: accumulate)
         }
-        if let (dw, accumulate) = gradientTarget(w) {
+        if let (dw, accumulate) = dw {
             // dW[out, in] = gᵀ[out, rows] · x[rows, in]
-            gemmSharingRows(m: outFeatures, n: inFeatures, k: rows, g, pointer(x), dw, accumulate: accumulate)
+            gemmSharingRows(m: outFeatures, n: inFeatures, k: rows, g, x, dw, accumulate: accumulate)
         }
-        if let (dx, accumulate) = gradientTarget(x) {
+        if let (dx, accumulate) = dx {
             // dx[rows, in] = g[rows, out] · W[out, in]
-            gemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures, g, pointer(w), dx, accumulate: accumulate)
+            gemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures, g, weight, dx, accumulate: accumulate)
         }
     }
 }

@@ -70,6 +70,46 @@ public struct ConfigTrainer {
     }
 
     public func run() throws(RunError) -> TrainingResult {
+        switch try prepare() {
+        case .finished(let result):
+            return result
+        case .ready(let prepared):
+            // The run directory's lock is held until the result is built.
+            return try withExtendedLifetime(prepared) { () throws(RunError) -> TrainingResult in
+                prepared.result(of: try prepared.trainer.run())
+            }
+        }
+    }
+
+    /// A run ready to train: its trainer and what its result is built from.
+    struct PreparedRun {
+        let trainer: Trainer
+        let config: RunConfig
+        let architecture: Architecture
+        let catalogue: [SymmetrySpec]
+        let configHash: String
+        let tracker: SymmetryTracker?
+        let writer: RunDirectoryWriter?
+        /// Held while the run trains.
+        let lock: RunLock?
+
+        func result(of outcome: TrainingOutcome) -> TrainingResult {
+            TrainingResult(
+                summary: writer?.summary ?? RunSummary(outcome, name: config.name, configHash: configHash), parameters: outcome.model.parameters,
+                architecture: architecture, metrics: outcome.log.metrics, events: outcome.log.events, catalogue: catalogue,
+                symmetryReport: tracker?.report(of: outcome.learnedParameters, at: outcome.steps), wasAlreadyComplete: false)
+        }
+    }
+
+    enum Preparation {
+        /// The run directory already holds the finished run.
+        case finished(TrainingResult)
+        case ready(PreparedRun)
+    }
+
+    /// Everything before the training loop: the data, the model, the run directory (resumed,
+    /// restarted or new) and the callbacks.
+    func prepare() throws(RunError) -> Preparation {
         try config.validate(memoryLimit: options.maxMemory ?? MemoryEstimate.defaultLimit)
         let generator = RandomGenerator(seed: config.seed)
         let split: DataSplit
@@ -94,8 +134,6 @@ public struct ConfigTrainer {
         let configHash = config.contentHash
         var resumes = false
         var lock: RunLock?
-        // Held until this function returns (however it returns).
-        defer { withExtendedLifetime(lock) {} }
         if let run {
             guard !run.path.isEmpty else { throw RunError("the run directory is an empty path", hint: "give the run an output directory") }
             try run.create()
@@ -107,7 +145,9 @@ public struct ConfigTrainer {
                     throw RunError("\(run.path) holds a run of a different config", hint: "use another output directory, or --restart to replace it")
                 }
                 if let summary = run.summary(), summary.status == "completed" {
-                    return try finishedResult(run, summary: summary, architecture: architecture, catalogue: catalogue)
+                    return .finished(try withExtendedLifetime(lock) { () throws(RunError) -> TrainingResult in
+                        try finishedResult(run, summary: summary, architecture: architecture, catalogue: catalogue)
+                    })
                 }
                 resumes = !Checkpoint.all(in: run).isEmpty
             } else if options.restart {
@@ -167,11 +207,8 @@ public struct ConfigTrainer {
         trainer.frozenOffset = frozenOffset
         trainer.teleport = teleport
         trainer.stopAfterSteps = options.stopAfterSteps
-        let outcome = try trainer.run()
-        return TrainingResult(
-            summary: writer?.summary ?? RunSummary(outcome, name: config.name, configHash: configHash), parameters: outcome.model.parameters,
-            architecture: architecture, metrics: outcome.log.metrics, events: outcome.log.events, catalogue: catalogue,
-            symmetryReport: tracker?.report(of: outcome.learnedParameters, at: outcome.steps), wasAlreadyComplete: false)
+        return .ready(PreparedRun(trainer: trainer, config: config, architecture: architecture, catalogue: catalogue,
+                                  configHash: configHash, tracker: tracker, writer: writer, lock: lock))
     }
 
     private func finishedResult(_ run: RunDirectory, summary: RunSummary, architecture: Architecture,

@@ -5,13 +5,13 @@ import NoetherTensor
 /// ``ConfigTrainer`` would make alone (its own init, data order, noise, optimiser state, run
 /// directory, checkpoints and metrics), and the seeds are spread over the cores.
 ///
-/// Why threads rather than one model with a seed axis: E1–E5's nets (30-64-1, 10-32-1, batch
-/// 100) are far below the size at which a product is split over threads, so a single run keeps
-/// one core busy with per-operation work. Running whole seeds side by side fills the other
-/// cores without touching a single kernel, so every seed's bits are those of the seed run alone
-/// by construction (the kernels' results never depend on the thread they run on or on the
-/// thread count — issue 19). A seed that fails (e.g. diverges) ends with its own error; the
-/// others run on.
+/// E1–E5's nets (30-64-1, 10-32-1, batch 100) are far below the size at which a product is
+/// split over threads, and a single run spends most of its step on per-operation work. So the
+/// seeds are trained as seed stacks (``SeedStackTrainer``: one tape operation per layer for
+/// all the seeds of a stack), one stack per core. Every seed's bits are those of the seed run
+/// alone: a stack runs each seed's slice through the single run's kernels, and the kernels'
+/// results never depend on the thread they run on or on the thread count (issue 19). A seed
+/// that fails (e.g. diverges) ends with its own error; the others run on.
 public struct SeedGroupTrainer {
     /// One seed's run: its config and where it is written.
     public struct Member {
@@ -26,9 +26,12 @@ public struct SeedGroupTrainer {
     public var members: [Member]
     /// Seeds trained at once (nil: the cores `Parallel` uses, at most the number of members).
     public var concurrency: Int?
+    /// Whether seeds that can share a seed stack do (false: every seed is trained alone, as
+    /// the reference the stacks are measured and tested against).
+    public var stacksSeeds: Bool
 
-    public init(members: [Member], concurrency: Int? = nil) {
-        (self.members, self.concurrency) = (members, concurrency)
+    public init(members: [Member], concurrency: Int? = nil, stacksSeeds: Bool = true) {
+        (self.members, self.concurrency, self.stacksSeeds) = (members, concurrency, stacksSeeds)
     }
 
     /// Whether `configs` differ in nothing but their seed, name and output — the runs one group
@@ -44,15 +47,26 @@ public struct SeedGroupTrainer {
     }
 
     /// Trains every member; the results are in the members' order, each the outcome of that
-    /// seed alone.
+    /// seed alone. Members that can share a ``SeedStackTrainer`` stack (one model of dense
+    /// layers and activations, differing only in seed) are split into one stack per thread;
+    /// otherwise each thread trains whole seeds one at a time.
     public func run() -> [Result<TrainingResult, RunError>] {
-        let threads = max(1, concurrency ?? Parallel.partsOverride ?? Parallel.parts)
+        let threads = max(1, min(members.count, concurrency ?? Parallel.partsOverride ?? Parallel.parts))
+        let groups: [[Int]] = stacksSeeds && SeedStackTrainer.canStack(members.map(\.config))
+            ? (0..<threads).map { part in Array(stride(from: part, to: members.count, by: threads)) }.filter { !$0.isEmpty }
+            : members.indices.map { [$0] }
         // The bodies never throw (each seed's outcome is its own Result), so neither does the map.
-        let results = try? OrderedParallelMap.map(members.count, jobs: threads, progress: nil) { index in
-            Result { () throws(RunError) -> TrainingResult in
-                try ConfigTrainer(config: members[index].config, options: members[index].options).run()
-            }
+        let results = try? OrderedParallelMap.map(groups.count, jobs: threads, progress: nil) { group in
+            groups[group].count == 1
+                ? [Result { () throws(RunError) -> TrainingResult in
+                    try ConfigTrainer(config: members[groups[group][0]].config, options: members[groups[group][0]].options).run()
+                  }]
+                : SeedStackTrainer(members: groups[group].map { members[$0] }).run()
         }
-        return results ?? members.map { _ in .failure(RunError("the seed was not trained")) }
+        var ordered = [Result<TrainingResult, RunError>](repeating: .failure(RunError("the seed was not trained")), count: members.count)
+        for (group, outcomes) in zip(groups, results ?? []) {
+            for (member, outcome) in zip(group, outcomes) { ordered[member] = outcome }
+        }
+        return ordered
     }
 }
