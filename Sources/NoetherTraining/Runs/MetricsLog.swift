@@ -72,6 +72,10 @@ extension MetricRecord {
         var records: [MetricRecord] = []
         let decoder = JSONDecoder()
         for (number, line) in completeLines(data).enumerated() where !line.isEmpty {
+            if let record = MetricRecord(writtenLine: line) {
+                records.append(record)
+                continue
+            }
             do {
                 records.append(try decoder.decode(MetricRecord.self, from: Data(line.utf8)))
             } catch {
@@ -79,6 +83,30 @@ extension MetricRecord {
             }
         }
         return records
+    }
+}
+
+extension MetricRecord {
+    /// A line exactly as ``jsonLine`` writes it (keys in its order, a name without escapes,
+    /// `null` for a non-finite value), read without a JSON decoder, which took 15–20 % of a
+    /// small run's `noether train`; nil for any other line, which the decoder then reads.
+    init?(writtenLine line: Substring) {
+        let (stepKey, timeKey, nameKey, valueKey) = ("{\"step\":", ",\"time\":", ",\"name\":\"", "\",\"value\":")
+        guard line.hasPrefix(stepKey), line.hasSuffix("}"),
+              let time = line.range(of: timeKey), let name = line.range(of: nameKey),
+              let value = line.range(of: valueKey, options: .backwards),
+              time.upperBound <= name.lowerBound, name.upperBound <= value.lowerBound else { return nil }
+        let text = line[name.upperBound..<value.lowerBound]
+        guard !text.contains("\\"), !text.contains("\""),
+              let step = Int(line[line.index(line.startIndex, offsetBy: stepKey.count)..<time.lowerBound]),
+              let seconds = Self.number(line[time.upperBound..<name.lowerBound]),
+              let number = Self.number(line[value.upperBound..<line.index(before: line.endIndex)]) else { return nil }
+        self.init(step: step, time: seconds, name: String(text), value: number)
+    }
+
+    /// A JSON number as ``jsonNumber(_:)`` writes it; `null` is NaN.
+    private static func number(_ text: Substring) -> Double? {
+        text == "null" ? .nan : Double(text)
     }
 }
 
