@@ -91,17 +91,24 @@ extension MetricRecord {
     /// `null` for a non-finite value), read without a JSON decoder, which took 15–20 % of a
     /// small run's `noether train`; nil for any other line, which the decoder then reads.
     init?(writtenLine line: Substring) {
-        let (stepKey, timeKey, nameKey, valueKey) = ("{\"step\":", ",\"time\":", ",\"name\":\"", "\",\"value\":")
-        guard line.hasPrefix(stepKey), line.hasSuffix("}"),
-              let time = line.range(of: timeKey), let name = line.range(of: nameKey),
-              let value = line.range(of: valueKey, options: .backwards),
-              time.upperBound <= name.lowerBound, name.upperBound <= value.lowerBound else { return nil }
-        let text = line[name.upperBound..<value.lowerBound]
-        guard !text.contains("\\"), !text.contains("\""),
-              let step = Int(line[line.index(line.startIndex, offsetBy: stepKey.count)..<time.lowerBound]),
-              let seconds = Self.number(line[time.upperBound..<name.lowerBound]),
-              let number = Self.number(line[value.upperBound..<line.index(before: line.endIndex)]) else { return nil }
-        self.init(step: step, time: seconds, name: String(text), value: number)
+        var rest = line.utf8[...]
+        /// Drops `literal` from the front of `rest`, or fails.
+        func skip(_ literal: String) -> Bool {
+            guard rest.starts(with: literal.utf8) else { return false }
+            rest = rest.dropFirst(literal.utf8.count)
+            return true
+        }
+        /// The text up to (not including) `terminator`, dropped from `rest` with the terminator.
+        func field(until terminator: UInt8) -> Substring? {
+            guard let end = rest.firstIndex(of: terminator) else { return nil }
+            defer { rest = rest[rest.index(after: end)...] }
+            return Substring(rest[..<end])
+        }
+        guard skip("{\"step\":"), let step = field(until: UInt8(ascii: ",")).flatMap({ Int($0) }),
+              skip("\"time\":"), let time = field(until: UInt8(ascii: ",")).flatMap(Self.number),
+              skip("\"name\":\""), let name = field(until: UInt8(ascii: "\"")), !name.utf8.contains(UInt8(ascii: "\\")),
+              skip(",\"value\":"), let value = field(until: UInt8(ascii: "}")).flatMap(Self.number), rest.isEmpty else { return nil }
+        self.init(step: step, time: time, name: String(name), value: value)
     }
 
     /// A JSON number as ``jsonNumber(_:)`` writes it; `null` is NaN.
