@@ -147,25 +147,37 @@ struct Sweep: ParsableCommand {
 struct RunTrial: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run-trial",
-        abstract: "Run one trial of an expanded sweep (what every sweep executor launches).",
-        discussion: "A completed trial is skipped, an interrupted one resumes from its checkpoint, a failed one is rerun only with --retry-failed. Each attempt is recorded in the trial's attempts.jsonl.",
+        abstract: "Run trials of an expanded sweep (what every sweep executor launches).",
+        discussion: "A completed trial is skipped, an interrupted one resumes from its checkpoint, a failed one is rerun only with --retry-failed. Each attempt is recorded in the trial's attempts.jsonl. Several --index options train those trials in this process, the seeds of one arm as one seed stack.",
         shouldDisplay: false)
     @Argument(help: "The sweep's trials.jsonl.") var trials: String
-    @Option(help: "The trial's index.") var index: Int
-    @Option(help: "The trial's hash (or a prefix) as queued: refuse to run if trials.jsonl has changed since.") var hash: String?
+    @Option(help: "A trial's index (repeatable).") var index: [Int]
+    @Option(help: "Each trial's hash (or a prefix) as queued, one per --index: refuse to run if trials.jsonl has changed since.") var hash: [String] = []
+
     @Flag(help: "Run the trial even if it failed before.") var retryFailed = false
 
+    func validate() throws {
+        guard !index.isEmpty else { throw ValidationError("give at least one --index") }
+        guard hash.isEmpty || hash.count == index.count else { throw ValidationError("give one --hash per --index (\(index.count)), or none") }
+    }
+
     func run() throws {
-        let outcome: TrialRunner.Outcome
-        do { outcome = try TrialRunner.run(trialsPath: trials, index: index, expectedHash: hash, retryFailed: retryFailed) } catch {
-            // Another process runs this trial: nothing is wrong, but the executor must know.
-            guard error.isRunInUse else { throw error }
-            report(error)
-            throw ExitCode(TrialRunner.busyExitStatus)
+        let outcomes = try TrialRunner.run(trialsPath: trials, indices: index, expectedHashes: hash.isEmpty ? nil : hash, retryFailed: retryFailed)
+        var failure: RunError?, busy = false
+        for (trial, outcome) in zip(index, outcomes) {
+            switch outcome {
+            case .success(.alreadyComplete): print("trial \(trial): already complete")
+            case .success(.ran(let summary)): print("trial \(trial): \(summary.status), \(summary.steps) steps, test_loss \(summary.final["test_loss"].map { String(format: "%.6g", $0) } ?? "–")")
+            case .failure(let error) where error.isRunInUse:
+                // Another process runs this trial: nothing is wrong, but the executor must know.
+                report(error)
+                busy = true
+            case .failure(let error):
+                if index.count > 1 { print("trial \(trial): failed: \(error.description)") }
+                failure = failure ?? error
+            }
         }
-        switch outcome {
-        case .alreadyComplete: print("trial \(index): already complete")
-        case .ran(let summary): print("trial \(index): \(summary.status), \(summary.steps) steps, test_loss \(summary.final["test_loss"].map { String(format: "%.6g", $0) } ?? "–")")
-        }
+        if let failure { throw failure }
+        if busy { throw ExitCode(TrialRunner.busyExitStatus) }
     }
 }

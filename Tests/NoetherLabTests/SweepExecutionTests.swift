@@ -3,6 +3,7 @@ import Testing
 @testable import NoetherLab
 @testable import NoetherSweeps
 @testable import NoetherTraining
+import NoetherSymmetry
 
 /// How executors file the end of each trial, and what they tell the user, checked with a
 /// stand-in for `noether run-trial` whose behaviour per trial is scripted.
@@ -32,6 +33,46 @@ struct SweepExecutionTests {
         return path
     }
 
+    /// The stand-in runs one trial per child.
+    func oneChildPerTrial(_ executor: LocalExecutor) -> LocalExecutor {
+        var executor = executor
+        executor.stacksSeeds = false
+        return executor
+    }
+
+    /// The seeds of an arm go to one child, halved until every job has a child.
+    @Test func seedsOfAnArmShareAChild() throws {
+        let trials = try smallSweep(steps: 10, extra: "").expand()
+        #expect(trials.count == 4)
+        func indices(_ units: [[Trial]]) -> [[Int]] { units.map { $0.map(\.index) } }
+        let byArm = Dictionary(grouping: trials.map(\.index)) { hidden(trials[$0].config) }.values.map { $0.sorted() }.sorted { $0[0] < $1[0] }
+        #expect(indices(LocalExecutor.units(trials, jobs: 1)) == byArm)
+        #expect(indices(LocalExecutor.units(trials, jobs: 2)) == byArm)
+        #expect(LocalExecutor.units(trials, jobs: 4).count == 4)
+        #expect(indices(LocalExecutor.units(Array(trials[0..<1]), jobs: 2)) == [[trials[0].index]])
+        var withSyre = trials
+        for i in withSyre.indices { withSyre[i].config.control.syre = try ConfigLoader.decode(SyreSpec.self, from: "{}", format: .yaml, source: "syre") }
+        #expect(LocalExecutor.units(withSyre, jobs: 1).allSatisfy { $0.count == 1 })
+    }
+
+    /// Trials run as a group train the seeds of an arm as a stack, each with its attempts
+    /// recorded, and their weights are the bytes of the trials run one by one.
+    @Test func aGroupOfTrialsEqualsTheTrialsRunOneByOne() throws {
+        let grouped = SweepDirectory(temporaryDirectory()), single = SweepDirectory(temporaryDirectory())
+        let trials = try grouped.prepare(try smallSweep(steps: 60))
+        _ = try single.prepare(try smallSweep(steps: 60))
+        let outcomes = try TrialRunner.run(trialsPath: grouped.trialsPath, indices: trials.map(\.index))
+        for (trial, outcome) in zip(trials, outcomes) {
+            guard case .success(.ran) = outcome else { Issue.record("trial \(trial.index): \(outcome)"); continue }
+            _ = try TrialRunner.run(trialsPath: single.trialsPath, index: trial.index)
+            let a = FileManager.default.contents(atPath: "\(grouped.runDirectory(of: trial))/weights.safetensors")
+            #expect(a != nil && a == FileManager.default.contents(atPath: "\(single.runDirectory(of: trial))/weights.safetensors"))
+            #expect(TrialRunner.attempts(of: trial, in: grouped) == ["start", "finish"])
+        }
+        let again = try TrialRunner.run(trialsPath: grouped.trialsPath, indices: trials.map(\.index))
+        #expect(again.allSatisfy { if case .success(.alreadyComplete) = $0 { true } else { false } })
+    }
+
     /// Trial 0 is busy when asked, and the other process finishes it while trial 3 runs (the
     /// stand-in for trial 3 completes both); trial 1's process is killed. Neither may be
     /// reported as running elsewhere or as failed.
@@ -39,7 +80,7 @@ struct SweepExecutionTests {
         let sweep = SweepDirectory(temporaryDirectory())
         let trials = try sweep.prepare(try smallSweep())
         let binary = try standIn(sweep, behaviour: [0: "exit 75", 1: "kill -9 $$", 3: "complete; dir=\"$(echo \"$(dirname \"$2\")\"/trials/0000-*)\"; complete; exit 0"])
-        let report = try LocalExecutor(jobs: 1, binary: binary).run(sweep)
+        let report = try oneChildPerTrial(LocalExecutor(jobs: 1, binary: binary)).run(sweep)
         #expect(report.busy.isEmpty)
         #expect(report.completed.sorted() == [0, 2, 3])
         #expect(report.failed.isEmpty && report.stopped.map { $0.index } == [1])
@@ -57,11 +98,11 @@ struct SweepExecutionTests {
         let sweep = SweepDirectory(temporaryDirectory())
         let trials = try sweep.prepare(try smallSweep())
         let binary = try standIn(sweep, behaviour: [2: "echo 'no such file' > \"$dir/error.txt\"; exit 1"])
-        let report = try LocalExecutor(jobs: 2, binary: binary).run(sweep)
+        let report = try oneChildPerTrial(LocalExecutor(jobs: 2, binary: binary)).run(sweep)
         let error = try #require(report.conclusion(total: trials.count, directory: sweep.path).error)
         #expect(error.description == "3 of 4 trials complete; 1 failed (trial 2: no such file): fix the cause and rerun with --retry-failed")
         // Run again without --retry-failed: nothing runs, and the message is the same (as the slurm executor gives it too).
-        let again = try LocalExecutor(jobs: 2, binary: binary).run(sweep)
+        let again = try oneChildPerTrial(LocalExecutor(jobs: 2, binary: binary)).run(sweep)
         let conclusion = again.conclusion(total: trials.count, directory: sweep.path)
         #expect(conclusion.error?.description == error.description)
         #expect(conclusion.lines == ["3 trials were already complete", "trial 2 failed earlier (not retried): no such file"])

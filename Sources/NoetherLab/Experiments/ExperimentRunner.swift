@@ -217,14 +217,18 @@ public struct ExperimentRunner {
             if let signal = report.interruptedBy { throw RunError("interrupted by signal \(signal); run the same command again to continue") }
             return
         }
-        for (number, trial) in runnable.enumerated() {
-            do {
-                _ = try TrialRunner.run(trialsPath: sweep.trialsPath, index: trial.index, expectedHash: String(trial.hash.prefix(8)))
-                onProgress("[\(number + 1)/\(runnable.count)] \(trial.config.name) done")
-            } catch where error.isRunInUse {
-                throw error
-            } catch {
-                onProgress("[\(number + 1)/\(runnable.count)] \(trial.config.name) failed: \(error.description)")
+        // The seeds of an arm train as one seed stack (``LocalExecutor/units(_:jobs:)``).
+        var number = 0
+        for unit in LocalExecutor.units(runnable, jobs: 1) {
+            let outcomes = try TrialRunner.run(trialsPath: sweep.trialsPath, indices: unit.map(\.index),
+                                               expectedHashes: unit.map { String($0.hash.prefix(8)) })
+            for (trial, outcome) in zip(unit, outcomes) {
+                number += 1
+                switch outcome {
+                case .success: onProgress("[\(number)/\(runnable.count)] \(trial.config.name) done")
+                case .failure(let error) where error.isRunInUse: throw error
+                case .failure(let error): onProgress("[\(number)/\(runnable.count)] \(trial.config.name) failed: \(error.description)")
+                }
             }
         }
     }

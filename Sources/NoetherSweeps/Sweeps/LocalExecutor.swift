@@ -2,7 +2,9 @@ import Foundation
 import NoetherTraining
 
 /// Runs a sweep's trials as `noether run-trial` child processes on this machine, `jobs` at a
-/// time, dividing the cores among them for BLAS. SIGINT or SIGTERM stops the children (an
+/// time, dividing the cores among them for BLAS. Trials that differ only in their seed, with a
+/// model a seed stack carries, go to one child as a group that trains them as one stack
+/// (``units(_:jobs:)``). SIGINT or SIGTERM stops the children (an
 /// interrupted trial resumes from its checkpoint when the sweep is run again).
 public struct LocalExecutor: Sendable {
     public var jobs: Int
@@ -10,6 +12,8 @@ public struct LocalExecutor: Sendable {
     public var binary: String
     public var retryFailed: Bool
     public var onProgress: @Sendable (String) -> Void
+    /// Whether the seeds of an arm go to one child as a seed stack (false: one child per trial).
+    public var stacksSeeds = true
 
     public init(jobs: Int, binary: String = RepositoryFiles.executable, retryFailed: Bool = false, onProgress: @escaping @Sendable (String) -> Void = { _ in }) {
         (self.jobs, self.binary, self.retryFailed, self.onProgress) = (max(1, jobs), binary, retryFailed, onProgress)
@@ -20,22 +24,44 @@ public struct LocalExecutor: Sendable {
         max(1, cores / max(1, jobs))
     }
 
+    /// The runnable trials as the children that train them: the seeds of a stackable arm
+    /// together, the largest groups halved until `jobs` children can run at once; in the
+    /// trials' order otherwise.
+    public static func units(_ trials: [Trial], jobs: Int) -> [[Trial]] {
+        var groups: [[Trial]] = [], stackable: [Bool] = []
+        for trial in trials {
+            if let group = groups.indices.first(where: { stackable[$0] && SeedGroupTrainer.differOnlyInSeed([groups[$0][0].config, trial.config]) }) {
+                groups[group].append(trial)
+            } else {
+                groups.append([trial])
+                stackable.append(SeedGroupTrainer.stacks(trial.config))
+            }
+        }
+        while groups.count < jobs, let largest = groups.indices.max(by: { groups[$0].count < groups[$1].count }), groups[largest].count > 1 {
+            let group = groups[largest]
+            groups[largest] = Array(group[..<(group.count / 2)])
+            groups.insert(Array(group[(group.count / 2)...]), at: largest + 1)
+        }
+        return groups
+    }
+
     public func run(_ sweep: SweepDirectory) throws(RunError) -> SweepRunReport {
         let trials = try sweep.trials()
         var report = SweepRunReport(before: trials, in: sweep, retryFailed: retryFailed)
-        var queue = sweep.runnable(trials, retryFailed: retryFailed)[...]
+        let runnable = sweep.runnable(trials, retryFailed: retryFailed)
+        var queue = (stacksSeeds ? Self.units(runnable, jobs: jobs) : runnable.map { [$0] })[...]
         let threads = Self.threadsPerTrial(jobs: jobs)
         let trialsPath = URL(fileURLWithPath: sweep.trialsPath).standardizedFileURL.path
         let monitor = InterruptMonitor()
         defer { monitor.stop() }
-        var running: [(trial: Trial, process: ChildProcess)] = []
+        var running: [(trials: [Trial], process: ChildProcess)] = []
 
         /// Stops the running trials and waits for them; those that still finished count.
         func stopRunning() {
             for (_, process) in running { process.signal(SIGTERM) }
-            for (trial, process) in running {
+            for (trials, process) in running {
                 _ = process.wait()
-                if sweep.state(of: trial) == .completed { report.completed.append(trial.index) }
+                for trial in trials where sweep.state(of: trial) == .completed { report.completed.append(trial.index) }
             }
             running = []
         }
@@ -43,26 +69,30 @@ public struct LocalExecutor: Sendable {
         // interruption, not a failure, even if our own handler has not seen the signal yet.
         var childInterrupted: Int32?
         while !queue.isEmpty || !running.isEmpty {
-            while running.count < jobs, monitor.receivedSignal == nil, childInterrupted == nil, let trial = queue.popFirst() {
-                var arguments = ["run-trial", trialsPath, "--index", String(trial.index), "--hash", String(trial.hash.prefix(8))]
+            while running.count < jobs, monitor.receivedSignal == nil, childInterrupted == nil, let unit = queue.popFirst(), let first = unit.first {
+                var arguments = ["run-trial", trialsPath]
+                for trial in unit { arguments += ["--index", String(trial.index), "--hash", String(trial.hash.prefix(8))] }
                 if retryFailed { arguments.append("--retry-failed") }
                 let process: ChildProcess
                 do {
-                    process = try ChildProcess.spawn(binary, arguments, environment: ["OPENBLAS_NUM_THREADS": String(threads)], log: sweep.logPath(of: trial))
+                    process = try ChildProcess.spawn(binary, arguments, environment: ["OPENBLAS_NUM_THREADS": String(threads)], log: sweep.logPath(of: first))
                 } catch {
                     stopRunning()
                     throw error
                 }
-                running.append((trial, process))
-                onProgress("trial \(trial.index) started (\(trial.overrides.keys.sorted().map { "\($0)=\(trial.overrides[$0]?.text ?? "")" }.joined(separator: ", ")))")
+                running.append((unit, process))
+                for trial in unit {
+                    if trial.index != first.index { Self.pointLog(of: trial, to: first, in: sweep) }
+                    onProgress("trial \(trial.index) started (\(trial.overrides.keys.sorted().map { "\($0)=\(trial.overrides[$0]?.text ?? "")" }.joined(separator: ", ")))\(unit.count > 1 ? " in a seed stack with \(unit.count - 1) more" : "")")
+                }
             }
-            var stillRunning: [(trial: Trial, process: ChildProcess)] = []
+            var stillRunning: [(trials: [Trial], process: ChildProcess)] = []
             for entry in running {
                 guard let status = entry.process.poll() else { stillRunning.append(entry); continue }
-                if status == 128 + SIGINT || status == 128 + SIGTERM, sweep.state(of: entry.trial) != .completed {
+                if status == 128 + SIGINT || status == 128 + SIGTERM, entry.trials.contains(where: { sweep.state(of: $0) != .completed }) {
                     childInterrupted = status - 128
                 } else if monitor.receivedSignal == nil {
-                    onProgress(report.record(entry.trial, exit: .shell(status), in: sweep))
+                    for trial in entry.trials { onProgress(report.record(trial, exit: .shell(status), in: sweep)) }
                 }
             }
             running = stillRunning
@@ -75,5 +105,12 @@ public struct LocalExecutor: Sendable {
         }
         report.recheckBusy(trials, in: sweep)
         return report
+    }
+
+    /// A trial trained in another trial's child has its output in that trial's log; its own log says where.
+    static func pointLog(of trial: Trial, to first: Trial, in sweep: SweepDirectory) {
+        let note = "trial \(trial.index) trains in one seed stack with trial \(first.index); the output is in \(sweep.logPath(of: first))\n"
+        try? FileManager.default.createDirectory(atPath: (sweep.logPath(of: trial) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? Data(note.utf8).write(to: URL(fileURLWithPath: sweep.logPath(of: trial)))
     }
 }

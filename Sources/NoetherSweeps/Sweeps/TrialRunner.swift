@@ -35,39 +35,64 @@ public enum TrialRunner {
     /// (a prefix of the trial's hash, as queued), a `trials.jsonl` rewritten since — where the
     /// index may now name another trial — is an error rather than the wrong run.
     public static func run(trialsPath: String, index: Int, expectedHash: String? = nil, retryFailed: Bool = false) throws(RunError) -> Outcome {
+        try run(trialsPath: trialsPath, indices: [index], expectedHashes: expectedHash.map { [$0] }, retryFailed: retryFailed)[0].get()
+    }
+
+    /// Runs several trials of a sweep in this process, each as ``run(trialsPath:index:expectedHash:retryFailed:)``
+    /// would (skipped when complete, refused when failed before, its attempts recorded); those
+    /// that differ only in their seed and have a model a seed stack carries train as one
+    /// ``SeedGroupTrainer`` stack. Returns each trial's outcome, in the order of `indices`.
+    public static func run(trialsPath: String, indices: [Int], expectedHashes: [String]? = nil,
+                           retryFailed: Bool = false) throws(RunError) -> [Result<Outcome, RunError>] {
         let sweep = SweepDirectory(trialsPath: trialsPath)
         let trials = try sweep.trials()
-        guard let trial = trials.first(where: { $0.index == index }) else {
-            throw RunError("\(trialsPath) has no trial \(index) (its indices are 0…\(max(trials.count - 1, 0)))")
+        if let expectedHashes, expectedHashes.count != indices.count {
+            throw RunError("\(expectedHashes.count) hashes for \(indices.count) trial indices", hint: "give one --hash per --index, or none")
         }
-        if let expectedHash, expectedHash.isEmpty || !trial.hash.hasPrefix(expectedHash) {
-            throw RunError("trial \(index) of \(trialsPath) is now \(trial.hash.prefix(8)), not the queued \(expectedHash): the sweep was expanded again since; run `noether sweep run` again")
+        var chosen: [Trial] = []
+        for (k, index) in indices.enumerated() {
+            guard let trial = trials.first(where: { $0.index == index }) else {
+                throw RunError("\(trialsPath) has no trial \(index) (its indices are 0…\(max(trials.count - 1, 0)))")
+            }
+            if let expectedHash = expectedHashes?[k], expectedHash.isEmpty || !trial.hash.hasPrefix(expectedHash) {
+                throw RunError("trial \(index) of \(trialsPath) is now \(trial.hash.prefix(8)), not the queued \(expectedHash): the sweep was expanded again since; run `noether sweep run` again")
+            }
+            chosen.append(trial)
         }
-        switch sweep.state(of: trial) {
-        case .completed:
-            log("skip", trial: trial, sweep: sweep)
-            return .alreadyComplete
-        case .failed where !retryFailed:
-            throw RunError("trial \(index) failed before (\(sweep.error(of: trial) ?? "no error recorded")); rerun with --retry-failed")
-        case .failed, .pending, .started:
-            break
+        var outcomes = [Result<Outcome, RunError>](repeating: .success(.alreadyComplete), count: chosen.count)
+        var pending: [Int] = []
+        for (k, trial) in chosen.enumerated() {
+            switch sweep.state(of: trial) {
+            case .completed:
+                log("skip", trial: trial, sweep: sweep)
+            case .failed where !retryFailed:
+                outcomes[k] = .failure(RunError("trial \(trial.index) failed before (\(sweep.error(of: trial) ?? "no error recorded")); rerun with --retry-failed"))
+            case .failed, .pending, .started:
+                pending.append(k)
+            }
         }
-        let directory = sweep.runDirectory(of: trial)
-        try? FileManager.default.removeItem(atPath: "\(directory)/\(errorFile)")
-        log("start", trial: trial, sweep: sweep)
-        do {
-            let result = try ConfigTrainer(config: trial.config, options: TrainingOptions(directory: directory)).run()
-            log("finish", trial: trial, sweep: sweep)
-            return .ran(result.summary)
-        } catch where error.isRunInUse {
-            // Another executor is running this trial: not a failure of the trial.
-            log("busy", trial: trial, sweep: sweep, detail: error.description)
-            throw error
-        } catch {
-            try? Data((error.description + "\n").utf8).write(to: URL(fileURLWithPath: "\(directory)/\(errorFile)"))
-            log("fail", trial: trial, sweep: sweep, detail: error.description)
-            throw error
+        for k in pending {
+            try? FileManager.default.removeItem(atPath: "\(sweep.runDirectory(of: chosen[k]))/\(errorFile)")
+            log("start", trial: chosen[k], sweep: sweep)
         }
+        let members = pending.map { SeedGroupTrainer.Member(config: chosen[$0].config, options: TrainingOptions(directory: sweep.runDirectory(of: chosen[$0]))) }
+        for (k, result) in zip(pending, SeedGroupTrainer(members: members, concurrency: 1).run()) {
+            let trial = chosen[k]
+            switch result {
+            case .success(let trained):
+                log("finish", trial: trial, sweep: sweep)
+                outcomes[k] = .success(.ran(trained.summary))
+            case .failure(let error) where error.isRunInUse:
+                // Another executor is running this trial: not a failure of the trial.
+                log("busy", trial: trial, sweep: sweep, detail: error.description)
+                outcomes[k] = .failure(error)
+            case .failure(let error):
+                try? Data((error.description + "\n").utf8).write(to: URL(fileURLWithPath: "\(sweep.runDirectory(of: trial))/\(errorFile)"))
+                log("fail", trial: trial, sweep: sweep, detail: error.description)
+                outcomes[k] = .failure(error)
+            }
+        }
+        return outcomes
     }
 
     /// The events of a trial's `attempts.jsonl`, in order.

@@ -46,6 +46,14 @@ public struct SeedGroupTrainer {
         return configs.allSatisfy { normalised($0) == first }
     }
 
+    /// Whether runs of `configs` share a seed stack when trained in one group: they differ only
+    /// in seed, and their model and controls are ones a stack carries.
+    public static func canStack(_ configs: [RunConfig]) -> Bool { SeedStackTrainer.canStack(configs) }
+
+    /// Whether runs of this config and of its other seeds could share a seed stack (a model of
+    /// dense layers and activations, no syre offset, no teleportation).
+    public static func stacks(_ config: RunConfig) -> Bool { SeedStackTrainer.stacks(config) }
+
     /// Trains every member; the results are in the members' order, each the outcome of that
     /// seed alone. Members that can share a ``SeedStackTrainer`` stack (one model of dense
     /// layers and activations, differing only in seed) are split into one stack per thread;
