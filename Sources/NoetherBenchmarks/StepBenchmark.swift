@@ -36,16 +36,22 @@ public struct BenchmarkRecord: Codable, Sendable {
 /// of the workloads named in the core-engine issue, each with its GEMM floor.
 public enum StepBenchmarks {
     /// The workload names, in the order ``run(_:repeats:)`` measures them.
-    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "resnet-8", "gpt", "resnet-8-cifar", "gpt-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis", "weight-spectra", "linear-assignment-1024", "e1-8-seeds", "e1-8-seeds-one-core"]
+    public static let names = ["mlp-64", "mlp-256", "mlp-512", "mlp-1024", "cnn", "transformer-block", "resnet-8", "gpt", "resnet-8-cifar", "gpt-block", "sgemm-1024", "symmetry-analysis", "tracking-overhead", "representation-analysis", "weight-spectra", "linear-assignment-1024", "e1-8-seeds", "e1-8-seeds-one-core", "convolution-paths"]
+    /// Workloads that run only when named: measurements of kernel choices, not of training.
+    public static let onlyWhenNamed: Set<String> = ["convolution-paths"]
 
-    /// Runs the named workloads (all when `names` is empty); `weight-spectra` runs only when
+    /// Runs the named workloads (all but ``onlyWhenNamed`` when `names` is empty); `weight-spectra` runs only when
     /// `weights` names a safetensors file, and a file it cannot read is an error.
     public static func run(_ selected: [String] = [], repeats: Int = 30, weights: String? = nil) throws(FileFormatError) -> [BenchmarkRecord] {
-        let chosen = selected.isEmpty ? names : names.filter { selected.contains($0) }
+        let chosen = selected.isEmpty ? names.filter { !onlyWhenNamed.contains($0) } : names.filter { selected.contains($0) }
         // Opened first, so a bad file is reported before minutes of other workloads.
         let weightsFile = try weights.map { path throws(FileFormatError) in try SafetensorsCollection(path: path) }
         var records: [BenchmarkRecord] = []
         for name in chosen {
+            if name == "convolution-paths" {
+                records += convolutionPaths(repeats: repeats)
+                continue
+            }
             let record: BenchmarkRecord? = switch name {
             case "mlp-64": mlp(width: 64, repeats: repeats)
             case "mlp-256": mlp(width: 256, repeats: repeats)

@@ -6,7 +6,7 @@ import NoetherBenchmarks
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time training steps and their GEMM floors (build with -c release for real figures).",
-        discussion: "Workloads: \(StepBenchmarks.names.joined(separator: ", ")). floor_ms is the summed time of the step's GEMMs run alone in the same process.")
+        discussion: "Workloads: \(StepBenchmarks.names.joined(separator: ", ")). floor_ms is the summed time of the step's GEMMs run alone in the same process (for convolutions, the im2col GEMMs). convolution-paths (run only when named) times each preset convolution through Winograd against im2col (the overhead column).")
 
     @OptionGroup var output: FormatOptions
 
@@ -35,14 +35,16 @@ struct Bench: ParsableCommand {
     func run() throws {
         let records = try StepBenchmarks.run(only, repeats: repeats, weights: weights)
         try output.print(records, table: {
-            var lines = ["workload            median ms   floor ms   step/floor   allocs/step   GFLOP/s   overhead"]
+            // Names longer than the column (convolution-paths' per-shape records) widen it.
+            let width = max(18, records.map(\.name.count).max() ?? 0)
+            var lines = ["workload".padding(toLength: width + 2, withPad: " ", startingAt: 0) + "median ms   floor ms   step/floor   allocs/step   GFLOP/s   overhead"]
             for r in records {
                 let floor = r.floorMilliseconds.map { String(format: "%9.3f", $0) } ?? "        –"
                 let ratio = r.floorMilliseconds.map { String(format: "%11.2f", r.medianMilliseconds / $0) } ?? "          –"
                 let allocations = r.allocationsPerStep.map { String(format: "%12.1f", $0) } ?? "           –"
                 let gflops = r.gflops.map { String(format: "%9.1f", $0) } ?? "        –"
                 let overhead = r.overheadPercent.map { String(format: "%+9.1f%% (vs %.1f ms)", $0, r.baselineMilliseconds ?? 0) } ?? "         –"
-                lines.append("\(r.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", r.medianMilliseconds)) \(floor) \(ratio) \(allocations) \(gflops) \(overhead)")
+                lines.append("\(r.name.padding(toLength: width, withPad: " ", startingAt: 0)) \(String(format: "%10.3f", r.medianMilliseconds)) \(floor) \(ratio) \(allocations) \(gflops) \(overhead)")
             }
             return lines.joined(separator: "\n")
         }, csv: {

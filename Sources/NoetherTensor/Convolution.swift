@@ -4,6 +4,9 @@ public struct ConvolutionGeometry: Hashable, Sendable {
     public let batch: Int, inChannels: Int, height: Int, width: Int
     public let outChannels: Int, kernelHeight: Int, kernelWidth: Int
     public let stride: Int, padding: Int
+    /// The kernels' path when forced (tests and benchmarks compare the two on one shape); nil
+    /// chooses by shape (``usesWinograd``).
+    public var path: ConvolutionPath? = nil
 
     public var outHeight: Int { (height + 2 * padding - kernelHeight) / stride + 1 }
     public var outWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
@@ -173,6 +176,18 @@ extension Kernels {
     ) {
         guard g.patchCount > 0 else { return }
         let (o, pixels, length, image) = (g.outChannels, g.pixels, g.patchLength, g.single)
+        if g.usesWinograd {
+            let filters = columns + g.chunkCount * g.chunkWorkspaceCount
+            winogradFilters(weight, outChannels: o, inChannels: g.inChannels, into: filters)
+            forEachChunk(g) { chunk, images in
+                let workspace = columns + chunk * g.chunkWorkspaceCount
+                for n in images {
+                    winogradImage(x + n * g.imageSize, filters: filters, bias: bias, image, workspace: workspace,
+                                  out + n * o * pixels, accumulate: false, onThisThread: g.chunkCount > 1)
+                }
+            }
+            return
+        }
         forEachChunk(g) { chunk, images in
             let patches = columns + chunk * g.chunkWorkspaceCount
             for n in images {
@@ -229,6 +244,9 @@ extension Kernels {
         let transposed = gradientInput == nil ? nil : g.transposedInputGradient
         let flipped = workspace + g.partialCount
         if transposed != nil { flipFilters(weight, g, into: flipped) }
+        // The transposed convolution through Winograd where its shape takes it.
+        let winogradFilters = transposed.flatMap { $0.usesWinograd ? flipped + o * length : nil }
+        if let winogradFilters { Self.winogradFilters(flipped, outChannels: g.inChannels, inChannels: o, into: winogradFilters) }
         forEachChunk(g) { chunk, images in
             let patches = columns + chunk * g.chunkWorkspaceCount
             for n in images {
@@ -243,6 +261,9 @@ extension Kernels {
                     if image.isPointwise {
                         gemm(transposeA: true, transposeB: false, m: length, n: pixels, k: o, weight, lda: length, dy, ldb: pixels,
                              target, ldc: pixels, accumulate: accumulate, onThisThread: g.chunkCount > 1)
+                    } else if let transposed, let winogradFilters {
+                        winogradImage(dy, filters: winogradFilters, bias: nil, transposed, workspace: patches, target,
+                                      accumulate: accumulate, onThisThread: g.chunkCount > 1)
                     } else if let transposed {
                         let b = unfold(dy, transposed, into: patches)
                         gemm(transposeA: false, transposeB: false, m: g.inChannels, n: transposed.pixels, k: transposed.patchLength,
@@ -355,11 +376,13 @@ extension ConvolutionGeometry {
     public var imageSize: Int { inChannels * height * width }
     /// Scalars of the per-chunk patch matrices the kernels unfold into: an image's input
     /// patches, or the output-gradient patches of the transposed convolution.
-    public var workspaceCount: Int { chunkCount * chunkWorkspaceCount }
+    public var workspaceCount: Int { chunkCount * chunkWorkspaceCount + (usesWinograd ? winogradFilterCount : 0) }
     /// Scalars of one chunk's workspace: what unfolding an image, or an image's output gradient
     /// for the transposed convolution, needs.
     public var chunkWorkspaceCount: Int {
-        Swift.max(single.unfoldCount, transposedInputGradient?.unfoldCount ?? 0)
+        let transposed = transposedInputGradient
+        return Swift.max(single.unfoldCount, transposed?.unfoldCount ?? 0, usesWinograd ? winogradImageCount : 0,
+                         transposed.map { $0.usesWinograd ? $0.winogradImageCount : 0 } ?? 0)
     }
     /// Scalars an image's unfolding writes: its patch matrix, and for stride 1 the zero-padded
     /// image it is read from.
@@ -370,7 +393,10 @@ extension ConvolutionGeometry {
     public var partialCount: Int { chunkCount * outChannels * patchLength }
     /// Scalars of the backward pass's workspace: the per-chunk weight-gradient sums, then the
     /// flipped filters of the transposed convolution.
-    public var backwardWorkspaceCount: Int { partialCount + (transposedInputGradient == nil ? 0 : outChannels * patchLength) }
+    public var backwardWorkspaceCount: Int {
+        guard let transposed = transposedInputGradient else { return partialCount }
+        return partialCount + outChannels * patchLength + (transposed.usesWinograd ? transposed.winogradFilterCount : 0)
+    }
     /// The convolution of one image's output gradient `[O, oH, oW]` that gives its input gradient
     /// `[C, H, W]`: stride 1, square kernel, padding `k − 1 − p` (so `p < k`); nil where that does
     /// not apply (strides, 1×1 convolutions, which need no unfolding, and other kernels), and
@@ -378,14 +404,15 @@ extension ConvolutionGeometry {
     public var transposedInputGradient: ConvolutionGeometry? {
         guard stride == 1, !isPointwise, kernelHeight == kernelWidth, padding < kernelHeight else { return nil }
         return ConvolutionGeometry(batch: 1, inChannels: outChannels, height: outHeight, width: outWidth, outChannels: inChannels,
-                                   kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: 1, padding: kernelHeight - 1 - padding)
+                                   kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: 1, padding: kernelHeight - 1 - padding,
+                                   path: path)
     }
     /// A 1×1 convolution with stride 1 and no padding: each image is its own patch matrix.
     public var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && padding == 0 }
     /// The same convolution on one image.
     public var single: ConvolutionGeometry {
         ConvolutionGeometry(batch: 1, inChannels: inChannels, height: height, width: width, outChannels: outChannels,
-                            kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: padding)
+                            kernelHeight: kernelHeight, kernelWidth: kernelWidth, stride: stride, padding: padding, path: path)
     }
 }
 

@@ -67,6 +67,27 @@ struct ParallelKernelTests {
         for parts in [2, 3] { #expect(gradients(parts: parts) == one, "\(parts) threads") }
     }
 
+    /// A convolution the shape rule sends through Winograd (forward and input gradient): the
+    /// same bits on 1, 2 and 3 threads.
+    @Test func winogradConvolutionGradientsDoNotDependOnThreads() {
+        var generator = RandomGenerator(seed: 24)
+        let x = Tensor<Float>.normal([ConvolutionGeometry.imagesPerChunk * 2 + 3, 32, 23, 24], using: &generator)
+        let w = Tensor<Float>.normal([32, 32, 3, 3], using: &generator)
+        guard case .success(let g) = ConvolutionGeometry.of(input: x.shape, weight: w.shape, stride: 1, padding: 1) else { return }
+        #expect(g.usesWinograd && g.transposedInputGradient?.usesWinograd == true)
+        func gradients(parts: Int) -> [Tensor<Float>] {
+            Parallel.$partsOverride.withValue(parts) {
+                let tape = Tape<Float>()
+                let (input, weight) = (tape.parameter(x), tape.parameter(w))
+                let y = input.conv2d(weight: weight, padding: 1).tanh()
+                tape.backward(from: y.sum())
+                return [y.value, tape.gradient(of: input)!, tape.gradient(of: weight)!]
+            }
+        }
+        let one = gradients(parts: 1)
+        for parts in [2, 3] { #expect(gradients(parts: parts) == one, "\(parts) threads") }
+    }
+
     /// A 1×1 convolution's gradients by their definition: dx[n, c, p] = Σ_o w[o, c]·r[n, o, p]
     /// and dw[o, c] = Σ_{n, p} r[n, o, p]·x[n, c, p], for y = conv(x) and the loss sum(y ⊙ r).
     @Test func pointwiseConvolutionGradientsMatchDefinition() {
