@@ -158,6 +158,7 @@ struct RunTrial: ParsableCommand {
 
     func validate() throws {
         guard !index.isEmpty else { throw ValidationError("give at least one --index") }
+        guard Set(index).count == index.count else { throw ValidationError("each --index may be given once") }
         guard hash.isEmpty || hash.count == index.count else { throw ValidationError("give one --hash per --index (\(index.count)), or none") }
     }
 

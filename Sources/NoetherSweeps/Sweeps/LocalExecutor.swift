@@ -24,13 +24,24 @@ public struct LocalExecutor: Sendable {
         max(1, cores / max(1, jobs))
     }
 
+    /// The most seeds one child trains as a stack: an experiment arm's usual count, and a
+    /// bound on what one process holds (each seed keeps its own data, model and optimiser).
+    public static let largestStack = 8
+
     /// The runnable trials as the children that train them: the seeds of a stackable arm
-    /// together, the largest groups halved until `jobs` children can run at once; in the
-    /// trials' order otherwise.
+    /// together (at most ``largestStack``, and no more than a `jobs`-th of the memory limit by
+    /// ``MemoryEstimate``), the largest groups halved until `jobs` children can run at once; in
+    /// the trials' order otherwise.
     public static func units(_ trials: [Trial], jobs: Int) -> [[Trial]] {
         var groups: [[Trial]] = [], stackable: [Bool] = []
+        func fits(_ group: [Trial]) -> Bool {
+            group.count < largestStack
+                && MemoryEstimate(group[0].config).bytes * Double(group.count + 1) <= Double(MemoryEstimate.defaultLimit) / Double(max(jobs, 1))
+        }
         for trial in trials {
-            if let group = groups.indices.first(where: { stackable[$0] && SeedGroupTrainer.differOnlyInSeed([groups[$0][0].config, trial.config]) }) {
+            if let group = groups.indices.first(where: {
+                stackable[$0] && fits(groups[$0]) && SeedGroupTrainer.differOnlyInSeed([groups[$0][0].config, trial.config])
+            }) {
                 groups[group].append(trial)
             } else {
                 groups.append([trial])
@@ -91,6 +102,7 @@ public struct LocalExecutor: Sendable {
                 guard let status = entry.process.poll() else { stillRunning.append(entry); continue }
                 if status == 128 + SIGINT || status == 128 + SIGTERM, entry.trials.contains(where: { sweep.state(of: $0) != .completed }) {
                     childInterrupted = status - 128
+                    for trial in entry.trials where sweep.state(of: trial) == .completed { report.completed.append(trial.index) }
                 } else if monitor.receivedSignal == nil {
                     for trial in entry.trials { onProgress(report.record(trial, exit: .shell(status), in: sweep)) }
                 }
@@ -110,7 +122,13 @@ public struct LocalExecutor: Sendable {
     /// A trial trained in another trial's child has its output in that trial's log; its own log says where.
     static func pointLog(of trial: Trial, to first: Trial, in sweep: SweepDirectory) {
         let note = "trial \(trial.index) trains in one seed stack with trial \(first.index); the output is in \(sweep.logPath(of: first))\n"
-        try? FileManager.default.createDirectory(atPath: (sweep.logPath(of: trial) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try? Data(note.utf8).write(to: URL(fileURLWithPath: sweep.logPath(of: trial)))
+        // Appended: the log may hold the output of the trial's earlier attempts.
+        let path = sweep.logPath(of: trial)
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? handle.close() }
+        _ = try? handle.seekToEnd()
+        try? handle.write(contentsOf: Data(note.utf8))
     }
 }

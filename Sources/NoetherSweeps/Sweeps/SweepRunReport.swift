@@ -56,7 +56,9 @@ public struct SweepRunReport: Sendable {
             completed.append(index)
             return "trial \(index) completed"
         }
-        if exit == .status(TrialRunner.busyExitStatus) {
+        // A child that trained several trials exits with one status; its attempts say which was busy.
+        if exit == .status(TrialRunner.busyExitStatus) && sweep.state(of: trial) != .failed
+            || TrialRunner.attempts(of: trial, in: sweep).last == "busy" {
             busy.append(index)
             return "trial \(index) is being run by another process; left to it"
         }

@@ -12,6 +12,13 @@ public struct MetricRecord: Hashable, Sendable, Codable {
         (self.step, self.time, self.name, self.value) = (step, time, name, value)
     }
 
+    /// `null` (how ``jsonLine`` writes a non-finite number) reads as NaN.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(step: try c.decode(Int.self, forKey: .step), time: try c.decodeIfPresent(Double.self, forKey: .time) ?? .nan,
+                  name: try c.decode(String.self, forKey: .name), value: try c.decodeIfPresent(Double.self, forKey: .value) ?? .nan)
+    }
+
     /// The JSON line (numbers in shortest round-trip form; non-finite values as null).
     public var jsonLine: String {
         "{\"step\":\(step),\"time\":\(jsonNumber(time)),\"name\":\(jsonString(name)),\"value\":\(jsonNumber(value))}"

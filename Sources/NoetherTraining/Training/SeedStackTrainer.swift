@@ -74,7 +74,7 @@ struct SeedStackTrainer {
             }
             let inputs = stepping.compactMap(\.input)
             var losses: [Float]
-            if let stack, inputs.count > 1, inputs.allSatisfy({ $0.inputs.shape == inputs[0].inputs.shape }) {
+            if let stack, inputs.count > 1, inputs.allSatisfy({ Self.sameShape($0, inputs[0]) }) {
                 parameters.removeLast(parameters.count - inputs.count)
                 optimizers.removeLast(optimizers.count - inputs.count)
                 for (k, run) in stepping.enumerated() {
@@ -105,5 +105,15 @@ struct SeedStackTrainer {
             }
         }
         return results.map { $0 ?? .failure(RunError("the seed was not trained")) }
+    }
+
+    /// Whether two seeds' batches can share a stacked step: inputs and targets of one shape and kind.
+    private static func sameShape(_ a: TrainingSession.StepInput, _ b: TrainingSession.StepInput) -> Bool {
+        guard a.inputs.shape == b.inputs.shape else { return false }
+        switch (a.targets, b.targets) {
+        case (.values(let x), .values(let y)): return x.shape == y.shape
+        case (.classes(let x), .classes(let y)): return x.count == y.count
+        default: return false
+        }
     }
 }

@@ -81,8 +81,6 @@ final class TrainingSession {
         started = clock.now
         reachedTarget = false
         if !log.isEmpty { for callback in trainer.callbacks { try callback.logDidGrow(log, replayed: true) } }
-        // Training to a stated loss: a resumed run that had reached it is finished.
-        reachedTarget = firstStep > 0 && trainer.stopsAt(log.metrics.last { $0.name == "train_loss" && $0.step == firstStep }?.value)
 
         (sink.step, sink.time) = (firstStep, elapsed())
         do {
@@ -91,6 +89,8 @@ final class TrainingSession {
             for callback in trainer.callbacks { try callback.trainingWillStart(opening) }
         }
         try flush()
+        // Training to a stated loss: a resumed run that had reached it is finished.
+        reachedTarget = firstStep > 0 && trainer.stopsAt(log.metrics.last { $0.name == "train_loss" && $0.step == firstStep }?.value)
     }
 
     /// The batch of the next step (augmented, after any teleport due before it), or nil when
