@@ -9,13 +9,18 @@ import NoetherSymmetry
 /// stand-in for `noether run-trial` whose behaviour per trial is scripted.
 @Suite("Sweep execution outcomes")
 struct SweepExecutionTests {
-    /// A bash script taking run-trial's arguments (`run-trial TRIALS --index I --hash H`) that
-    /// does, for trial I, what `behaviour[I]` says (the default: completes the trial).
-    func standIn(_ sweep: SweepDirectory, behaviour: [Int: String]) throws -> String {
-        // A real completed summary to copy into a trial's run directory.
+    /// A real run directory with a completed summary, for stand-ins to copy into a trial's.
+    func completedRun() throws -> String {
         let template = temporaryDirectory()
         let config = try #require(try smallSweep(steps: 10).expand().first).config
         _ = try ConfigTrainer(config: config, options: TrainingOptions(directory: template)).run()
+        return template
+    }
+
+    /// A bash script taking run-trial's arguments (`run-trial TRIALS --index I --hash H`) that
+    /// does, for trial I, what `behaviour[I]` says (the default: completes the trial).
+    func standIn(_ sweep: SweepDirectory, behaviour: [Int: String]) throws -> String {
+        let template = try completedRun()
         let cases = behaviour.map { "  \($0.key)) \($0.value) ;;" }.joined(separator: "\n")
         let script = """
             #!/bin/bash
@@ -71,6 +76,59 @@ struct SweepExecutionTests {
         }
         let again = try TrialRunner.run(trialsPath: grouped.trialsPath, indices: trials.map(\.index))
         #expect(again.allSatisfy { if case .success(.alreadyComplete) = $0 { true } else { false } })
+    }
+
+    /// A stand-in for `noether run-trial TRIALS --index I --hash H [--index …]` that does, for
+    /// each trial I, what `behaviour[I]` says (the default: completes it), then exits with the
+    /// status the real command gives a group: 1 when a trial failed, else 75 when one was busy.
+    func groupStandIn(_ sweep: SweepDirectory, behaviour: [Int: String]) throws -> String {
+        let template = try completedRun()
+        let cases = behaviour.map { "    \($0.key)) \($0.value) ;;" }.joined(separator: "\n")
+        let script = """
+            #!/bin/bash
+            root="$(dirname "$2")"; shift 2
+            failed=0; busy=0
+            while [ $# -gt 0 ]; do
+              case "$1" in
+                --index) index="$2"; shift 2 ;;
+                --hash) dir="$root/trials/$(printf %04d "$index")-$2"; shift 2; mkdir -p "$dir"
+                  case "$index" in
+            \(cases)
+                    *) cp '\(template)/summary.json' "$dir/summary.json" ;;
+                  esac ;;
+                *) shift ;;
+              esac
+            done
+            [ $failed = 1 ] && exit 1
+            [ $busy = 1 ] && exit 75
+            exit 0
+            """
+        let path = temporaryDirectory() + "-run-trials.sh"
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        return path
+    }
+
+    /// In a child that trains an arm's seeds together, each trial is filed by its own state:
+    /// one failed, one busy (the child's exit status says "failed"), the other arm complete;
+    /// the trial that shared the leader's child has a log that points to the leader's.
+    @Test func aGroupedChildFilesEachTrialByItsOwnOutcome() throws {
+        let sweep = SweepDirectory(temporaryDirectory())
+        let trials = try sweep.prepare(try smallSweep())
+        let units = LocalExecutor.units(sweep.runnable(trials, retryFailed: false), jobs: 1)
+        let arm = try #require(units.first { $0.count == 2 })
+        let (failing, busy) = (arm[0].index, arm[1].index)
+        let binary = try groupStandIn(sweep, behaviour: [
+            failing: "echo 'out of cheese' > \"$dir/error.txt\"; failed=1",
+            busy: "echo '{\"event\":\"busy\"}' >> \"$dir/attempts.jsonl\"; busy=1",
+        ])
+        let report = try LocalExecutor(jobs: 1, binary: binary).run(sweep)
+        #expect(report.failed.map(\.index) == [failing])
+        #expect(report.busy == [busy])
+        #expect(report.completed.sorted() == trials.map(\.index).filter { $0 != failing && $0 != busy })
+        #expect(report.stopped.isEmpty)
+        let pointer = try String(contentsOfFile: sweep.logPath(of: arm[1]), encoding: .utf8)
+        #expect(pointer.contains(sweep.logPath(of: arm[0])))
     }
 
     /// Trial 0 is busy when asked, and the other process finishes it while trial 3 runs (the
