@@ -23,6 +23,8 @@ public final class SeedStackStep<Scalar: TensorScalar> {
     private var stackedInputs = Tensor<Scalar>.zeros([0])
     private var stackedTargets = Tensor<Scalar>.zeros([0])
     private var stackedLabels: [Int32] = []
+    /// The stacked parameters as recorded on the tape, in layout order.
+    private var bound: [Variable<Scalar>] = []
 
     /// A stack for `architecture`, or nil when it has a layer the stack does not carry.
     public init?(architecture: Architecture, loss: LossKind) {
@@ -51,8 +53,7 @@ public final class SeedStackStep<Scalar: TensorScalar> {
         precondition(seeds > 0 && optimizers.count == seeds && inputs.count == seeds && targets.count == seeds && learningRates.count == seeds,
                      "SeedStackStep: one parameter set, optimiser, batch, target and learning rate per seed")
         tape.reset()
-        var bound: [Variable<Scalar>] = []
-        bound.reserveCapacity(architecture.layout.count)
+        bound.removeAll(keepingCapacity: true)
         while stacked.count < architecture.layout.count { stacked.append(.zeros([0])) }
         for position in 0..<architecture.layout.count {
             Self.stack(seeds, { parameters[$0][position: position] }, into: &stacked[position])
@@ -75,7 +76,7 @@ public final class SeedStackStep<Scalar: TensorScalar> {
         tape.releaseLeaves()
         for seed in 0..<seeds {
             optimizers[seed].update(&parameters[seed], learningRate: learningRates[seed]) { position in
-                tape.gradient(of: bound[position]).map { UnsafePointer($0.unsafeBaseAddress + seed * $0.count / seeds) }
+                tape.gradient(of: self.bound[position]).map { UnsafePointer($0.unsafeBaseAddress + seed * $0.count / seeds) }
             }
         }
         return values.withUnsafeBufferPointer { Array($0) }

@@ -83,7 +83,7 @@ import Testing
     @Test(arguments: ["cross_entropy", "mse"])
     func stackedClassifiersEqualTheSeedsRunAlone(loss: String) throws {
         let configs = try (0..<3).map { try classifier(seed: UInt64($0), loss: loss) }
-        #expect(SeedStackTrainer.canStack(configs))
+        #expect(SeedGroupTrainer.canStack(configs))
         let alone = try configs.map { try ConfigTrainer(config: $0).run() }
         let stacked = SeedGroupTrainer(members: configs.map { .init(config: $0) }, concurrency: 1).run()
         for (index, result) in stacked.enumerated() {
@@ -123,18 +123,18 @@ import Testing
 
     @Test func onlyDenseNetsWithoutPerRunControlStack() throws {
         let configs = try (0..<2).map { try config(seed: UInt64($0)) }
-        #expect(SeedStackTrainer.canStack(configs))
-        #expect(!SeedStackTrainer.canStack([configs[0]]))
+        #expect(SeedGroupTrainer.canStack(configs))
+        #expect(!SeedGroupTrainer.canStack([configs[0]]))
         var syre = configs
         for i in syre.indices { syre[i].control.syre = try ConfigLoader.decode(SyreSpec.self, from: "{}", format: .yaml, source: "syre") }
-        #expect(!SeedStackTrainer.canStack(syre))
+        #expect(!SeedGroupTrainer.canStack(syre))
         var convolutional = configs
         for i in convolutional.indices {
             convolutional[i].model = try ConfigLoader.decode(ModelSpec.self, from: """
                 {kind: cnn, input_shape: [1, 4, 5], convolutions: [{channels: 2}], output: 1}
                 """, format: .yaml, source: "cnn")
         }
-        #expect(!SeedStackTrainer.canStack(convolutional))
+        #expect(!SeedGroupTrainer.canStack(convolutional))
     }
 
     @Test func aDivergingSeedFailsAloneAndTheOthersFinish() throws {

@@ -47,13 +47,7 @@ extension Tape {
         precondition(shape.rank == 2, "crossEntropy needs logits [N, C], got \(shape)")
         let (rows, classes) = (shape[0], shape[1])
         precondition(labels.count == rows, "crossEntropy: \(labels.count) labels for \(rows) rows")
-        let slot = indexBuffer(count: rows)
-        indexBuffers[slot].withUnsafeMutableBufferPointer { stored in
-            for i in 0..<rows {
-                precondition(labels[i] >= 0 && Int(labels[i]) < classes, "label \(labels[i]) out of range 0..<\(classes)")
-                stored[i] = labels[i]
-            }
-        }
+        let slot = storeLabels(labels, classes: classes)
         let probabilities = output(shape)
         let loss = indexBuffers[slot].withUnsafeBufferPointer { stored in
             Kernels.crossEntropy(logits: pointer(logits.index), labels: stored.baseAddress!, rows: rows, classes: classes,
@@ -63,6 +57,18 @@ extension Tape {
         result.unsafeBaseAddress[0] = loss
         return record(result, .crossEntropy(logits: logits.index, labels: slot, probabilities: save(probabilities)),
                       needsGradient: needsGradient[logits.index])
+    }
+
+    /// Copies class labels into a tape index buffer (kept for the backward pass); returns its slot.
+    func storeLabels(_ labels: UnsafeBufferPointer<Int32>, classes: Int) -> Int {
+        let slot = indexBuffer(count: labels.count)
+        indexBuffers[slot].withUnsafeMutableBufferPointer { stored in
+            for i in 0..<labels.count {
+                precondition(labels[i] >= 0 && Int(labels[i]) < classes, "label \(labels[i]) out of range 0..<\(classes)")
+                stored[i] = labels[i]
+            }
+        }
+        return slot
     }
 
     func backwardCrossEntropy(logits: Int, labels: Int, probabilities: Int, gradient g: UnsafePointer<Scalar>) {

@@ -78,13 +78,7 @@ extension Tape {
         precondition(shape.rank == 3, "seedCrossEntropy needs logits [seeds, N, C], got \(shape)")
         let (seeds, rows, classes) = (shape[0], shape[1], shape[2])
         precondition(labels.count == seeds * rows, "seedCrossEntropy: \(labels.count) labels for \(seeds) × \(rows) rows")
-        let slot = indexBuffer(count: labels.count)
-        indexBuffers[slot].withUnsafeMutableBufferPointer { stored in
-            for i in 0..<labels.count {
-                precondition(labels[i] >= 0 && Int(labels[i]) < classes, "label \(labels[i]) out of range 0..<\(classes)")
-                stored[i] = labels[i]
-            }
-        }
+        let slot = storeLabels(labels, classes: classes)
         let probabilities = output(shape)
         let result = output([seeds])
         let (p, q, per) = (pointer(logits.index), probabilities.unsafeBaseAddress, rows * classes)

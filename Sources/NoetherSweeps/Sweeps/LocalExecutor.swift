@@ -45,7 +45,7 @@ public struct LocalExecutor: Sendable {
                 groups[group].append(trial)
             } else {
                 groups.append([trial])
-                stackable.append(SeedGroupTrainer.stacks(trial.config))
+                stackable.append(SeedGroupTrainer.isStackable(trial.config))
             }
         }
         while groups.count < jobs, let largest = groups.indices.max(by: { groups[$0].count < groups[$1].count }), groups[largest].count > 1 {
@@ -121,14 +121,9 @@ public struct LocalExecutor: Sendable {
 
     /// A trial trained in another trial's child has its output in that trial's log; its own log says where.
     static func pointLog(of trial: Trial, to first: Trial, in sweep: SweepDirectory) {
-        let note = "trial \(trial.index) trains in one seed stack with trial \(first.index); the output is in \(sweep.logPath(of: first))\n"
-        // Appended: the log may hold the output of the trial's earlier attempts.
         let path = sweep.logPath(of: trial)
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: path) else { return }
-        defer { try? handle.close() }
-        _ = try? handle.seekToEnd()
-        try? handle.write(contentsOf: Data(note.utf8))
+        // Appended: the log may hold the output of the trial's earlier attempts.
+        try? JSONLinesWriter(path: path).append(["trial \(trial.index) trains in one seed stack with trial \(first.index); the output is in \(sweep.logPath(of: first))"])
     }
 }

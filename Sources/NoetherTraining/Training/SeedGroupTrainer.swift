@@ -1,4 +1,5 @@
 import Foundation
+import NoetherNN
 import NoetherTensor
 
 /// The seeds of one experiment arm trained together in one process: each seed is the run
@@ -46,13 +47,20 @@ public struct SeedGroupTrainer {
         return configs.allSatisfy { normalised($0) == first }
     }
 
-    /// Whether runs of `configs` share a seed stack when trained in one group: they differ only
-    /// in seed, and their model and controls are ones a stack carries.
-    public static func canStack(_ configs: [RunConfig]) -> Bool { SeedStackTrainer.canStack(configs) }
+    /// Whether runs of `configs` share a seed stack when trained in one group: two or more that
+    /// differ only in seed, with a model and controls a stack carries.
+    public static func canStack(_ configs: [RunConfig]) -> Bool {
+        guard configs.count > 1, differOnlyInSeed(configs), let first = configs.first else { return false }
+        return isStackable(first)
+    }
 
-    /// Whether runs of this config and of its other seeds could share a seed stack (a model of
-    /// dense layers and activations, no syre offset, no teleportation).
-    public static func stacks(_ config: RunConfig) -> Bool { SeedStackTrainer.stacks(config) }
+    /// Whether runs of this config and of its other seeds could share a seed stack: a model of
+    /// dense layers and activations, and no syre offset or teleportation (which act on one
+    /// run's parameters).
+    public static func isStackable(_ config: RunConfig) -> Bool {
+        guard config.control.syre == nil, config.control.teleport == nil, let architecture = try? Architecture(config.model) else { return false }
+        return SeedStackStep<Float>(architecture: architecture, loss: config.loss ?? .mse) != nil
+    }
 
     /// Trains every member; the results are in the members' order, each the outcome of that
     /// seed alone. Members that can share a ``SeedStackTrainer`` stack (one model of dense
@@ -60,16 +68,13 @@ public struct SeedGroupTrainer {
     /// otherwise each thread trains whole seeds one at a time.
     public func run() -> [Result<TrainingResult, RunError>] {
         let threads = max(1, min(members.count, concurrency ?? Parallel.partsOverride ?? Parallel.parts))
-        let groups: [[Int]] = stacksSeeds && SeedStackTrainer.canStack(members.map(\.config))
+        let groups: [[Int]] = stacksSeeds && Self.canStack(members.map(\.config))
             ? (0..<threads).map { part in Array(stride(from: part, to: members.count, by: threads)) }.filter { !$0.isEmpty }
             : members.indices.map { [$0] }
         // The bodies never throw (each seed's outcome is its own Result), so neither does the map.
+        // A group of one is that seed's run alone.
         let results = try? OrderedParallelMap.map(groups.count, jobs: threads, progress: nil) { group in
-            groups[group].count == 1
-                ? [Result { () throws(RunError) -> TrainingResult in
-                    try ConfigTrainer(config: members[groups[group][0]].config, options: members[groups[group][0]].options).run()
-                  }]
-                : SeedStackTrainer(members: groups[group].map { members[$0] }).run()
+            SeedStackTrainer(members: groups[group].map { members[$0] }).run()
         }
         var ordered = [Result<TrainingResult, RunError>](repeating: .failure(RunError("the seed was not trained")), count: members.count)
         for (group, outcomes) in zip(groups, results ?? []) {

@@ -12,19 +12,6 @@ import NoetherTensor
 struct SeedStackTrainer {
     let members: [SeedGroupTrainer.Member]
 
-    /// Whether `configs` can share one stack: one model the stack carries, trained the same
-    /// way, with no syre offset or teleportation (which act on one run's parameters).
-    static func canStack(_ configs: [RunConfig]) -> Bool {
-        guard configs.count > 1, SeedGroupTrainer.differOnlyInSeed(configs), let first = configs.first else { return false }
-        return stacks(first)
-    }
-
-    /// Whether runs of `config` (and its other seeds) can share a stack.
-    static func stacks(_ config: RunConfig) -> Bool {
-        guard config.control.syre == nil, config.control.teleport == nil, let architecture = try? Architecture(config.model) else { return false }
-        return SeedStackStep<Float>(architecture: architecture, loss: config.loss ?? .mse) != nil
-    }
-
     /// A seed in training: its position among the members, its prepared run and session.
     private final class Running {
         let member: Int
