@@ -45,7 +45,10 @@ struct Sweep: ParsableCommand {
             local: --jobs trials at once, the cores divided among them (the results do not depend on it); Ctrl-C stops them \
             and the same command resumes. ray: one task per trial through integrations/ray/run_sweep.py \
             against --address (or a new local cluster on 127.0.0.1). slurm: writes <sweep>/sweep.sbatch \
-            (one array task per trial, at most --jobs at once) and prints how to submit it.
+            (one array task per trial, at most --jobs at once) and prints how to submit it. With every executor the \
+            seeds of an arm whose model a seed stack carries (dense layers) train in one process as one stack, \
+            bit-identical to the seeds run alone, split until every job (local), CPU (ray) or --jobs (slurm) has one; \
+            --no-seed-stacks runs every trial in its own process.
             """)
         @Argument(help: "A sweep file, or the trials.jsonl of an expanded sweep.") var sweep: String
         @Option(help: "local, ray or slurm.") var executor: Executor = .local
@@ -57,6 +60,7 @@ struct Sweep: ParsableCommand {
         @Option(help: "ray: the Python with ray installed (default $NOETHER_PYTHON or python3).") var python: String?
         @Option(help: "ray: the driver script (default integrations/ray/run_sweep.py of this repository).") var rayDriver: String?
         @Option(help: "slurm: an extra #SBATCH option, e.g. --slurm-option=--partition=short (repeatable).") var slurmOption: [String] = []
+        @Flag(inversion: .prefixedNo, help: "Train the seeds of an arm in one process as one seed stack (same numbers, less time).") var seedStacks = true
 
         func validate() throws {
             if let jobs, jobs <= 0 { throw ValidationError("--jobs must be positive") }
@@ -79,14 +83,18 @@ struct Sweep: ParsableCommand {
                 guard !runnable.isEmpty else {
                     return try finish(SweepRunReport(before: trials, in: directory, retryFailed: retryFailed), directory: directory, total: trials.count)
                 }
+                let units = seedStacks ? SeedStackUnits.units(runnable, jobs: jobs ?? 1) : runnable.map { [$0] }
                 var script = SlurmScript(name: try directory.manifest().name, sweep: directory, binary: RepositoryFiles.executable,
-                                         indices: runnable.map(\.index), concurrency: jobs, cpusPerTrial: cpusPerTrial, options: slurmOption)
+                                         units: units.map { $0.map(\.index) }, concurrency: jobs, cpusPerTrial: cpusPerTrial, options: slurmOption)
                 script.retryFailed = retryFailed
                 script.hashes = Dictionary(uniqueKeysWithValues: runnable.map { ($0.index, String($0.hash.prefix(8))) })
                 let scripts = script.chunks()
                 for chunk in scripts { try chunk.write() }
                 for (index, error) in SweepRunReport(before: trials, in: directory, retryFailed: retryFailed).previouslyFailed {
                     print("trial \(index) failed earlier (not retried; use --retry-failed): \(error)")
+                }
+                if units.count < runnable.count {
+                    print("\(units.count) array tasks: the seeds of an arm train in one task as one seed stack (--no-seed-stacks: one task per trial)")
                 }
                 if scripts.count == 1 {
                     print("\(runnable.count) of \(trials.count) trials in a SLURM job array: \(script.path)")
@@ -104,12 +112,14 @@ struct Sweep: ParsableCommand {
             case .local:
                 let jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
                 print("\(trials.count) trials → \(directory.path) (local, \(jobs) at once, \(LocalExecutor.threadsPerTrial(jobs: jobs)) threads each)")
-                let executor = LocalExecutor(jobs: jobs, retryFailed: retryFailed) { print($0) }
+                var executor = LocalExecutor(jobs: jobs, retryFailed: retryFailed) { print($0) }
+                executor.stacksSeeds = seedStacks
                 try finish(try executor.run(directory), directory: directory, total: trials.count)
             case .ray:
                 let python = python ?? ProcessInfo.processInfo.environment["NOETHER_PYTHON"] ?? "python3"
-                let executor = RayExecutor(address: address, cpusPerTrial: cpusPerTrial, python: python,
+                var executor = RayExecutor(address: address, cpusPerTrial: cpusPerTrial, python: python,
                                            driver: try rayDriver ?? RayExecutor.locateDriver(), retryFailed: retryFailed)
+                executor.stacksSeeds = seedStacks
                 print("\(trials.count) trials → \(directory.path) (Ray at \(address ?? "a new local cluster"), \(cpusPerTrial) CPU each)")
                 try finish(try executor.run(directory), directory: directory, total: trials.count)
             }

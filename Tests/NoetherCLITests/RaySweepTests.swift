@@ -73,6 +73,8 @@ extension CommandLineTests {
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0, output)
         XCTAssertTrue(output.contains("6 of 6 trials complete"), output)
+        // Three arms of two seeds on two CPUs: a seed stack per arm.
+        XCTAssertTrue(output.contains("6 trials as 3 Ray tasks (1 CPU each; the seeds of an arm as one seed stack)"), output)
 
         let opened = during.union(try listeners()).subtracting(before)
         XCTAssertTrue(opened.contains { $0.hasSuffix(":6380") }, "the cluster should listen on port 6380: \(opened)")
@@ -89,9 +91,12 @@ extension CommandLineTests {
             }
             XCTAssertEqual(weights[0].0, weights[0].1, "weights of \(b) differ from the local run's")
             XCTAssertEqual(try metricValues(a), try metricValues(b), "metrics of \(b) differ from the local run's")
-            // Each Ray trial keeps its log where the local executor keeps it.
-            let log = "\(folder)/ray/logs/\((b as NSString).lastPathComponent).log"
-            XCTAssertTrue((try? String(contentsOfFile: log, encoding: .utf8))?.contains("completed") ?? false, log)
+            // Each Ray trial keeps its log where the local executor keeps it; a seed stack's
+            // second trial points to its first's.
+            let log = try String(contentsOfFile: "\(folder)/ray/logs/\((b as NSString).lastPathComponent).log", encoding: .utf8)
+            let pointer = log.range(of: "the output is in ").map { String(log[$0.upperBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "\"\n")) }
+            let trialOutput = try pointer.map { try String(contentsOfFile: $0, encoding: .utf8) } ?? log
+            XCTAssertTrue(trialOutput.contains("completed"), log)
         }
 
         // One or two CPUs per trial give the local run's weights bit for bit.
@@ -102,6 +107,9 @@ extension CommandLineTests {
             let outcome = try run(environment: loopbackOnly, ["sweep", "run", threads, "--out", "\(threadsFolder)/ray\(cpus)", "--executor", "ray", "--address", "127.0.0.1:6380",
                                       "--python", python, "--cpus-per-trial", cpus])
             XCTAssertEqual(outcome.status, 0, outcome.stderr)
+            // Two seeds of one arm: split over the two CPUs, or one stack on a task with both.
+            XCTAssertTrue(outcome.stdout.contains(cpus == "1" ? "2 trials as 2 Ray tasks (1 CPU each)\n"
+                                                              : "2 trials as 1 Ray task (2 CPUs each; the seeds of an arm as one seed stack)\n"), outcome.stdout)
             try assertSameWeights("\(threadsFolder)/local", "\(threadsFolder)/ray\(cpus)")
         }
 

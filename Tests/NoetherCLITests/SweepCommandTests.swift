@@ -79,16 +79,19 @@ extension CommandLineTests {
         XCTAssertTrue(html.contains("<svg") && html.contains("layers.0/distinct against model.hidden"))
     }
 
-    /// The SLURM script runs the binary on exactly the trial its array task names.
-    func testSlurmScriptRunsOneTrialPerArrayTask() throws {
+    /// The SLURM script runs the binary on exactly the trials its array task names: the seeds of
+    /// an arm as one task, split until --jobs tasks can run at once.
+    func testSlurmScriptRunsEachArrayTasksTrials() throws {
         let file = try sweepFile(steps: 200)
         let sweep = (file as NSString).deletingLastPathComponent + "/sweep"
         let outcome = try run(["sweep", "run", file, "--out", sweep, "--executor", "slurm", "--jobs", "4", "--cpus-per-trial", "2"])
         XCTAssertEqual(outcome.status, 0, outcome.stderr)
         XCTAssertTrue(outcome.stdout.contains("sbatch \(sweep)/sweep.sbatch"), outcome.stdout)
+        XCTAssertTrue(outcome.stdout.contains("4 array tasks: the seeds of an arm train in one task as one seed stack"), outcome.stdout)
         let script = try String(contentsOfFile: "\(sweep)/sweep.sbatch", encoding: .utf8)
-        XCTAssertTrue(script.contains("#SBATCH --array=0-5%4\n") && script.contains("#SBATCH --cpus-per-task=2\n"), script)
-        // Run two array tasks as SLURM would (without SLURM): each completes its own trial only.
+        // Three arms of two seeds; the first split in two so that four tasks run at once.
+        XCTAssertTrue(script.contains("#SBATCH --array=0-2,4%4\n") && script.contains("#SBATCH --cpus-per-task=2\n"), script)
+        // Run two array tasks as SLURM would (without SLURM): each completes its own trials only.
         for task in ["4", "1"] {
             let bash = Process()
             bash.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -100,11 +103,14 @@ extension CommandLineTests {
             XCTAssertEqual(bash.terminationStatus, 0)
         }
         let complete = try trialDirectories(sweep).filter(isComplete).map { ($0 as NSString).lastPathComponent.prefix(4) }
-        XCTAssertEqual(complete, ["0001", "0004"])
-        // Written again, the array covers only the trials still to run.
+        XCTAssertEqual(complete, ["0001", "0004", "0005"])
+        // Written again, the array covers only the trials still to run; without stacks, one task each.
         _ = try run(["sweep", "run", "\(sweep)/trials.jsonl", "--executor", "slurm"])
         let rewritten = try String(contentsOfFile: "\(sweep)/sweep.sbatch", encoding: .utf8)
-        XCTAssertTrue(rewritten.contains("#SBATCH --array=0,2-3,5\n"), rewritten)
+        XCTAssertTrue(rewritten.contains("#SBATCH --array=0,2\n"), rewritten)
+        _ = try run(["sweep", "run", "\(sweep)/trials.jsonl", "--executor", "slurm", "--no-seed-stacks"])
+        let unstacked = try String(contentsOfFile: "\(sweep)/sweep.sbatch", encoding: .utf8)
+        XCTAssertTrue(unstacked.contains("#SBATCH --array=0,2-3\n"), unstacked)
     }
 
     func testSweepMistakesAreOneLineErrors() throws {

@@ -40,8 +40,10 @@ import Testing
         }
         let group = SeedGroupTrainer(members: configs.map { .init(config: $0, options: TrainingOptions(directory: "\(root)/group/\($0.name)")) },
                                      concurrency: threads)
-        let results = Parallel.$partsOverride.withValue(threads) { group.run() }
+        let (results, stackedSeedSteps) = Parallel.$partsOverride.withValue(threads) { group.runCountingStackedSteps() }
         #expect(results.count == 8)
+        // Every seed-step went through a stack (a silent fallback to seeds alone would give the same bits).
+        #expect(stackedSeedSteps == 8 * 120)
         for (index, result) in results.enumerated() {
             let together = try result.get()
             let single = alone[index]
@@ -85,7 +87,8 @@ import Testing
         let configs = try (0..<3).map { try classifier(seed: UInt64($0), loss: loss) }
         #expect(SeedGroupTrainer.canStack(configs))
         let alone = try configs.map { try ConfigTrainer(config: $0).run() }
-        let stacked = SeedGroupTrainer(members: configs.map { .init(config: $0) }, concurrency: 1).run()
+        let (stacked, stackedSeedSteps) = SeedGroupTrainer(members: configs.map { .init(config: $0) }, concurrency: 1).runCountingStackedSteps()
+        #expect(stackedSeedSteps == 3 * 70)
         for (index, result) in stacked.enumerated() {
             let together = try result.get(), single = alone[index]
             for name in single.parameters.names {
@@ -108,7 +111,9 @@ import Testing
             options.stopAfterSteps = stopAfter
             return .init(config: configs[index], options: options)
         }
-        let first = SeedGroupTrainer(members: [member(0), member(1, stopAfter: 50), member(2)], concurrency: 1).run()
+        let (first, stackedSeedSteps) = SeedGroupTrainer(members: [member(0), member(1, stopAfter: 50), member(2)], concurrency: 1).runCountingStackedSteps()
+        // Three seeds for 50 steps, then two.
+        #expect(stackedSeedSteps == 3 * 50 + 2 * 50)
         #expect(try first[1].get().summary.status != "completed")
         let resumed = try ConfigTrainer(config: configs[1], options: TrainingOptions(directory: "\(root)/\(configs[1].name)")).run()
         for (index, result) in [try first[0].get(), resumed, try first[2].get()].enumerated() {

@@ -57,9 +57,8 @@ struct SlurmScriptTests {
         #expect(chunks.map(\.arraySpecification) == ["0-999%8", "0-499,501-999%8", "0-499%8"])
         #expect(chunks.map(\.offset) == [0, 1000, 2000])
         let last = chunks[2].text
-        #expect(last.contains("--index \"$((SLURM_ARRAY_TASK_ID + 2000))\""))
-        // The hash table is indexed by array task: entry 0 is trial 2000's.
-        #expect(last.contains("\nHASHES=(000007d0 000007d1 "))
+        // The table of trials is indexed by array task: entry 0 is trial 2000's.
+        #expect(last.contains("\nTASKS=('--index 2000 --hash 000007d0' '--index 2001 --hash 000007d1' "))
         // A sweep whose runnable trials all lie past 999 still gets indices SLURM accepts.
         let tail = SlurmScript(name: "t", sweep: sweep, binary: "/b", indices: [1200, 1201], concurrency: nil, cpusPerTrial: 1).chunks()
         #expect(tail.map(\.fileName) == ["sweep.sbatch"] && tail.map(\.arraySpecification) == ["200-201"])
@@ -68,19 +67,19 @@ struct SlurmScriptTests {
         #expect(small.count == 1 && small[0].fileName == "sweep.sbatch" && small[0].arraySpecification == "0,3-4")
     }
 
-    /// Runs the script as SLURM would, with a stand-in binary exiting with `status`.
-    func taskStatus(binaryExit status: Int32) throws -> (Int32, String) {
-        let sweep = SweepDirectory(temporaryDirectory())
-        try sweep.prepare(try smallSweep())
-        let binary = temporaryDirectory() + "-noether.sh"
-        try "#!/bin/sh\nexit \(status)\n".write(toFile: binary, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary)
-        let script = SlurmScript(name: "s", sweep: sweep, binary: binary, indices: [0], concurrency: nil, cpusPerTrial: 1)
+    /// Runs array task `task` of `script` as SLURM would, with a stand-in binary that prints its
+    /// arguments one a line and exits with `status`.
+    func runTask(_ task: Int = 0, of script: SlurmScript? = nil, binaryExit status: Int32 = 0) throws -> (Int32, String) {
+        var script = script ?? SlurmScript(name: "s", sweep: SweepDirectory(temporaryDirectory()), binary: "", indices: [0], concurrency: nil, cpusPerTrial: 1)
+        try script.sweep.prepare(try smallSweep())
+        script.binary = temporaryDirectory() + "-noether.sh"
+        try "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done\nexit \(status)\n".write(toFile: script.binary, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.binary)
         try script.write()
         let bash = Process()
         bash.executableURL = URL(fileURLWithPath: "/bin/bash")
         bash.arguments = [script.path]
-        bash.environment = ["SLURM_ARRAY_TASK_ID": "0", "PATH": "/usr/bin:/bin"]
+        bash.environment = ["SLURM_ARRAY_TASK_ID": String(task), "PATH": "/usr/bin:/bin"]
         let out = Pipe()
         bash.standardOutput = out
         try bash.run()
@@ -91,9 +90,30 @@ struct SlurmScriptTests {
 
     /// A trial another process holds completes there: the array task is not FAILED.
     @Test func aBusyTrialIsNotAFailedArrayTask() throws {
-        let (busy, output) = try taskStatus(binaryExit: 75)
-        #expect(busy == 0 && output.contains("trial 0 is being run by another process"))
-        #expect(try taskStatus(binaryExit: 0).0 == 0)
-        #expect(try taskStatus(binaryExit: 1).0 == 1)
+        let (busy, output) = try runTask(binaryExit: 75)
+        #expect(busy == 0 && output.contains("a trial of array task 0 (--index 0) is being run by another process"), "\(output)")
+        #expect(try runTask(binaryExit: 0).0 == 0)
+        #expect(try runTask(binaryExit: 1).0 == 1)
+    }
+
+    /// A seed stack is one array task, numbered by its first trial, that names all its trials
+    /// to `run-trial`; whatever a hash holds, the shell gives it back as one word.
+    @Test func aSeedStackIsOneArrayTask() throws {
+        var script = SlurmScript(name: "s", sweep: SweepDirectory(temporaryDirectory()), binary: "", units: [[2, 3], [0, 1], [4]], concurrency: nil, cpusPerTrial: 1)
+        script.hashes = [0: "aa", 1: "b b", 2: "c'c", 3: "*", 4: "$(false)"]
+        #expect(script.arraySpecification == "0,2,4")
+        #expect(script.indices.sorted() == [0, 1, 2, 3, 4])
+        func arguments(_ task: Int) throws -> [String] {
+            let (status, output) = try runTask(task, of: script)
+            #expect(status == 0)
+            return output.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).filter { !$0.isEmpty }.map(String.init)
+        }
+        #expect(try arguments(0) == ["--index", "0", "--hash", "aa", "--index", "1", "--hash", "b b"])
+        #expect(try arguments(2) == ["--index", "2", "--hash", "c'c", "--index", "3", "--hash", "*"])
+        #expect(try arguments(4) == ["--index", "4", "--hash", "$(false)"])
+        // Split into arrays of SLURM's size, a stack stays with its first trial's script.
+        let chunks = SlurmScript(name: "big", sweep: script.sweep, binary: "/b", units: [[998, 999, 1000], [1001, 1002]], concurrency: nil, cpusPerTrial: 1).chunks()
+        #expect(chunks.map(\.units) == [[[998, 999, 1000]], [[1001, 1002]]])
+        #expect(chunks.map(\.arraySpecification) == ["998", "1"])
     }
 }

@@ -51,13 +51,13 @@ struct SweepExecutionTests {
         #expect(trials.count == 4)
         func indices(_ units: [[Trial]]) -> [[Int]] { units.map { $0.map(\.index) } }
         let byArm = Dictionary(grouping: trials.map(\.index)) { hidden(trials[$0].config) }.values.map { $0.sorted() }.sorted { $0[0] < $1[0] }
-        #expect(indices(LocalExecutor.units(trials, jobs: 1)) == byArm)
-        #expect(indices(LocalExecutor.units(trials, jobs: 2)) == byArm)
-        #expect(LocalExecutor.units(trials, jobs: 4).count == 4)
-        #expect(indices(LocalExecutor.units(Array(trials[0..<1]), jobs: 2)) == [[trials[0].index]])
+        #expect(indices(SeedStackUnits.units(trials, jobs: 1)) == byArm)
+        #expect(indices(SeedStackUnits.units(trials, jobs: 2)) == byArm)
+        #expect(SeedStackUnits.units(trials, jobs: 4).count == 4)
+        #expect(indices(SeedStackUnits.units(Array(trials[0..<1]), jobs: 2)) == [[trials[0].index]])
         var withSyre = trials
         for i in withSyre.indices { withSyre[i].config.control.syre = try ConfigLoader.decode(SyreSpec.self, from: "{}", format: .yaml, source: "syre") }
-        #expect(LocalExecutor.units(withSyre, jobs: 1).allSatisfy { $0.count == 1 })
+        #expect(SeedStackUnits.units(withSyre, jobs: 1).allSatisfy { $0.count == 1 })
     }
 
     /// Trials run as a group train the seeds of an arm as a stack, each with its attempts
@@ -115,7 +115,7 @@ struct SweepExecutionTests {
     @Test func aGroupedChildFilesEachTrialByItsOwnOutcome() throws {
         let sweep = SweepDirectory(temporaryDirectory())
         let trials = try sweep.prepare(try smallSweep())
-        let units = LocalExecutor.units(sweep.runnable(trials, retryFailed: false), jobs: 1)
+        let units = SeedStackUnits.units(sweep.runnable(trials, retryFailed: false), jobs: 1)
         let arm = try #require(units.first { $0.count == 2 })
         let (failing, busy) = (arm[0].index, arm[1].index)
         let binary = try groupStandIn(sweep, behaviour: [

@@ -235,14 +235,14 @@ struct SweepTests {
         #expect(lines.first == "#!/bin/bash")
         #expect(lines.contains("#SBATCH --array=0-2,5,7-8%3") && lines.contains("#SBATCH --cpus-per-task=2") && lines.contains("#SBATCH --time=00:30:00"))
         #expect(lines.contains("#SBATCH --chdir=\(FileManager.default.currentDirectoryPath)"))
-        #expect(lines.contains("'/opt/noether bin/noether' run-trial \(sweep.path)/trials.jsonl --index \"$SLURM_ARRAY_TASK_ID\" || status=$?"))
+        #expect(lines.contains("'/opt/noether bin/noether' run-trial \(sweep.path)/trials.jsonl \"${trial_options[@]}\" || status=$?"))
+        #expect(lines.contains("TASKS=('--index 0' '--index 1' '--index 2' '' '' '--index 5' '' '--index 7' '--index 8')"))
         #expect(lines.last == "exit \"$status\"")
         var hashed = script
         hashed.hashes = [0: "aaaa1111", 2: "cccc3333"]
-        #expect(hashed.text.contains("\nHASHES=(aaaa1111 '' cccc3333)\n"))
-        #expect(hashed.text.contains("--index \"$SLURM_ARRAY_TASK_ID\" --hash \"${HASHES[$SLURM_ARRAY_TASK_ID]}\" || status=$?\n"))
+        #expect(hashed.text.contains("\nTASKS=('--index 0 --hash aaaa1111' '--index 1' '--index 2 --hash cccc3333' "))
         var retrying = script
         retrying.retryFailed = true
-        #expect(retrying.text.contains("--index \"$SLURM_ARRAY_TASK_ID\" --retry-failed || status=$?\n"))
+        #expect(retrying.text.contains("\"${trial_options[@]}\" --retry-failed || status=$?\n"))
     }
 }

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Run trials of a Noether sweep as Ray tasks.
 
-One Ray task per trial; each runs `noether run-trial TRIALS --index I` with `num_cpus` and
-OPENBLAS_NUM_THREADS set to the CPUs per trial (a trial's numbers do not depend on it), its
-output in the sweep's logs/<index>-<hash8>.log. Ray does the scheduling; each trial writes its
-own run directory in the sweep folder, so the trials file, the sweep folder and the noether
-binary must be at the same paths on every node (a shared file system).
+One Ray task per unit of trials; each runs `noether run-trial TRIALS --index I …` with
+`num_cpus` and OPENBLAS_NUM_THREADS set to the CPUs per trial (a trial's numbers do not depend
+on it), its output in the sweep's logs/<index>-<hash8>.log of the unit's first trial. A unit is
+one trial, or with --units the seeds of one arm, which `run-trial` trains as one seed stack
+(bit-identical to the seeds run alone); the largest units are halved until the cluster's CPUs
+have a task each. Ray does the scheduling; each trial writes its own run directory in the sweep
+folder, so the trials file, the sweep folder and the noether binary must be at the same paths on
+every node (a shared file system).
 
 A request no node can satisfy (more CPUs per trial than any node has) is an error at once
 rather than a silent wait. Ctrl-C (SIGINT) or SIGTERM cancels the trials, stops their
@@ -56,7 +59,9 @@ def parse_arguments():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", required=True, help="the sweep's trials.jsonl")
     parser.add_argument("--noether", required=True, help="absolute path of the noether binary")
-    parser.add_argument("--indices", help="comma-separated trial indices (default: every trial)")
+    parser.add_argument("--indices", help="comma-separated trial indices, one task each (default: every trial)")
+    parser.add_argument("--units", help="trials to run in one task each, as ;-separated groups of comma-separated indices "
+                                        "(`noether sweep run` passes the seeds of each arm as a group)")
     parser.add_argument("--cpus-per-trial", type=int, default=1)
     parser.add_argument("--address", help="an existing cluster (host:port, ray://host:port or auto); default: a new local one")
     parser.add_argument("--retry-failed", action="store_true", help="rerun trials that failed before")
@@ -66,18 +71,42 @@ def parse_arguments():
     return parser.parse_args()
 
 
-def trial_hashes(arguments, report):
-    """The trials to run, index → hash prefix (passed to run-trial, which refuses to run if
-    trials.jsonl has been rewritten since and the index names another trial)."""
+def trial_units(arguments, report):
+    """The trials to run as units of (index, hash prefix) pairs; the hash is passed to run-trial,
+    which refuses to run if trials.jsonl has been rewritten since and the index names another trial."""
     with open(arguments.trials) as trials:
         hashes = {trial["index"]: trial["hash"][:8] for trial in map(json.loads, filter(str.strip, trials))}
-    if arguments.indices:
-        wanted = [int(index) for index in arguments.indices.split(",") if index]
-        missing = [index for index in wanted if index not in hashes]
-        if missing:
-            report.fail(f"{arguments.trials} has no trials {missing}")
-        return {index: hashes[index] for index in wanted}
-    return hashes
+    try:
+        if arguments.units:
+            units = [[int(index) for index in unit.split(",") if index] for unit in arguments.units.split(";")]
+        elif arguments.indices:
+            units = [[int(index)] for index in arguments.indices.split(",") if index]
+        else:
+            units = [[index] for index in sorted(hashes)]
+    except ValueError:
+        report.fail(f"trial indices must be integers: {arguments.units or arguments.indices}")
+    units = [unit for unit in units if unit]
+    named = [index for unit in units for index in unit]
+    missing = [index for index in named if index not in hashes]
+    if missing:
+        report.fail(f"{arguments.trials} has no trials {missing}")
+    if len(set(named)) != len(named):
+        report.fail(f"a trial is named twice in {arguments.units or arguments.indices}")
+    return [[(index, hashes[index]) for index in unit] for unit in units]
+
+
+def split_for(units, slots):
+    """Halves the largest unit until there are `slots` units or each has one trial, as the
+    local executor does for its jobs: a stack trains on one task's CPUs, so an idle CPU costs
+    more than a smaller stack."""
+    units = [list(unit) for unit in units]
+    while len(units) < slots:
+        largest = max(range(len(units)), key=lambda k: len(units[k]), default=None)
+        if largest is None or len(units[largest]) < 2:
+            break
+        unit = units[largest]
+        units[largest:largest + 1] = [unit[:len(unit) // 2], unit[len(unit) // 2:]]
+    return units
 
 
 def token_available():
@@ -101,7 +130,7 @@ def connect(ray, arguments, report):
 
 def check_capacity(ray, cpus_per_trial, report):
     """Fails at once when no node has the CPUs a trial asks for: Ray would wait for such a node
-    forever, with only a warning in its own logs."""
+    forever, with only a warning in its own logs. Returns how many trials fit on the cluster at once."""
     nodes = [node for node in ray.nodes() if node.get("Alive")]
     sizes = sorted((int(node.get("Resources", {}).get("CPU", 0)) for node in nodes), reverse=True)
     largest = sizes[0] if sizes else 0
@@ -110,11 +139,22 @@ def check_capacity(ray, cpus_per_trial, report):
                     f"its {len(nodes)} node{'s' if len(nodes) != 1 else ''} {'have' if len(nodes) != 1 else 'has'} "
                     f"{', '.join(map(str, sizes)) or 'no'} CPU{'s' if largest != 1 else ''}; "
                     f"use --cpus-per-trial {max(largest, 1)} or less, or add a node with {cpus_per_trial} CPUs")
+    return sum(size // cpus_per_trial for size in sizes)
 
 
 def log_path(trials, index, trial_hash):
     """Named like the run directory, as the local executor names its logs."""
     return os.path.join(os.path.dirname(trials), "logs", f"{index:04d}-{trial_hash}.log")
+
+
+def point_log(trials, index, trial_hash, leader):
+    """A trial trained in its leader's task: its own log says where the output is (appended, as
+    the log may hold earlier attempts), as the local executor says it."""
+    log = log_path(trials, index, trial_hash)
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    with open(log, "a") as output:
+        output.write(json.dumps(f"trial {index} trains in one seed stack with trial {leader[0]}; "
+                                f"the output is in {log_path(trials, *leader)}") + "\n")
 
 
 def last_line(path):
@@ -169,49 +209,61 @@ def main():
                     f"--python ~/ray-venv/bin/python (or set NOETHER_PYTHON)")
 
     @ray.remote
-    def run_trial(index, trial_hash):
+    def run_unit(unit):
         environment = dict(os.environ, OPENBLAS_NUM_THREADS=str(arguments.cpus_per_trial))
-        command = [noether, "run-trial", trials, "--index", str(index), "--hash", trial_hash]
+        command = [noether, "run-trial", trials]
+        for index, trial_hash in unit:
+            command += ["--index", str(index), "--hash", trial_hash]
         if arguments.retry_failed:
             command.append("--retry-failed")
-        log = log_path(trials, index, trial_hash)
+        log = log_path(trials, *unit[0])
         try:
             os.makedirs(os.path.dirname(log), exist_ok=True)
+            for member in unit[1:]:
+                point_log(trials, *member, leader=unit[0])
             with open(log, "a") as output:
                 process = subprocess.Popen(command, env=environment, cwd=arguments.cwd, stdout=output, stderr=subprocess.STDOUT,
                                            preexec_fn=stop_with_parent)
         except OSError as error:  # e.g. the binary or the sweep is not at this path on this node
-            return index, 127, f"cannot run {noether} with its log {log}: {error}"
+            return 127, f"cannot run {noether} with its log {log}: {error}"
         status = process.wait()
         # A shell's convention, as noether's local executor reports it: 128 + n for signal n.
-        return index, 128 - status if status < 0 else status, last_line(log)
+        return 128 - status if status < 0 else status, last_line(log)
 
-    hashes = trial_hashes(arguments, report)
+    units = trial_units(arguments, report)
     signal.signal(signal.SIGINT, interrupt_once)
     signal.signal(signal.SIGTERM, interrupt_once)
     tasks = {}
     try:
         connect(ray, arguments, report)
-        check_capacity(ray, arguments.cpus_per_trial, report)
-        print(f"{len(hashes)} trials as Ray tasks ({arguments.cpus_per_trial} CPU each)", flush=True)
-        tasks = {run_trial.options(num_cpus=arguments.cpus_per_trial).remote(index, trial_hash): index
-                 for index, trial_hash in hashes.items()}
+        units = split_for(units, check_capacity(ray, arguments.cpus_per_trial, report))
+        count = sum(map(len, units))
+        print(f"{count} trials as {len(units)} Ray task{'s' if len(units) != 1 else ''} "
+              f"({arguments.cpus_per_trial} CPU{'s' if arguments.cpus_per_trial != 1 else ''} each"
+              f"{'; the seeds of an arm as one seed stack' if count > len(units) else ''})", flush=True)
+        tasks = {run_unit.options(num_cpus=arguments.cpus_per_trial).remote(unit): unit for unit in units}
         pending = list(tasks)
         failures = 0
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
+            unit = tasks[done[0]]
             try:
-                index, status, line = ray.get(done[0])
+                status, line = ray.get(done[0])
             except Exception as error:  # the task itself died (worker crash, out of memory, …)
-                index, status, line = tasks[done[0]], None, f"the Ray task failed: {error}"
-            report.write({"index": index, "exit": status, "detail": line})
+                status, line = None, f"the Ray task failed: {error}"
+            # One exit for the unit: noether files each trial by its own state and attempts.
+            for index, _ in unit:
+                report.write({"index": index, "exit": status, "detail": line})
+            names = ", ".join(str(index) for index, _ in unit)
+            what = f"trial{'s' if len(unit) > 1 else ''} {names}"
             if status == 0:
-                print(line or f"trial {index}: done", flush=True)
+                print(line if len(unit) == 1 and line else f"{what}: done", flush=True)
             elif status == BUSY:
-                print(f"trial {index} is being run by another process; left to it", flush=True)
+                print(f"{what}: one is being run by another process; left to it" if len(unit) > 1
+                      else f"{what} is being run by another process; left to it", flush=True)
             else:
                 failures += 1
-                print(f"trial {index} ended with exit status {status}: {line}", flush=True)
+                print(f"{what} ended with exit status {status}: {line}", flush=True)
     except KeyboardInterrupt:
         # Killing a task's worker stops its trial (SIGTERM from stop_with_parent); the trial
         # resumes from its last checkpoint when the sweep is run again.

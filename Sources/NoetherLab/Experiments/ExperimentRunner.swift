@@ -217,9 +217,9 @@ public struct ExperimentRunner {
             if let signal = report.interruptedBy { throw RunError("interrupted by signal \(signal); run the same command again to continue") }
             return
         }
-        // The seeds of an arm train as one seed stack (``LocalExecutor/units(_:jobs:)``).
+        // The seeds of an arm train as one seed stack (``SeedStackUnits.units(_:jobs:)``).
         var number = 0
-        for unit in LocalExecutor.units(runnable, jobs: 1) {
+        for unit in SeedStackUnits.units(runnable, jobs: 1) {
             let outcomes = try TrialRunner.run(trialsPath: sweep.trialsPath, indices: unit.map(\.index),
                                                expectedHashes: unit.map { String($0.hash.prefix(8)) })
             for (trial, outcome) in zip(unit, outcomes) {

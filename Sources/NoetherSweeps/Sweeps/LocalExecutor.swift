@@ -4,7 +4,7 @@ import NoetherTraining
 /// Runs a sweep's trials as `noether run-trial` child processes on this machine, `jobs` at a
 /// time, dividing the cores among them for BLAS. Trials that differ only in their seed, with a
 /// model a seed stack carries, go to one child as a group that trains them as one stack
-/// (``units(_:jobs:)``). SIGINT or SIGTERM stops the children (an
+/// (``SeedStackUnits/units(_:jobs:)``). SIGINT or SIGTERM stops the children (an
 /// interrupted trial resumes from its checkpoint when the sweep is run again).
 public struct LocalExecutor: Sendable {
     public var jobs: Int
@@ -24,43 +24,11 @@ public struct LocalExecutor: Sendable {
         max(1, cores / max(1, jobs))
     }
 
-    /// The most seeds one child trains as a stack: an experiment arm's usual count, and a
-    /// bound on what one process holds (each seed keeps its own data, model and optimiser).
-    public static let largestStack = 8
-
-    /// The runnable trials as the children that train them: the seeds of a stackable arm
-    /// together (at most ``largestStack``, and no more than a `jobs`-th of the memory limit by
-    /// ``MemoryEstimate``), the largest groups halved until `jobs` children can run at once; in
-    /// the trials' order otherwise.
-    public static func units(_ trials: [Trial], jobs: Int) -> [[Trial]] {
-        var groups: [[Trial]] = [], stackable: [Bool] = []
-        func fits(_ group: [Trial]) -> Bool {
-            group.count < largestStack
-                && MemoryEstimate(group[0].config).bytes * Double(group.count + 1) <= Double(MemoryEstimate.defaultLimit) / Double(max(jobs, 1))
-        }
-        for trial in trials {
-            if let group = groups.indices.first(where: {
-                stackable[$0] && fits(groups[$0]) && SeedGroupTrainer.differOnlyInSeed([groups[$0][0].config, trial.config])
-            }) {
-                groups[group].append(trial)
-            } else {
-                groups.append([trial])
-                stackable.append(SeedGroupTrainer.isStackable(trial.config))
-            }
-        }
-        while groups.count < jobs, let largest = groups.indices.max(by: { groups[$0].count < groups[$1].count }), groups[largest].count > 1 {
-            let group = groups[largest]
-            groups[largest] = Array(group[..<(group.count / 2)])
-            groups.insert(Array(group[(group.count / 2)...]), at: largest + 1)
-        }
-        return groups
-    }
-
     public func run(_ sweep: SweepDirectory) throws(RunError) -> SweepRunReport {
         let trials = try sweep.trials()
         var report = SweepRunReport(before: trials, in: sweep, retryFailed: retryFailed)
         let runnable = sweep.runnable(trials, retryFailed: retryFailed)
-        var queue = (stacksSeeds ? Self.units(runnable, jobs: jobs) : runnable.map { [$0] })[...]
+        var queue = (stacksSeeds ? SeedStackUnits.units(runnable, jobs: jobs) : runnable.map { [$0] })[...]
         let threads = Self.threadsPerTrial(jobs: jobs)
         let trialsPath = URL(fileURLWithPath: sweep.trialsPath).standardizedFileURL.path
         let monitor = InterruptMonitor()
@@ -81,8 +49,7 @@ public struct LocalExecutor: Sendable {
         var childInterrupted: Int32?
         while !queue.isEmpty || !running.isEmpty {
             while running.count < jobs, monitor.receivedSignal == nil, childInterrupted == nil, let unit = queue.popFirst(), let first = unit.first {
-                var arguments = ["run-trial", trialsPath]
-                for trial in unit { arguments += ["--index", String(trial.index), "--hash", String(trial.hash.prefix(8))] }
+                var arguments = ["run-trial", trialsPath] + SeedStackUnits.runTrialOptions(unit)
                 if retryFailed { arguments.append("--retry-failed") }
                 let process: ChildProcess
                 do {
@@ -93,7 +60,7 @@ public struct LocalExecutor: Sendable {
                 }
                 running.append((unit, process))
                 for trial in unit {
-                    if trial.index != first.index { Self.pointLog(of: trial, to: first, in: sweep) }
+                    if trial.index != first.index { SeedStackUnits.pointLog(of: trial, to: first, in: sweep) }
                     onProgress("trial \(trial.index) started (\(trial.overrides.keys.sorted().map { "\($0)=\(trial.overrides[$0]?.text ?? "")" }.joined(separator: ", ")))\(unit.count > 1 ? " in a seed stack with \(unit.count - 1) more" : "")")
                 }
             }
@@ -117,13 +84,5 @@ public struct LocalExecutor: Sendable {
         }
         report.recheckBusy(trials, in: sweep)
         return report
-    }
-
-    /// A trial trained in another trial's child has its output in that trial's log; its own log says where.
-    static func pointLog(of trial: Trial, to first: Trial, in sweep: SweepDirectory) {
-        let path = sweep.logPath(of: trial)
-        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        // Appended: the log may hold the output of the trial's earlier attempts.
-        try? JSONLinesWriter(path: path).append(["trial \(trial.index) trains in one seed stack with trial \(first.index); the output is in \(sweep.logPath(of: first))"])
     }
 }

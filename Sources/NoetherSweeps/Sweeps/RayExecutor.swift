@@ -2,8 +2,10 @@ import Foundation
 import NoetherTraining
 
 /// Runs a sweep on a Ray cluster through the Python driver `integrations/ray/run_sweep.py`:
-/// one Ray task per trial, each running `noether run-trial` with `num_cpus` and
-/// `OPENBLAS_NUM_THREADS` set (its log in the sweep's `logs/`). The driver reports each trial's
+/// one Ray task per unit of ``SeedStackUnits`` (the seeds of a stackable arm as one seed stack,
+/// other trials alone; the driver halves the largest units until every CPU of the cluster has a
+/// task), each running `noether run-trial` with `num_cpus` and `OPENBLAS_NUM_THREADS` set (its
+/// log in the sweep's `logs/`). The driver reports each trial's
 /// exit, so trials are filed exactly as the local executor files them; SIGINT or SIGTERM makes
 /// it cancel the trials and stop their processes. Ray schedules; Noether only says what to run. Every node must
 /// see the binary and the sweep directory at the same paths (a shared file system).
@@ -18,6 +20,8 @@ public struct RayExecutor: Sendable {
     /// The `noether` binary the tasks run.
     public var binary: String
     public var retryFailed: Bool
+    /// Whether the seeds of an arm go to one task as a seed stack (false: one task per trial).
+    public var stacksSeeds = true
 
     public init(address: String?, cpusPerTrial: Int, python: String, driver: String, binary: String = RepositoryFiles.executable, retryFailed: Bool = false) {
         (self.address, self.cpusPerTrial, self.python, self.driver) = (address, max(1, cpusPerTrial), python, driver)
@@ -32,10 +36,11 @@ public struct RayExecutor: Sendable {
         return path
     }
 
-    /// The driver's command line for `indices` of the sweep.
-    public func arguments(trialsPath: String, indices: [Int]) -> [String] {
+    /// The driver's command line for `units` of the sweep's trials (one task each, before halving).
+    public func arguments(trialsPath: String, units: [[Int]]) -> [String] {
         var arguments = [driver, "--trials", trialsPath, "--noether", binary,
-                         "--indices", indices.map(String.init).joined(separator: ","), "--cpus-per-trial", String(cpusPerTrial)]
+                         "--units", units.map { $0.map(String.init).joined(separator: ",") }.joined(separator: ";"),
+                         "--cpus-per-trial", String(cpusPerTrial)]
         if let address { arguments += ["--address", address] }
         if retryFailed { arguments.append("--retry-failed") }
         return arguments
@@ -55,7 +60,9 @@ public struct RayExecutor: Sendable {
         // Ctrl-C reaches the driver from the terminal too; a signal sent to noether alone is passed on.
         let monitor = InterruptMonitor()
         defer { monitor.stop() }
-        let process = try ChildProcess.spawn(python, arguments(trialsPath: trialsPath, indices: runnable.map(\.index)) + ["--report", reportPath])
+        // Not halved here: the driver knows the cluster's size.
+        let units = stacksSeeds ? SeedStackUnits.units(runnable, jobs: 1) : runnable.map { [$0] }
+        let process = try ChildProcess.spawn(python, arguments(trialsPath: trialsPath, units: units.map { $0.map(\.index) }) + ["--report", reportPath])
         var forwarded = false
         var status: Int32
         while true {

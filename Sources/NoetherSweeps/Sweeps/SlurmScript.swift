@@ -1,17 +1,19 @@
 import Foundation
 import NoetherTraining
 
-/// An `sbatch` job-array script for a sweep: one array task per trial, each running
-/// `noether run-trial TRIALS --index $SLURM_ARRAY_TASK_ID`. SLURM schedules; Noether writes
-/// the script and the user submits it.
+/// An `sbatch` job-array script for a sweep: one array task per unit of trials (a trial alone,
+/// or the seeds of an arm as one seed stack, ``SeedStackUnits``), numbered by the unit's first
+/// trial and running `noether run-trial TRIALS --index I --hash H …` for its trials. SLURM
+/// schedules; Noether writes the script and the user submits it.
 public struct SlurmScript: Sendable {
     public var name: String
     /// The sweep directory as an absolute path: the cluster's nodes reach it (and the binary)
     /// through a shared file system.
     public var sweep: SweepDirectory
     public var binary: String
-    /// The trial indices to run (the runnable ones).
-    public var indices: [Int]
+    /// The trials to run (the runnable ones), one array task per unit; a unit's first trial
+    /// numbers its task.
+    public var units: [[Int]]
     /// Each trial's hash prefix by index, passed to `run-trial --hash` so that a task queued before
     /// the sweep was expanded again refuses to run a different trial.
     public var hashes: [Int: String] = [:]
@@ -24,7 +26,7 @@ public struct SlurmScript: Sendable {
     public var workingDirectory: String = FileManager.default.currentDirectoryPath
     /// Whether the tasks rerun trials that failed before.
     public var retryFailed = false
-    /// What array task ID 0 stands for: task `i` runs trial `offset + i`. SLURM refuses array
+    /// What array task ID 0 stands for: task `i` runs the unit led by trial `offset + i`. SLURM refuses array
     /// indices from `MaxArraySize` (1001 by default) on, so a larger sweep is split into scripts
     /// of ``arrayLimit`` indices each (see ``chunks()``).
     public var offset = 0
@@ -34,24 +36,35 @@ public struct SlurmScript: Sendable {
     /// The array indices one script uses: 0…999, within SLURM's default `MaxArraySize`.
     public static let arrayLimit = 1000
 
-    public init(name: String, sweep: SweepDirectory, binary: String, indices: [Int], concurrency: Int?, cpusPerTrial: Int, options: [String] = []) {
+    public init(name: String, sweep: SweepDirectory, binary: String, units: [[Int]], concurrency: Int?, cpusPerTrial: Int, options: [String] = []) {
         let absolute = URL(fileURLWithPath: sweep.path).standardizedFileURL.path
-        (self.name, self.sweep, self.binary, self.indices) = (name, SweepDirectory(absolute), binary, indices)
+        (self.name, self.sweep, self.binary, self.units) = (name, SweepDirectory(absolute), binary, units.filter { !$0.isEmpty })
         (self.concurrency, self.cpusPerTrial, self.options) = (concurrency, max(1, cpusPerTrial), options)
     }
 
+    /// One array task per trial.
+    public init(name: String, sweep: SweepDirectory, binary: String, indices: [Int], concurrency: Int?, cpusPerTrial: Int, options: [String] = []) {
+        self.init(name: name, sweep: sweep, binary: binary, units: indices.map { [$0] }, concurrency: concurrency, cpusPerTrial: cpusPerTrial, options: options)
+    }
+
+    /// Every trial the script runs.
+    public var indices: [Int] { units.flatMap { $0 } }
+
+    /// The array task IDs' trials: the units' leaders.
+    var leaders: [Int] { units.map { $0[0] } }
+
     public var path: String { "\(sweep.path)/\(fileName)" }
 
-    /// This script as one or more scripts whose array indices stay below ``arrayLimit``: trial
-    /// `i` goes to script `i / arrayLimit` as array task `i % arrayLimit`. One script keeps the
-    /// name `sweep.sbatch`; several are `sweep-<k>.sbatch`.
+    /// This script as one or more scripts whose array indices stay below ``arrayLimit``: the
+    /// unit led by trial `i` goes to script `i / arrayLimit` as array task `i % arrayLimit`. One
+    /// script keeps the name `sweep.sbatch`; several are `sweep-<k>.sbatch`.
     public func chunks() -> [SlurmScript] {
-        let groups = Dictionary(grouping: Set(indices), by: { $0 / Self.arrayLimit })
+        let groups = Dictionary(grouping: units, by: { $0[0] / Self.arrayLimit })
         guard groups.count > 1 || (groups.keys.first ?? 0) > 0 else { return [self] }
         return groups.keys.sorted().map { group in
             var chunk = self
             chunk.offset = group * Self.arrayLimit
-            chunk.indices = groups[group, default: []].sorted()
+            chunk.units = groups[group, default: []].sorted { $0[0] < $1[0] }
             chunk.fileName = groups.count > 1 ? "sweep-\(group).sbatch" : "sweep.sbatch"
             let members = Set(chunk.indices)
             chunk.hashes = hashes.filter { members.contains($0.key) }
@@ -59,23 +72,24 @@ public struct SlurmScript: Sendable {
         }
     }
 
-    /// The trial index of the array task, as a shell word.
-    var taskIndex: String { offset == 0 ? "$SLURM_ARRAY_TASK_ID" : "$((SLURM_ARRAY_TASK_ID + \(offset)))" }
-
-    /// ` --hash "${HASHES[$SLURM_ARRAY_TASK_ID]}"` when hashes are known (the table is a bash
-    /// array defined in the script).
-    var hashOption: String { hashes.isEmpty ? "" : " --hash \"${HASHES[$SLURM_ARRAY_TASK_ID]}\"" }
-
-    /// The hashes by array task ID.
-    var hashTable: [String] {
-        guard let largest = hashes.keys.max(), largest >= offset else { return [] }
-        return ["HASHES=(" + (offset...largest).map { hashes[$0].map(shellQuoted) ?? "''" }.joined(separator: " ") + ")"]
+    /// The `run-trial` options of each array task, by task ID (a bash array defined in the
+    /// script; IDs that are not tasks hold ''): each option quoted for the shell, the whole
+    /// entry quoted again, so that `eval` gives back exactly the words.
+    var taskTable: String {
+        let byTask = Dictionary(units.map { ($0[0] - offset, $0) }, uniquingKeysWith: { first, _ in first })
+        let largest = byTask.keys.max() ?? -1
+        let entries = (0...max(largest, 0)).map { task -> String in
+            guard let unit = byTask[task] else { return "''" }
+            let words = unit.flatMap { index in ["--index", String(index)] + (hashes[index].map { ["--hash", $0] } ?? []) }
+            return shellQuoted(words.map(shellQuoted).joined(separator: " "))
+        }
+        return "TASKS=(" + entries.joined(separator: " ") + ")"
     }
 
-    /// The `--array` value: the sorted indices as ranges (`0-5,7,9-11`), then `%M`.
+    /// The `--array` value: the units' leaders as ranges (`0-5,7,9-11`), then `%M`.
     public var arraySpecification: String {
         var ranges: [ClosedRange<Int>] = []
-        for index in Set(indices).sorted().map({ $0 - offset }) {
+        for index in Set(leaders).sorted().map({ $0 - offset }) {
             if let last = ranges.last, index == last.upperBound + 1 {
                 ranges[ranges.count - 1] = last.lowerBound...index
             } else {
@@ -89,7 +103,8 @@ public struct SlurmScript: Sendable {
     public var text: String {
         var lines = [
             "#!/bin/bash",
-            "# The Noether sweep \(name) as a SLURM job array: one trial per array task\(offset > 0 ? " (task i runs trial \(offset) + i)" : "").",
+            "# The Noether sweep \(name) as a SLURM job array: one array task per trial, or per seed stack (the seeds",
+            "# of an arm, trained together); task i runs the trials led by trial \(offset > 0 ? "\(offset) + i" : "i") (the table TASKS).",
             "# Submit with: sbatch \(shellQuoted(path))",
             "# Then: noether sweep collect \(shellQuoted(sweep.path))",
             "#SBATCH --job-name=\(sbatchQuoted(name))",
@@ -103,11 +118,12 @@ public struct SlurmScript: Sendable {
         lines += [
             "set -euo pipefail",
             "export OPENBLAS_NUM_THREADS=\"${SLURM_CPUS_PER_TASK:-\(cpusPerTrial)}\"",
-        ] + hashTable + [
+            taskTable,
+            "eval \"trial_options=(${TASKS[$SLURM_ARRAY_TASK_ID]})\"",
             // A trial another process holds (exit 75) completes there: not a failed task.
             "status=0",
-            "\(shellQuoted(binary)) run-trial \(shellQuoted(sweep.trialsPath)) --index \"\(taskIndex)\"\(hashOption)\(retryFailed ? " --retry-failed" : "") || status=$?",
-            "if [ \"$status\" -eq \(TrialRunner.busyExitStatus) ]; then echo \"trial \(taskIndex) is being run by another process; left to it\"; exit 0; fi",
+            "\(shellQuoted(binary)) run-trial \(shellQuoted(sweep.trialsPath)) \"${trial_options[@]}\"\(retryFailed ? " --retry-failed" : "") || status=$?",
+            "if [ \"$status\" -eq \(TrialRunner.busyExitStatus) ]; then echo \"a trial of array task $SLURM_ARRAY_TASK_ID (${trial_options[*]}) is being run by another process; left to it\"; exit 0; fi",
             "exit \"$status\"",
         ]
         return lines.joined(separator: "\n") + "\n"

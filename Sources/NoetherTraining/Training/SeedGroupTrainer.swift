@@ -66,7 +66,11 @@ public struct SeedGroupTrainer {
     /// seed alone. Members that can share a ``SeedStackTrainer`` stack (one model of dense
     /// layers and activations, differing only in seed) are split into one stack per thread;
     /// otherwise each thread trains whole seeds one at a time.
-    public func run() -> [Result<TrainingResult, RunError>] {
+    public func run() -> [Result<TrainingResult, RunError>] { runCountingStackedSteps().results }
+
+    /// ``run()``, with how many seed-steps went through a stacked step: what shows that the
+    /// stacks were used, since their results are those of the seeds alone.
+    func runCountingStackedSteps() -> (results: [Result<TrainingResult, RunError>], stackedSeedSteps: Int) {
         let threads = max(1, min(members.count, concurrency ?? Parallel.partsOverride ?? Parallel.parts))
         let groups: [[Int]] = stacksSeeds && Self.canStack(members.map(\.config))
             ? (0..<threads).map { part in Array(stride(from: part, to: members.count, by: threads)) }.filter { !$0.isEmpty }
@@ -77,9 +81,9 @@ public struct SeedGroupTrainer {
             SeedStackTrainer(members: groups[group].map { members[$0] }).run()
         }
         var ordered = [Result<TrainingResult, RunError>](repeating: .failure(RunError("the seed was not trained")), count: members.count)
-        for (group, outcomes) in zip(groups, results ?? []) {
-            for (member, outcome) in zip(group, outcomes) { ordered[member] = outcome }
+        for (group, outcome) in zip(groups, results ?? []) {
+            for (member, result) in zip(group, outcome.results) { ordered[member] = result }
         }
-        return ordered
+        return (ordered, (results ?? []).reduce(0) { $0 + $1.stackedSeedSteps })
     }
 }

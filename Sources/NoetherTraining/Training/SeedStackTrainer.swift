@@ -24,7 +24,10 @@ struct SeedStackTrainer {
         }
     }
 
-    func run() -> [Result<TrainingResult, RunError>] {
+    /// Each seed's outcome, and how many seed-steps went through the stacked step (the others
+    /// stepped alone: a seed left alone in the stack, batches of different shapes).
+    func run() -> (results: [Result<TrainingResult, RunError>], stackedSeedSteps: Int) {
+        var stackedSeedSteps = 0
         var results = [Result<TrainingResult, RunError>?](repeating: nil, count: members.count)
         var running: [Running] = []
         for (index, member) in members.enumerated() {
@@ -37,7 +40,7 @@ struct SeedStackTrainer {
                 results[index] = .failure(error)
             }
         }
-        guard let first = running.first else { return results.map { $0 ?? .failure(RunError("the seed was not trained")) } }
+        guard let first = running.first else { return (results.map { $0 ?? .failure(RunError("the seed was not trained")) }, 0) }
         let stack = SeedStackStep<Float>(architecture: first.session.architecture, loss: first.session.loss)
         // The seeds' parameters and optimisers are swapped into these arrays for the stacked
         // step and back, so that each update writes its tensors in place rather than copying.
@@ -70,6 +73,7 @@ struct SeedStackTrainer {
                 }
                 losses = stack.step(&parameters, optimizers: &optimizers, inputs: inputs.map(\.inputs),
                                     targets: inputs.map(\.targets), learningRates: inputs.map(\.learningRate))
+                stackedSeedSteps += inputs.count
                 for (k, run) in stepping.enumerated() {
                     swap(&run.session.parameters, &parameters[k])
                     swap(&run.session.optimizer, &optimizers[k])
@@ -91,7 +95,7 @@ struct SeedStackTrainer {
                 }
             }
         }
-        return results.map { $0 ?? .failure(RunError("the seed was not trained")) }
+        return (results.map { $0 ?? .failure(RunError("the seed was not trained")) }, stackedSeedSteps)
     }
 
     /// Whether two seeds' batches can share a stacked step: inputs and targets of one shape and kind.
