@@ -12,6 +12,8 @@ struct Reproduce: ParsableCommand {
         `holds`, `does not hold` or `inconclusive`, by the pre-registered share of seeds, and only \
         `holds` when every control fails the criterion. Runs are the trials of a sweep (parallel \
         with --jobs, resumable: running the same command again continues where it stopped). \
+        --executor ray trains them as Ray tasks; --executor slurm writes a SLURM job array per \
+        experiment and stops: submit it, then run the command again without --executor to analyse. \
         Writes <out>/<ID>[-quick]/summary.json and report.html, and an index.html.
         """)
 
@@ -27,6 +29,7 @@ struct Reproduce: ParsableCommand {
     @Option(help: "The folder of experiment configs (default: experiments/ of this repository).") var experiments: String?
     @Flag(help: "Discard earlier runs in the output directory instead of resuming them (e.g. after editing an experiment).") var restart = false
     @OptionGroup var store: StoreOption
+    @OptionGroup(title: "Executor") var executorOptions: ExecutorOptions
 
     func validate() throws {
         if !list && id == nil { throw ValidationError("name an experiment (E1 … E15 or all), or pass --list") }
@@ -58,15 +61,30 @@ struct Reproduce: ParsableCommand {
         }
         let forced = try Self.parse(overrides)
         let ids = id?.lowercased() == "all" ? ExperimentSpec.identifiers : [id ?? ""].map { $0.uppercased() }
+        var analysed = 0
         for identifier in ids {
             let spec = try ExperimentSpec.load(identifier, from: directory)
             let target = "\(out)/\(identifier)\(quick ? "-quick" : "")"
             var runner = ExperimentRunner(spec: spec, quick: quick, directory: target)
             (runner.seedShift, runner.overrides, runner.restart) = (seed ?? 0, forced, restart)
             runner.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+            runner.stacksSeeds = executorOptions.seedStacks
             runner.onProgress = { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
             print("\(identifier) \(spec.title)\(quick ? " (quick)" : ""): \(try runner.runCount()) runs → \(target)")
+            switch executorOptions.executor {
+            case .local: break
+            case .ray:
+                let ray = try executorOptions.rayExecutor(retryFailed: false)
+                print("  on \(executorOptions.rayDescription)")
+                runner.executor = { sweep throws(RunError) in try ray.run(sweep) }
+            case .slurm:
+                let (sweep, trials) = try runner.prepare()
+                // Written: analysed when the command runs again after the array; else nothing is missing.
+                if try executorOptions.writeSlurmScripts(for: sweep, trials: trials, jobs: jobs, retryFailed: false,
+                                                         then: analysisCommand(identifier)) { continue }
+            }
             let summary = try runner.run()
+            analysed += 1
             store.indexWarning(summary.runs.map { ("\(target)/\($0)", identifier) })
             print("  \(summary.verdict.rawValue): \(summary.verdictSentence)")
             for effect in summary.effects { print("    \(effect.name): \(effect.text)") }
@@ -74,7 +92,17 @@ struct Reproduce: ParsableCommand {
             for p in summary.predictions { print("    \(p.name): predicted \(String(format: "%.4g", p.predicted)), observed \(String(format: "%.4g", p.observed))") }
             print(String(format: "  %.1f s; report: %@/report.html", summary.wallTimeSeconds, target))
         }
-        try Report.writeIndex(out)
+        if analysed > 0 { try Report.writeIndex(out) }
+    }
+
+    /// This command for one experiment without the executor: what analyses its trained runs.
+    func analysisCommand(_ identifier: String) -> String {
+        var words = ["noether", "reproduce", identifier, "--out", out]
+        if quick { words.append("--quick") }
+        if let seed { words += ["--seed", String(seed)] }
+        for pair in overrides { words += ["--override", pair] }
+        if let experiments { words += ["--experiments", experiments] }
+        return words.map(shellQuoted).joined(separator: " ")
     }
 }
 

@@ -36,8 +36,6 @@ struct Sweep: ParsableCommand {
         }
     }
 
-    enum Executor: String, ExpressibleByArgument, CaseIterable { case local, ray, slurm }
-
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a sweep's missing trials: in local processes, as Ray tasks, or as a SLURM job array.",
@@ -51,20 +49,13 @@ struct Sweep: ParsableCommand {
             --no-seed-stacks runs every trial in its own process.
             """)
         @Argument(help: "A sweep file, or the trials.jsonl of an expanded sweep.") var sweep: String
-        @Option(help: "local, ray or slurm.") var executor: Executor = .local
         @Option(help: "Trials at once (local: default the core count; slurm: the array's %M limit).") var jobs: Int?
-        @Option(help: "CPUs per trial (ray, slurm).") var cpusPerTrial = 1
         @Option(help: "The sweep directory when SWEEP is a file (overrides its output).") var out: String?
         @Flag(help: "Run failed trials again.") var retryFailed = false
-        @Option(help: "ray: the cluster address (host:port, ray://…, or auto); default a new local cluster.") var address: String?
-        @Option(help: "ray: the Python with ray installed (default $NOETHER_PYTHON or python3).") var python: String?
-        @Option(help: "ray: the driver script (default integrations/ray/run_sweep.py of this repository).") var rayDriver: String?
-        @Option(help: "slurm: an extra #SBATCH option, e.g. --slurm-option=--partition=short (repeatable).") var slurmOption: [String] = []
-        @Flag(inversion: .prefixedNo, help: "Train the seeds of an arm in one process as one seed stack (same numbers, less time).") var seedStacks = true
+        @OptionGroup var executorOptions: ExecutorOptions
 
         func validate() throws {
             if let jobs, jobs <= 0 { throw ValidationError("--jobs must be positive") }
-            if cpusPerTrial <= 0 { throw ValidationError("--cpus-per-trial must be positive") }
         }
 
         func run() throws {
@@ -76,51 +67,21 @@ struct Sweep: ParsableCommand {
                 directory = try Sweep.prepare(sweep, out: out).0
             }
             let trials = try directory.trials()
-            switch executor {
+            switch executorOptions.executor {
             case .slurm:
-                let runnable = directory.runnable(trials, retryFailed: retryFailed)
+                let written = try executorOptions.writeSlurmScripts(for: directory, trials: trials, jobs: jobs, retryFailed: retryFailed,
+                                                                    then: "noether sweep collect \(shellQuoted(directory.path))")
                 // Nothing to submit: the same conclusion as any executor that found nothing to run.
-                guard !runnable.isEmpty else {
-                    return try finish(SweepRunReport(before: trials, in: directory, retryFailed: retryFailed), directory: directory, total: trials.count)
-                }
-                let units = seedStacks ? SeedStackUnits.units(runnable, jobs: jobs ?? 1) : runnable.map { [$0] }
-                var script = SlurmScript(name: try directory.manifest().name, sweep: directory, binary: RepositoryFiles.executable,
-                                         units: units.map { $0.map(\.index) }, concurrency: jobs, cpusPerTrial: cpusPerTrial, options: slurmOption)
-                script.retryFailed = retryFailed
-                script.hashes = Dictionary(uniqueKeysWithValues: runnable.map { ($0.index, String($0.hash.prefix(8))) })
-                let scripts = script.chunks()
-                for chunk in scripts { try chunk.write() }
-                for (index, error) in SweepRunReport(before: trials, in: directory, retryFailed: retryFailed).previouslyFailed {
-                    print("trial \(index) failed earlier (not retried; use --retry-failed): \(error)")
-                }
-                if units.count < runnable.count {
-                    print("\(units.count) array tasks: the seeds of an arm train in one task as one seed stack (--no-seed-stacks: one task per trial)")
-                }
-                if scripts.count == 1 {
-                    print("\(runnable.count) of \(trials.count) trials in a SLURM job array: \(script.path)")
-                    print("submit it with:   sbatch \(shellQuoted(script.path))")
-                } else {
-                    // Chained, so that --jobs bounds the whole sweep rather than each array.
-                    print("\(runnable.count) of \(trials.count) trials in \(scripts.count) SLURM job arrays of at most \(SlurmScript.arrayLimit) tasks (SLURM's default MaxArraySize is 1001)")
-                    let chain = scripts.enumerated().map { position, chunk in
-                        "j=$(sbatch --parsable\(position == 0 ? "" : " --dependency=afterany:${j%%;*}") \(shellQuoted(chunk.path)))"
-                    }.joined(separator: " && ")
-                    print("submit them with: \(chain)")
-                }
-                print("when it is done:  noether sweep collect \(shellQuoted(directory.path))")
-                return
+                if !written { try finish(SweepRunReport(before: trials, in: directory, retryFailed: retryFailed), directory: directory, total: trials.count) }
             case .local:
                 let jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
                 print("\(trials.count) trials → \(directory.path) (local, \(jobs) at once, \(LocalExecutor.threadsPerTrial(jobs: jobs)) threads each)")
                 var executor = LocalExecutor(jobs: jobs, retryFailed: retryFailed) { print($0) }
-                executor.stacksSeeds = seedStacks
+                executor.stacksSeeds = executorOptions.seedStacks
                 try finish(try executor.run(directory), directory: directory, total: trials.count)
             case .ray:
-                let python = python ?? ProcessInfo.processInfo.environment["NOETHER_PYTHON"] ?? "python3"
-                var executor = RayExecutor(address: address, cpusPerTrial: cpusPerTrial, python: python,
-                                           driver: try rayDriver ?? RayExecutor.locateDriver(), retryFailed: retryFailed)
-                executor.stacksSeeds = seedStacks
-                print("\(trials.count) trials → \(directory.path) (Ray at \(address ?? "a new local cluster"), \(cpusPerTrial) CPU each)")
+                let executor = try executorOptions.rayExecutor(retryFailed: retryFailed)
+                print("\(trials.count) trials → \(directory.path) (\(executorOptions.rayDescription))")
                 try finish(try executor.run(directory), directory: directory, total: trials.count)
             }
         }

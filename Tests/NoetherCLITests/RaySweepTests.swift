@@ -113,6 +113,16 @@ extension CommandLineTests {
             try assertSameWeights("\(threadsFolder)/local", "\(threadsFolder)/ray\(cpus)")
         }
 
+        // An experiment's runs as Ray tasks, then analysed: the verdict of the runs trained here.
+        let experiment = try run(environment: loopbackOnly, ["reproduce", "E2", "--quick", "--out", "\(folder)/reproduce-ray", "--override", "training.steps=60",
+                                                             "--executor", "ray", "--address", "127.0.0.1:6380", "--python", python])
+        XCTAssertEqual(experiment.status, 0, experiment.stderr)
+        XCTAssertTrue(experiment.stdout.contains("8 trials as 4 Ray tasks (1 CPU each; the seeds of an arm as one seed stack)"), experiment.stdout)
+        let here = try run(["reproduce", "E2", "--quick", "--out", "\(folder)/reproduce-here", "--override", "training.steps=60"])
+        func verdictLines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init).filter { $0.hasPrefix("  ") && !$0.contains("report:") } }
+        XCTAssertEqual(verdictLines(experiment.stdout).filter { !$0.contains("Ray") }, verdictLines(here.stdout))
+        try assertSameWeights("\(folder)/reproduce-here/E2-quick", "\(folder)/reproduce-ray/E2-quick")
+
         // More CPUs per trial than any node has: an error at once, with the cluster's capacity.
         let infeasible = try run(environment: loopbackOnly, ["sweep", "run", threads, "--out", "\(threadsFolder)/big", "--executor", "ray", "--address", "127.0.0.1:6380",
                                      "--python", python, "--cpus-per-trial", "64"])

@@ -113,6 +113,20 @@ extension CommandLineTests {
         XCTAssertTrue(unstacked.contains("#SBATCH --array=0,2-3\n"), unstacked)
     }
 
+    /// `reproduce --executor slurm` writes the experiment's job array (seed stacks as tasks),
+    /// trains nothing, and names the command that analyses the runs once the array is done.
+    func testReproduceWritesASlurmArrayAndTheCommandThatAnalysesIt() throws {
+        let out = (try write("", "placeholder") as NSString).deletingLastPathComponent + "/reproduce"
+        let written = try run(["reproduce", "E2", "--quick", "--out", out, "--executor", "slurm", "--override", "training.steps=60"])
+        XCTAssertEqual(written.status, 0, written.stderr)
+        XCTAssertTrue(written.stdout.contains("when it is done:  noether reproduce E2 --out \(out) --quick --override training.steps=60\n"), written.stdout)
+        XCTAssertTrue(written.stdout.contains("4 array tasks: the seeds of an arm train in one task as one seed stack"), written.stdout)
+        let script = try String(contentsOfFile: "\(out)/E2-quick/sweep.sbatch", encoding: .utf8)
+        XCTAssertTrue(script.contains("#SBATCH --array=0-1,4-5\n"), script)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(out)/E2-quick/summary.json"), "nothing is analysed before the array has run")
+        XCTAssertEqual(((try? trialDirectories("\(out)/E2-quick")) ?? []).filter(isComplete), [])
+    }
+
     func testSweepMistakesAreOneLineErrors() throws {
         assertCleanFailure(try run(["sweep", "run", "/nonexistent/grid.yaml"]), mentioning: "does not exist")
         assertCleanFailure(try run(["sweep", "collect", "/nonexistent/sweep"]), mentioning: "sweep expand")

@@ -1,6 +1,8 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import NoetherLab
+import NoetherIO
 @testable import NoetherSweeps
 @testable import NoetherTraining
 
@@ -139,6 +141,41 @@ struct ExperimentTests {
         try expectContract(null, directory: directory)
         #expect(null.verdict != .holds)
         #expect(null.seeds.allSatisfy { $0.verdict != .holds })
+    }
+
+    /// `prepare` writes the trials and trains nothing; an executor elsewhere (here a stand-in
+    /// that runs each trial it is handed) trains them, and the analysis reads what it left:
+    /// the verdicts of the in-process run.
+    @Test func anExecutorElsewhereTrainsTheRunsTheAnalysisReads() throws {
+        let spec = try ExperimentSpec.load("E2", from: experimentsDirectory)
+        let short: [String: JSONValue] = ["training.steps": .number(60)]
+        var runner = ExperimentRunner(spec: spec, quick: true, directory: temporaryDirectory() + "/E2-quick")
+        runner.overrides = short
+        let (sweep, trials) = try runner.prepare()
+        #expect(trials.count == (try runner.runCount()) && trials.count > 1)
+        #expect(sweep.runnable(trials, retryFailed: false).count == trials.count, "prepare trained nothing")
+        let handed = Mutex<[Int]>([])
+        runner.executor = { sweep throws(RunError) in
+            let trials = try sweep.trials()
+            var report = SweepRunReport(before: trials, in: sweep, retryFailed: false)
+            for trial in sweep.runnable(trials, retryFailed: false) {
+                handed.withLock { $0.append(trial.index) }
+                _ = try TrialRunner.run(trialsPath: sweep.trialsPath, index: trial.index)
+                _ = report.record(trial, exit: .status(0), in: sweep)
+            }
+            return report
+        }
+        let elsewhere = try runner.run()
+        #expect(handed.withLock { $0 } == trials.map(\.index))
+        let (here, _) = try runQuick("E2", overrides: short)
+        // Compared as JSON: at 60 steps some effects are NaN (a direction not learned yet).
+        let json = JSONFormat.encoder()
+        #expect(try json.encode(elsewhere.seeds) == json.encode(here.seeds))
+        #expect(try json.encode(elsewhere.effects) == json.encode(here.effects))
+        #expect(elsewhere.verdict == here.verdict)
+        // Run again, nothing is missing: the executor is not asked.
+        _ = try runner.run()
+        #expect(handed.withLock { $0.count } == trials.count)
     }
 
     @Test func e9ResumesToTheSameSummaryAndRebuildsItsReport() throws {

@@ -90,6 +90,11 @@ public struct ExperimentRunner {
     public var binary = RepositoryFiles.executable
     /// Discard earlier runs instead of resuming them.
     public var restart = false
+    /// Whether the seeds of an arm train as one seed stack (``SeedStackUnits``).
+    public var stacksSeeds = true
+    /// Runs the missing trials elsewhere (e.g. a ``RayExecutor``) instead of on this machine;
+    /// the analysis then reads what they left in the sweep directory.
+    public var executor: (@Sendable (SweepDirectory) throws(RunError) -> SweepRunReport)?
     public var onProgress: @Sendable (String) -> Void = { _ in }
 
     public init(spec: ExperimentSpec, quick: Bool, directory: String) {
@@ -132,11 +137,7 @@ public struct ExperimentRunner {
             throw RunError("experiment \(spec.id) names an unknown analysis '\(spec.analysis)'")
         }
         let planned = try plan()
-        let sweep = SweepDirectory(directory)
-        if restart { try? FileManager.default.removeItem(atPath: "\(directory)/trials") }
-        let trials = planned.map(\.trial)
-        try Trial.write(trials, to: sweep.trialsPath)
-        try sweep.adoptRenumberedRuns(trials)
+        let (sweep, trials) = try prepare(planned)
         try execute(trials, in: sweep)
 
         // Finished runs, by trial index; a trial that did not finish leaves its seed undecided.
@@ -206,20 +207,36 @@ public struct ExperimentRunner {
         return summary
     }
 
-    /// Runs the trials that are not complete: in this process, or as `noether run-trial`
-    /// children `jobs` at a time.
+    /// Writes the form's trials to the experiment's sweep directory (`trials.jsonl`), adopting
+    /// runs of earlier numberings, without training anything: what an executor elsewhere (a
+    /// SLURM array) runs before ``run()`` analyses them.
+    public func prepare() throws(RunError) -> (SweepDirectory, [Trial]) { try prepare(try plan()) }
+
+    func prepare(_ planned: [Planned]) throws(RunError) -> (SweepDirectory, [Trial]) {
+        let sweep = SweepDirectory(directory)
+        if restart { try? FileManager.default.removeItem(atPath: "\(directory)/trials") }
+        let trials = planned.map(\.trial)
+        try Trial.write(trials, to: sweep.trialsPath)
+        try sweep.adoptRenumberedRuns(trials)
+        return (sweep, trials)
+    }
+
+    /// Runs the trials that are not complete: on ``executor``, in this process, or as
+    /// `noether run-trial` children `jobs` at a time.
     func execute(_ trials: [Trial], in sweep: SweepDirectory) throws(RunError) {
         let runnable = sweep.runnable(trials, retryFailed: false)
         guard !runnable.isEmpty else { return }
-        onProgress("\(runnable.count) of \(trials.count) runs to train\(jobs > 1 ? ", \(jobs) at a time" : "")")
-        if jobs > 1 {
-            let report = try LocalExecutor(jobs: jobs, binary: binary, onProgress: onProgress).run(sweep)
+        onProgress("\(runnable.count) of \(trials.count) runs to train\(executor == nil && jobs > 1 ? ", \(jobs) at a time" : "")")
+        if executor != nil || jobs > 1 {
+            var local = LocalExecutor(jobs: jobs, binary: binary, onProgress: onProgress)
+            local.stacksSeeds = stacksSeeds
+            let report = if let executor { try executor(sweep) } else { try local.run(sweep) }
             if let signal = report.interruptedBy { throw RunError("interrupted by signal \(signal); run the same command again to continue") }
             return
         }
         // The seeds of an arm train as one seed stack (``SeedStackUnits.units(_:jobs:)``).
         var number = 0
-        for unit in SeedStackUnits.units(runnable, jobs: 1) {
+        for unit in stacksSeeds ? SeedStackUnits.units(runnable, jobs: 1) : runnable.map({ [$0] }) {
             let outcomes = try TrialRunner.run(trialsPath: sweep.trialsPath, indices: unit.map(\.index),
                                                expectedHashes: unit.map { String($0.hash.prefix(8)) })
             for (trial, outcome) in zip(unit, outcomes) {
