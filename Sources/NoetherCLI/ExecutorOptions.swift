@@ -14,16 +14,30 @@ struct ExecutorOptions: ParsableArguments {
     @Option(help: "ray: the driver script (default integrations/ray/run_sweep.py of this repository).") var rayDriver: String?
     @Option(help: "slurm: an extra #SBATCH option, e.g. --slurm-option=--partition=short (repeatable).") var slurmOption: [String] = []
     @Flag(inversion: .prefixedNo, help: "Train the seeds of an arm in one process as one seed stack (same numbers, less time).") var seedStacks = true
+    @Option(help: "At most this many seeds in one seed stack, i.e. one process, Ray task or SLURM array task: size --time and --mem for it.")
+    var stackSize = SeedStackUnits.largestStack
 
     func validate() throws {
         if cpusPerTrial <= 0 { throw ValidationError("--cpus-per-trial must be positive") }
+        if stackSize <= 0 { throw ValidationError("--stack-size must be positive (1: every trial alone)") }
+    }
+
+    /// Each process's, task's or array task's trials.
+    func units(_ runnable: [Trial], jobs: Int) -> [[Trial]] {
+        seedStacks ? SeedStackUnits.units(runnable, jobs: jobs, largest: stackSize) : runnable.map { [$0] }
+    }
+
+    func localExecutor(jobs: Int, retryFailed: Bool = false, onProgress: @escaping @Sendable (String) -> Void) -> LocalExecutor {
+        var executor = LocalExecutor(jobs: jobs, retryFailed: retryFailed, onProgress: onProgress)
+        (executor.stacksSeeds, executor.largestStack) = (seedStacks, stackSize)
+        return executor
     }
 
     func rayExecutor(retryFailed: Bool) throws -> RayExecutor {
         let python = python ?? ProcessInfo.processInfo.environment["NOETHER_PYTHON"] ?? "python3"
         var executor = RayExecutor(address: address, cpusPerTrial: cpusPerTrial, python: python,
                                    driver: try rayDriver ?? RayExecutor.locateDriver(), retryFailed: retryFailed)
-        executor.stacksSeeds = seedStacks
+        (executor.stacksSeeds, executor.largestStack) = (seedStacks, stackSize)
         return executor
     }
 
@@ -36,18 +50,19 @@ struct ExecutorOptions: ParsableArguments {
     func writeSlurmScripts(for directory: SweepDirectory, trials: [Trial], jobs: Int?, retryFailed: Bool, then: String) throws -> Bool {
         let runnable = directory.runnable(trials, retryFailed: retryFailed)
         guard !runnable.isEmpty else { return false }
-        let units = seedStacks ? SeedStackUnits.units(runnable, jobs: jobs ?? 1) : runnable.map { [$0] }
+        let units = units(runnable, jobs: jobs ?? 1)
         var script = SlurmScript(name: try directory.manifest().name, sweep: directory, binary: RepositoryFiles.executable,
                                  units: units.map { $0.map(\.index) }, concurrency: jobs, cpusPerTrial: cpusPerTrial, options: slurmOption)
-        script.retryFailed = retryFailed
+        (script.retryFailed, script.nextStep) = (retryFailed, then)
         script.hashes = Dictionary(uniqueKeysWithValues: runnable.map { ($0.index, String($0.hash.prefix(8))) })
         let scripts = script.chunks()
         for chunk in scripts { try chunk.write() }
         for (index, error) in SweepRunReport(before: trials, in: directory, retryFailed: retryFailed).previouslyFailed {
             print("trial \(index) failed earlier (not retried; use --retry-failed): \(error)")
         }
-        if units.count < runnable.count {
-            print("\(units.count) array tasks: the seeds of an arm train in one task as one seed stack (--no-seed-stacks: one task per trial)")
+        if let largest = units.map(\.count).max(), largest > 1 {
+            print("\(units.count) array tasks: the seeds of an arm train in one task as one seed stack, up to \(largest) per task "
+                  + "(size --time and --mem for \(largest) trials; --stack-size N or --no-seed-stacks for fewer)")
         }
         if scripts.count == 1 {
             print("\(runnable.count) of \(trials.count) trials in a SLURM job array: \(script.path)")

@@ -13,7 +13,7 @@ struct Reproduce: ParsableCommand {
         `holds` when every control fails the criterion. Runs are the trials of a sweep (parallel \
         with --jobs, resumable: running the same command again continues where it stopped). \
         --executor ray trains them as Ray tasks; --executor slurm writes a SLURM job array per \
-        experiment and stops: submit it, then run the command again without --executor to analyse. \
+        experiment and stops: submit it, then run the command it prints (--analysis-only) to analyse. \
         Writes <out>/<ID>[-quick]/summary.json and report.html, and an index.html.
         """)
 
@@ -28,6 +28,7 @@ struct Reproduce: ParsableCommand {
     @Option(help: "Runs trained at once (default: the number of cores).") var jobs: Int?
     @Option(help: "The folder of experiment configs (default: experiments/ of this repository).") var experiments: String?
     @Flag(help: "Discard earlier runs in the output directory instead of resuming them (e.g. after editing an experiment).") var restart = false
+    @Flag(help: "Analyse runs trained elsewhere (a SLURM array); missing runs are an error instead of being trained here.") var analysisOnly = false
     @OptionGroup var store: StoreOption
     @OptionGroup(title: "Executor") var executorOptions: ExecutorOptions
 
@@ -68,7 +69,7 @@ struct Reproduce: ParsableCommand {
             var runner = ExperimentRunner(spec: spec, quick: quick, directory: target)
             (runner.seedShift, runner.overrides, runner.restart) = (seed ?? 0, forced, restart)
             runner.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
-            runner.stacksSeeds = executorOptions.seedStacks
+            (runner.stacksSeeds, runner.largestStack, runner.trainsMissingRuns) = (executorOptions.seedStacks, executorOptions.stackSize, !analysisOnly)
             runner.onProgress = { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
             print("\(identifier) \(spec.title)\(quick ? " (quick)" : ""): \(try runner.runCount()) runs → \(target)")
             switch executorOptions.executor {
@@ -97,11 +98,12 @@ struct Reproduce: ParsableCommand {
 
     /// This command for one experiment without the executor: what analyses its trained runs.
     func analysisCommand(_ identifier: String) -> String {
-        var words = ["noether", "reproduce", identifier, "--out", out]
+        var words = ["noether", "reproduce", identifier, "--out", out, "--analysis-only"]
         if quick { words.append("--quick") }
         if let seed { words += ["--seed", String(seed)] }
-        for pair in overrides { words += ["--override", pair] }
+        for pair in overrides { words += ["--override=\(pair)"] }
         if let experiments { words += ["--experiments", experiments] }
+        if let path = store.store { words += ["--store", path] }
         return words.map(shellQuoted).joined(separator: " ")
     }
 }

@@ -41,12 +41,12 @@ struct Sweep: ParsableCommand {
             abstract: "Run a sweep's missing trials: in local processes, as Ray tasks, or as a SLURM job array.",
             discussion: """
             local: --jobs trials at once, the cores divided among them (the results do not depend on it); Ctrl-C stops them \
-            and the same command resumes. ray: one task per trial through integrations/ray/run_sweep.py \
-            against --address (or a new local cluster on 127.0.0.1). slurm: writes <sweep>/sweep.sbatch \
-            (one array task per trial, at most --jobs at once) and prints how to submit it. With every executor the \
-            seeds of an arm whose model a seed stack carries (dense layers) train in one process as one stack, \
+            and the same command resumes. ray: Ray tasks through integrations/ray/run_sweep.py against --address \
+            (or a new local cluster on 127.0.0.1). slurm: writes <sweep>/sweep.sbatch (at most --jobs array tasks at \
+            once) and prints how to submit it. With every executor the seeds of an arm whose model a seed stack \
+            carries (dense layers) train in one process, task or array task as one stack of at most --stack-size, \
             bit-identical to the seeds run alone, split until every job (local), CPU (ray) or --jobs (slurm) has one; \
-            --no-seed-stacks runs every trial in its own process.
+            --no-seed-stacks gives every trial its own.
             """)
         @Argument(help: "A sweep file, or the trials.jsonl of an expanded sweep.") var sweep: String
         @Option(help: "Trials at once (local: default the core count; slurm: the array's %M limit).") var jobs: Int?
@@ -76,8 +76,7 @@ struct Sweep: ParsableCommand {
             case .local:
                 let jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
                 print("\(trials.count) trials → \(directory.path) (local, \(jobs) at once, \(LocalExecutor.threadsPerTrial(jobs: jobs)) threads each)")
-                var executor = LocalExecutor(jobs: jobs, retryFailed: retryFailed) { print($0) }
-                executor.stacksSeeds = executorOptions.seedStacks
+                let executor = executorOptions.localExecutor(jobs: jobs, retryFailed: retryFailed) { print($0) }
                 try finish(try executor.run(directory), directory: directory, total: trials.count)
             case .ray:
                 let executor = try executorOptions.rayExecutor(retryFailed: retryFailed)

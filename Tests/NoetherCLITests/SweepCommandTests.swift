@@ -87,7 +87,7 @@ extension CommandLineTests {
         let outcome = try run(["sweep", "run", file, "--out", sweep, "--executor", "slurm", "--jobs", "4", "--cpus-per-trial", "2"])
         XCTAssertEqual(outcome.status, 0, outcome.stderr)
         XCTAssertTrue(outcome.stdout.contains("sbatch \(sweep)/sweep.sbatch"), outcome.stdout)
-        XCTAssertTrue(outcome.stdout.contains("4 array tasks: the seeds of an arm train in one task as one seed stack"), outcome.stdout)
+        XCTAssertTrue(outcome.stdout.contains("4 array tasks: the seeds of an arm train in one task as one seed stack, up to 2 per task"), outcome.stdout)
         let script = try String(contentsOfFile: "\(sweep)/sweep.sbatch", encoding: .utf8)
         // Three arms of two seeds; the first split in two so that four tasks run at once.
         XCTAssertTrue(script.contains("#SBATCH --array=0-2,4%4\n") && script.contains("#SBATCH --cpus-per-task=2\n"), script)
@@ -119,12 +119,21 @@ extension CommandLineTests {
         let out = (try write("", "placeholder") as NSString).deletingLastPathComponent + "/reproduce"
         let written = try run(["reproduce", "E2", "--quick", "--out", out, "--executor", "slurm", "--override", "training.steps=60"])
         XCTAssertEqual(written.status, 0, written.stderr)
-        XCTAssertTrue(written.stdout.contains("when it is done:  noether reproduce E2 --out \(out) --quick --override training.steps=60\n"), written.stdout)
-        XCTAssertTrue(written.stdout.contains("4 array tasks: the seeds of an arm train in one task as one seed stack"), written.stdout)
+        let analysis = "noether reproduce E2 --out \(out) --analysis-only --quick --override=training.steps=60"
+        XCTAssertTrue(written.stdout.contains("when it is done:  \(analysis)\n"), written.stdout)
+        XCTAssertTrue(written.stdout.contains("4 array tasks: the seeds of an arm train in one task as one seed stack, up to 2 per task"), written.stdout)
         let script = try String(contentsOfFile: "\(out)/E2-quick/sweep.sbatch", encoding: .utf8)
-        XCTAssertTrue(script.contains("#SBATCH --array=0-1,4-5\n"), script)
+        XCTAssertTrue(script.contains("#SBATCH --array=0-1,4-5\n") && script.contains("\n# Then: \(analysis)\n"), script)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(out)/E2-quick/summary.json"), "nothing is analysed before the array has run")
         XCTAssertEqual(((try? trialDirectories("\(out)/E2-quick")) ?? []).filter(isComplete), [])
+        // The analysis before the array has run: an error that says so, and nothing trained here.
+        let early = try run(Array(analysis.split(separator: " ").dropFirst().map(String.init)))
+        assertCleanFailure(early, mentioning: "8 of 8 runs of E2 are not complete")
+        XCTAssertEqual(((try? trialDirectories("\(out)/E2-quick")) ?? []).filter(isComplete), [])
+        // With at most one seed per stack, one array task per run.
+        let single = try run(["reproduce", "E2", "--quick", "--out", out, "--executor", "slurm", "--stack-size", "1", "--override", "training.steps=60"])
+        XCTAssertFalse(single.stdout.contains("array tasks:"), single.stdout)
+        XCTAssertTrue(try String(contentsOfFile: "\(out)/E2-quick/sweep.sbatch", encoding: .utf8).contains("#SBATCH --array=0-7\n"))
     }
 
     func testSweepMistakesAreOneLineErrors() throws {

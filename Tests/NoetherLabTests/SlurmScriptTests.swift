@@ -58,7 +58,7 @@ struct SlurmScriptTests {
         #expect(chunks.map(\.offset) == [0, 1000, 2000])
         let last = chunks[2].text
         // The table of trials is indexed by array task: entry 0 is trial 2000's.
-        #expect(last.contains("\nTASKS=('--index 2000 --hash 000007d0' '--index 2001 --hash 000007d1' "))
+        #expect(last.contains("\nTASKS=('--index=2000 --hash=000007d0' '--index=2001 --hash=000007d1' "))
         // A sweep whose runnable trials all lie past 999 still gets indices SLURM accepts.
         let tail = SlurmScript(name: "t", sweep: sweep, binary: "/b", indices: [1200, 1201], concurrency: nil, cpusPerTrial: 1).chunks()
         #expect(tail.map(\.fileName) == ["sweep.sbatch"] && tail.map(\.arraySpecification) == ["200-201"])
@@ -91,7 +91,7 @@ struct SlurmScriptTests {
     /// A trial another process holds completes there: the array task is not FAILED.
     @Test func aBusyTrialIsNotAFailedArrayTask() throws {
         let (busy, output) = try runTask(binaryExit: 75)
-        #expect(busy == 0 && output.contains("a trial of array task 0 (--index 0) is being run by another process"), "\(output)")
+        #expect(busy == 0 && output.contains("a trial of array task 0 (--index=0) is being run by another process"), "\(output)")
         #expect(try runTask(binaryExit: 0).0 == 0)
         #expect(try runTask(binaryExit: 1).0 == 1)
     }
@@ -100,7 +100,7 @@ struct SlurmScriptTests {
     /// to `run-trial`; whatever a hash holds, the shell gives it back as one word.
     @Test func aSeedStackIsOneArrayTask() throws {
         var script = SlurmScript(name: "s", sweep: SweepDirectory(temporaryDirectory()), binary: "", units: [[2, 3], [0, 1], [4]], concurrency: nil, cpusPerTrial: 1)
-        script.hashes = [0: "aa", 1: "b b", 2: "c'c", 3: "*", 4: "$(false)"]
+        script.hashes = [0: "aa", 1: "b b", 2: "c'c", 3: "*", 4: "-$(false)"]
         #expect(script.arraySpecification == "0,2,4")
         #expect(script.indices.sorted() == [0, 1, 2, 3, 4])
         func arguments(_ task: Int) throws -> [String] {
@@ -108,9 +108,13 @@ struct SlurmScriptTests {
             #expect(status == 0)
             return output.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2).filter { !$0.isEmpty }.map(String.init)
         }
-        #expect(try arguments(0) == ["--index", "0", "--hash", "aa", "--index", "1", "--hash", "b b"])
-        #expect(try arguments(2) == ["--index", "2", "--hash", "c'c", "--index", "3", "--hash", "*"])
-        #expect(try arguments(4) == ["--index", "4", "--hash", "$(false)"])
+        #expect(try arguments(0) == ["--index=0", "--hash=aa", "--index=1", "--hash=b b"])
+        #expect(try arguments(2) == ["--index=2", "--hash=c'c", "--index=3", "--hash=*"])
+        #expect(try arguments(4) == ["--index=4", "--hash=-$(false)"])
+        // A line break in a path would end a line of the script: refused.
+        var broken = script
+        broken.workingDirectory = "/tmp/a\nrm -rf x"
+        #expect(throws: RunError.self) { try broken.write() }
         // Split into arrays of SLURM's size, a stack stays with its first trial's script.
         let chunks = SlurmScript(name: "big", sweep: script.sweep, binary: "/b", units: [[998, 999, 1000], [1001, 1002]], concurrency: nil, cpusPerTrial: 1).chunks()
         #expect(chunks.map(\.units) == [[[998, 999, 1000]], [[1001, 1002]]])

@@ -17,17 +17,18 @@ struct SweepExecutionTests {
         return template
     }
 
-    /// A bash script taking run-trial's arguments (`run-trial TRIALS --index I --hash H`) that
+    /// A bash script taking run-trial's arguments (`run-trial TRIALS --index=I --hash=H`) that
     /// does, for trial I, what `behaviour[I]` says (the default: completes the trial).
     func standIn(_ sweep: SweepDirectory, behaviour: [Int: String]) throws -> String {
         let template = try completedRun()
         let cases = behaviour.map { "  \($0.key)) \($0.value) ;;" }.joined(separator: "\n")
         let script = """
             #!/bin/bash
-            dir="$(dirname "$2")/trials/$(printf %04d "$4")-$6"
+            index="${3#--index=}"
+            dir="$(dirname "$2")/trials/$(printf %04d "$index")-${4#--hash=}"
             mkdir -p "$dir"
             complete() { cp '\(template)/summary.json' "$dir/summary.json"; }
-            case "$4" in
+            case "$index" in
             \(cases)
               *) complete; exit 0 ;;
             esac
@@ -78,7 +79,7 @@ struct SweepExecutionTests {
         #expect(again.allSatisfy { if case .success(.alreadyComplete) = $0 { true } else { false } })
     }
 
-    /// A stand-in for `noether run-trial TRIALS --index I --hash H [--index …]` that does, for
+    /// A stand-in for `noether run-trial TRIALS --index=I --hash=H [--index=…]` that does, for
     /// each trial I, what `behaviour[I]` says (the default: completes it), then exits with the
     /// status the real command gives a group: 1 when a trial failed, else 75 when one was busy.
     func groupStandIn(_ sweep: SweepDirectory, behaviour: [Int: String]) throws -> String {
@@ -90,8 +91,8 @@ struct SweepExecutionTests {
             failed=0; busy=0
             while [ $# -gt 0 ]; do
               case "$1" in
-                --index) index="$2"; shift 2 ;;
-                --hash) dir="$root/trials/$(printf %04d "$index")-$2"; shift 2; mkdir -p "$dir"
+                --index=*) index="${1#--index=}"; shift ;;
+                --hash=*) dir="$root/trials/$(printf %04d "$index")-${1#--hash=}"; shift; mkdir -p "$dir"
                   case "$index" in
             \(cases)
                     *) cp '\(template)/summary.json' "$dir/summary.json" ;;

@@ -123,6 +123,14 @@ struct SweepTests {
         #expect(try Trial.read(path) == trials)
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.split(separator: "\n").count == 4 && text.contains("\"learning_rate\":0.05"))
+        // Two lines with one index would be two runs in one directory: refused, with the line named.
+        var twice = trials
+        twice[3].index = 1
+        try Trial.write(twice, to: path)
+        #expect { try Trial.read(path) } throws: { ($0 as? RunError)?.message.contains("line 4: trial index 1 is given twice") ?? false }
+        twice[3].index = -2
+        try Trial.write(twice, to: path)
+        #expect { try Trial.read(path) } throws: { ($0 as? RunError)?.message.contains("trial index -2 is negative") ?? false }
     }
 
     @Test func randomSearchIsSeededAndInRange() throws {
@@ -236,11 +244,11 @@ struct SweepTests {
         #expect(lines.contains("#SBATCH --array=0-2,5,7-8%3") && lines.contains("#SBATCH --cpus-per-task=2") && lines.contains("#SBATCH --time=00:30:00"))
         #expect(lines.contains("#SBATCH --chdir=\(FileManager.default.currentDirectoryPath)"))
         #expect(lines.contains("'/opt/noether bin/noether' run-trial \(sweep.path)/trials.jsonl \"${trial_options[@]}\" || status=$?"))
-        #expect(lines.contains("TASKS=('--index 0' '--index 1' '--index 2' '' '' '--index 5' '' '--index 7' '--index 8')"))
+        #expect(lines.contains("TASKS=(--index=0 --index=1 --index=2 '' '' --index=5 '' --index=7 --index=8)"))
         #expect(lines.last == "exit \"$status\"")
         var hashed = script
         hashed.hashes = [0: "aaaa1111", 2: "cccc3333"]
-        #expect(hashed.text.contains("\nTASKS=('--index 0 --hash aaaa1111' '--index 1' '--index 2 --hash cccc3333' "))
+        #expect(hashed.text.contains("\nTASKS=('--index=0 --hash=aaaa1111' --index=1 '--index=2 --hash=cccc3333' "))
         var retrying = script
         retrying.retryFailed = true
         #expect(retrying.text.contains("\"${trial_options[@]}\" --retry-failed || status=$?\n"))

@@ -213,7 +213,8 @@ def main():
         environment = dict(os.environ, OPENBLAS_NUM_THREADS=str(arguments.cpus_per_trial))
         command = [noether, "run-trial", trials]
         for index, trial_hash in unit:
-            command += ["--index", str(index), "--hash", trial_hash]
+            # Joined with "=", so that a hash beginning with "-" is still a value.
+            command += [f"--index={index}", f"--hash={trial_hash}"]
         if arguments.retry_failed:
             command.append("--retry-failed")
         log = log_path(trials, *unit[0])

@@ -90,8 +90,12 @@ public struct ExperimentRunner {
     public var binary = RepositoryFiles.executable
     /// Discard earlier runs instead of resuming them.
     public var restart = false
-    /// Whether the seeds of an arm train as one seed stack (``SeedStackUnits``).
+    /// Whether the seeds of an arm train as one seed stack (``SeedStackUnits``), and at most how many.
     public var stacksSeeds = true
+    public var largestStack = SeedStackUnits.largestStack
+    /// Whether missing runs are trained (false: they are an error, e.g. after a SLURM array
+    /// that has not finished, rather than training on the machine that analyses).
+    public var trainsMissingRuns = true
     /// Runs the missing trials elsewhere (e.g. a ``RayExecutor``) instead of on this machine;
     /// the analysis then reads what they left in the sweep directory.
     public var executor: (@Sendable (SweepDirectory) throws(RunError) -> SweepRunReport)?
@@ -226,17 +230,21 @@ public struct ExperimentRunner {
     func execute(_ trials: [Trial], in sweep: SweepDirectory) throws(RunError) {
         let runnable = sweep.runnable(trials, retryFailed: false)
         guard !runnable.isEmpty else { return }
+        guard trainsMissingRuns else {
+            throw RunError("\(runnable.count) of \(trials.count) runs of \(spec.id) are not complete (\(sweep.path)/trials)",
+                           hint: "wait for its SLURM array to finish or submit it again (sweep.sbatch), or run without --analysis-only to train them here")
+        }
         onProgress("\(runnable.count) of \(trials.count) runs to train\(executor == nil && jobs > 1 ? ", \(jobs) at a time" : "")")
         if executor != nil || jobs > 1 {
             var local = LocalExecutor(jobs: jobs, binary: binary, onProgress: onProgress)
-            local.stacksSeeds = stacksSeeds
+            (local.stacksSeeds, local.largestStack) = (stacksSeeds, largestStack)
             let report = if let executor { try executor(sweep) } else { try local.run(sweep) }
             if let signal = report.interruptedBy { throw RunError("interrupted by signal \(signal); run the same command again to continue") }
             return
         }
         // The seeds of an arm train as one seed stack (``SeedStackUnits.units(_:jobs:)``).
         var number = 0
-        for unit in stacksSeeds ? SeedStackUnits.units(runnable, jobs: 1) : runnable.map({ [$0] }) {
+        for unit in stacksSeeds ? SeedStackUnits.units(runnable, jobs: 1, largest: largestStack) : runnable.map({ [$0] }) {
             let outcomes = try TrialRunner.run(trialsPath: sweep.trialsPath, indices: unit.map(\.index),
                                                expectedHashes: unit.map { String($0.hash.prefix(8)) })
             for (trial, outcome) in zip(unit, outcomes) {

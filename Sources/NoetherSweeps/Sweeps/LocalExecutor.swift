@@ -14,6 +14,8 @@ public struct LocalExecutor: Sendable {
     public var onProgress: @Sendable (String) -> Void
     /// Whether the seeds of an arm go to one child as a seed stack (false: one child per trial).
     public var stacksSeeds = true
+    /// The most seeds one stack takes.
+    public var largestStack = SeedStackUnits.largestStack
 
     public init(jobs: Int, binary: String = RepositoryFiles.executable, retryFailed: Bool = false, onProgress: @escaping @Sendable (String) -> Void = { _ in }) {
         (self.jobs, self.binary, self.retryFailed, self.onProgress) = (max(1, jobs), binary, retryFailed, onProgress)
@@ -28,7 +30,7 @@ public struct LocalExecutor: Sendable {
         let trials = try sweep.trials()
         var report = SweepRunReport(before: trials, in: sweep, retryFailed: retryFailed)
         let runnable = sweep.runnable(trials, retryFailed: retryFailed)
-        var queue = (stacksSeeds ? SeedStackUnits.units(runnable, jobs: jobs) : runnable.map { [$0] })[...]
+        var queue = (stacksSeeds ? SeedStackUnits.units(runnable, jobs: jobs, largest: largestStack) : runnable.map { [$0] })[...]
         let threads = Self.threadsPerTrial(jobs: jobs)
         let trialsPath = URL(fileURLWithPath: sweep.trialsPath).standardizedFileURL.path
         let monitor = InterruptMonitor()

@@ -22,6 +22,8 @@ public struct RayExecutor: Sendable {
     public var retryFailed: Bool
     /// Whether the seeds of an arm go to one task as a seed stack (false: one task per trial).
     public var stacksSeeds = true
+    /// The most seeds one stack takes.
+    public var largestStack = SeedStackUnits.largestStack
 
     public init(address: String?, cpusPerTrial: Int, python: String, driver: String, binary: String = RepositoryFiles.executable, retryFailed: Bool = false) {
         (self.address, self.cpusPerTrial, self.python, self.driver) = (address, max(1, cpusPerTrial), python, driver)
@@ -61,7 +63,7 @@ public struct RayExecutor: Sendable {
         let monitor = InterruptMonitor()
         defer { monitor.stop() }
         // Not halved here: the driver knows the cluster's size.
-        let units = stacksSeeds ? SeedStackUnits.units(runnable, jobs: 1) : runnable.map { [$0] }
+        let units = stacksSeeds ? SeedStackUnits.units(runnable, jobs: 1, largest: largestStack) : runnable.map { [$0] }
         let process = try ChildProcess.spawn(python, arguments(trialsPath: trialsPath, units: units.map { $0.map(\.index) }) + ["--report", reportPath])
         var forwarded = false
         var status: Int32

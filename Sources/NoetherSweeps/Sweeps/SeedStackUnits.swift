@@ -10,13 +10,13 @@ public enum SeedStackUnits {
     public static let largestStack = 8
 
     /// The trials as the units that train them: the seeds of a stackable arm together (at most
-    /// ``largestStack``, and no more than a `jobs`-th of the memory limit by ``MemoryEstimate``),
+    /// `largest`, and no more than a `jobs`-th of the memory limit by ``MemoryEstimate``),
     /// the largest groups halved until `jobs` units can run at once; in the trials' order
     /// otherwise. A unit's first trial is its leader: its log holds the unit's output.
-    public static func units(_ trials: [Trial], jobs: Int) -> [[Trial]] {
+    public static func units(_ trials: [Trial], jobs: Int, largest: Int = largestStack) -> [[Trial]] {
         var groups: [[Trial]] = [], stackable: [Bool] = []
         func fits(_ group: [Trial]) -> Bool {
-            group.count < largestStack
+            group.count < largest
                 && MemoryEstimate(group[0].config).bytes * Double(group.count + 1) <= Double(MemoryEstimate.defaultLimit) / Double(max(jobs, 1))
         }
         for trial in trials {
@@ -37,9 +37,10 @@ public enum SeedStackUnits {
         return groups
     }
 
-    /// The `run-trial` options that name a unit's trials: `--index I --hash H` for each.
+    /// The `run-trial` options that name a unit's trials: `--index=I --hash=H` for each (joined
+    /// with `=`, so that a hash beginning with `-` is still a value).
     public static func runTrialOptions(_ unit: [Trial]) -> [String] {
-        unit.flatMap { ["--index", String($0.index), "--hash", String($0.hash.prefix(8))] }
+        unit.flatMap { ["--index=\($0.index)", "--hash=\($0.hash.prefix(8))"] }
     }
 
     /// A trial trained in its leader's process has its output in the leader's log; its own log says where.

@@ -32,6 +32,8 @@ public struct SlurmScript: Sendable {
     public var offset = 0
     /// The script's file name in the sweep directory.
     public var fileName = "sweep.sbatch"
+    /// What to run when the array is done (default: `noether sweep collect` of the sweep).
+    public var nextStep: String?
 
     /// The array indices one script uses: 0…999, within SLURM's default `MaxArraySize`.
     public static let arrayLimit = 1000
@@ -80,7 +82,8 @@ public struct SlurmScript: Sendable {
         let largest = byTask.keys.max() ?? -1
         let entries = (0...max(largest, 0)).map { task -> String in
             guard let unit = byTask[task] else { return "''" }
-            let words = unit.flatMap { index in ["--index", String(index)] + (hashes[index].map { ["--hash", $0] } ?? []) }
+            // Joined with "=", so that a hash beginning with "-" is still a value.
+            let words = unit.flatMap { index in ["--index=\(index)"] + (hashes[index].map { ["--hash=\($0)"] } ?? []) }
             return shellQuoted(words.map(shellQuoted).joined(separator: " "))
         }
         return "TASKS=(" + entries.joined(separator: " ") + ")"
@@ -106,7 +109,7 @@ public struct SlurmScript: Sendable {
             "# The Noether sweep \(name) as a SLURM job array: one array task per trial, or per seed stack (the seeds",
             "# of an arm, trained together); task i runs the trials led by trial \(offset > 0 ? "\(offset) + i" : "i") (the table TASKS).",
             "# Submit with: sbatch \(shellQuoted(path))",
-            "# Then: noether sweep collect \(shellQuoted(sweep.path))",
+            "# Then: \(nextStep ?? "noether sweep collect \(shellQuoted(sweep.path))")",
             "#SBATCH --job-name=\(sbatchQuoted(name))",
             "#SBATCH --array=\(arraySpecification)",
             "#SBATCH --ntasks=1",
@@ -131,6 +134,13 @@ public struct SlurmScript: Sendable {
 
     /// Writes the script (executable) to ``path``.
     public func write() throws(RunError) {
+        // A line break would end a comment or an #SBATCH line and run the rest as a command.
+        for (what, text) in [("sweep name", name), ("sweep directory", sweep.path), ("noether binary path", binary),
+                             ("working directory", workingDirectory), ("command after the array", nextStep ?? "")] + options.map({ ("--slurm-option", $0) })
+            where text.contains(where: { $0 == "\n" || $0 == "\r" }) {
+            throw RunError("the \(what) holds a line break, which a SLURM script cannot carry: \(text.debugDescription)",
+                           hint: "use a name and paths without line breaks")
+        }
         do {
             try FileManager.default.createDirectory(atPath: sweep.logsPath, withIntermediateDirectories: true)
             try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)

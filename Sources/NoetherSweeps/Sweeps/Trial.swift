@@ -40,11 +40,18 @@ extension Trial {
         guard let data = FileManager.default.contents(atPath: path) else { throw RunError("\(path) does not exist; run `noether sweep expand` first") }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        var trials: [Trial] = []
+        var trials: [Trial] = [], seen: Set<Int> = []
         for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() where !line.isEmpty {
-            do { trials.append(try decoder.decode(Trial.self, from: Data(line.utf8))) } catch {
+            let trial: Trial
+            do { trial = try decoder.decode(Trial.self, from: Data(line.utf8)) } catch {
                 throw RunError("\(path) line \(number + 1) is not a trial: \(error)")
             }
+            // Indices name trials to executors and run directories: two lines with one index are two runs in one place.
+            guard trial.index >= 0, seen.insert(trial.index).inserted else {
+                throw RunError("\(path) line \(number + 1): trial index \(trial.index) is \(trial.index < 0 ? "negative" : "given twice")",
+                               hint: "expand the sweep again with `noether sweep expand`, which numbers the trials 0, 1, 2, …")
+            }
+            trials.append(trial)
         }
         return trials
     }
