@@ -3,7 +3,7 @@ import NoetherTraining
 
 /// An `sbatch` job-array script for a sweep: one array task per unit of trials (a trial alone,
 /// or the seeds of an arm as one seed stack, ``SeedStackUnits``), numbered by the unit's first
-/// trial and running `noether run-trial TRIALS --index I --hash H …` for its trials. SLURM
+/// trial and running `noether run-trial TRIALS --index=I --hash=H …` for its trials. SLURM
 /// schedules; Noether writes the script and the user submits it.
 public struct SlurmScript: Sendable {
     public var name: String
