@@ -245,8 +245,9 @@ public struct ExperimentRunner {
         // The seeds of an arm train as one seed stack (``SeedStackUnits.units(_:jobs:)``).
         var number = 0
         for unit in stacksSeeds ? SeedStackUnits.units(runnable, jobs: 1, largest: largestStack) : runnable.map({ [$0] }) {
+            // One thread: --jobs 1 trains one run, or one stack, at a time.
             let outcomes = try TrialRunner.run(trialsPath: sweep.trialsPath, indices: unit.map(\.index),
-                                               expectedHashes: unit.map { String($0.hash.prefix(8)) })
+                                               expectedHashes: unit.map { String($0.hash.prefix(8)) }, concurrency: 1)
             for (trial, outcome) in zip(unit, outcomes) {
                 number += 1
                 switch outcome {

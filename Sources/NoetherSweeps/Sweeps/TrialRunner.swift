@@ -40,10 +40,12 @@ public enum TrialRunner {
 
     /// Runs several trials of a sweep in this process, each as ``run(trialsPath:index:expectedHash:retryFailed:)``
     /// would (skipped when complete, refused when failed before, its attempts recorded); those
-    /// that differ only in their seed and have a model a seed stack carries train as one
-    /// ``SeedGroupTrainer`` stack. Returns each trial's outcome, in the order of `indices`.
+    /// that differ only in their seed and have a model a seed stack carries train as
+    /// ``SeedGroupTrainer`` stacks, one per thread of `concurrency` (nil: the threads this
+    /// process was given, `OPENBLAS_NUM_THREADS`, so that a Ray or SLURM task with several CPUs
+    /// uses them). Returns each trial's outcome, in the order of `indices`.
     public static func run(trialsPath: String, indices: [Int], expectedHashes: [String]? = nil,
-                           retryFailed: Bool = false) throws(RunError) -> [Result<Outcome, RunError>] {
+                           retryFailed: Bool = false, concurrency: Int? = nil) throws(RunError) -> [Result<Outcome, RunError>] {
         let sweep = SweepDirectory(trialsPath: trialsPath)
         let trials = try sweep.trials()
         if let expectedHashes, expectedHashes.count != indices.count {
@@ -76,7 +78,7 @@ public enum TrialRunner {
             log("start", trial: chosen[k], sweep: sweep)
         }
         let members = pending.map { SeedGroupTrainer.Member(config: chosen[$0].config, options: TrainingOptions(directory: sweep.runDirectory(of: chosen[$0]))) }
-        for (k, result) in zip(pending, SeedGroupTrainer(members: members, concurrency: 1).run()) {
+        for (k, result) in zip(pending, SeedGroupTrainer(members: members, concurrency: concurrency).run()) {
             let trial = chosen[k]
             switch result {
             case .success(let trained):
