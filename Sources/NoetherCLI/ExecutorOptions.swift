@@ -22,14 +22,12 @@ struct ExecutorOptions: ParsableArguments {
         if stackSize <= 0 { throw ValidationError("--stack-size must be positive (1: every trial alone)") }
     }
 
-    /// Each process's, task's or array task's trials.
-    func units(_ runnable: [Trial], jobs: Int) -> [[Trial]] {
-        seedStacks ? SeedStackUnits.units(runnable, jobs: jobs, largest: stackSize) : runnable.map { [$0] }
-    }
+    /// The most seeds one process, task or array task trains as seed stacks (1: none).
+    var largestStack: Int { seedStacks ? stackSize : 1 }
 
     func localExecutor(jobs: Int, retryFailed: Bool = false, onProgress: @escaping @Sendable (String) -> Void) -> LocalExecutor {
         var executor = LocalExecutor(jobs: jobs, retryFailed: retryFailed, onProgress: onProgress)
-        (executor.stacksSeeds, executor.largestStack) = (seedStacks, stackSize)
+        executor.largestStack = largestStack
         return executor
     }
 
@@ -37,7 +35,7 @@ struct ExecutorOptions: ParsableArguments {
         let python = python ?? ProcessInfo.processInfo.environment["NOETHER_PYTHON"] ?? "python3"
         var executor = RayExecutor(address: address, cpusPerTrial: cpusPerTrial, python: python,
                                    driver: try rayDriver ?? RayExecutor.locateDriver(), retryFailed: retryFailed)
-        (executor.stacksSeeds, executor.largestStack) = (seedStacks, stackSize)
+        executor.largestStack = largestStack
         return executor
     }
 
@@ -50,7 +48,7 @@ struct ExecutorOptions: ParsableArguments {
     func writeSlurmScripts(for directory: SweepDirectory, trials: [Trial], jobs: Int?, retryFailed: Bool, then: String) throws -> Bool {
         let runnable = directory.runnable(trials, retryFailed: retryFailed)
         guard !runnable.isEmpty else { return false }
-        let units = units(runnable, jobs: jobs ?? 1)
+        let units = SeedStackUnits.units(runnable, jobs: jobs ?? 1, largest: largestStack)
         var script = SlurmScript(name: try directory.manifest().name, sweep: directory, binary: RepositoryFiles.executable,
                                  units: units.map { $0.map(\.index) }, concurrency: jobs, cpusPerTrial: cpusPerTrial, options: slurmOption)
         (script.retryFailed, script.nextStep) = (retryFailed, then)

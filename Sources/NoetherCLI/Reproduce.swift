@@ -69,7 +69,7 @@ struct Reproduce: ParsableCommand {
             var runner = ExperimentRunner(spec: spec, quick: quick, directory: target)
             (runner.seedShift, runner.overrides, runner.restart) = (seed ?? 0, forced, restart)
             runner.jobs = jobs ?? ProcessInfo.processInfo.activeProcessorCount
-            (runner.stacksSeeds, runner.largestStack, runner.trainsMissingRuns) = (executorOptions.seedStacks, executorOptions.stackSize, !analysisOnly)
+            (runner.largestStack, runner.trainsMissingRuns) = (executorOptions.largestStack, !analysisOnly)
             runner.onProgress = { line in FileHandle.standardError.write(Data("  \(line)\n".utf8)) }
             print("\(identifier) \(spec.title)\(quick ? " (quick)" : ""): \(try runner.runCount()) runs → \(target)")
             switch executorOptions.executor {

@@ -42,7 +42,7 @@ struct SweepExecutionTests {
     /// The stand-in runs one trial per child.
     func oneChildPerTrial(_ executor: LocalExecutor) -> LocalExecutor {
         var executor = executor
-        executor.stacksSeeds = false
+        executor.largestStack = 1
         return executor
     }
 

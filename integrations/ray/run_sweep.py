@@ -4,8 +4,8 @@
 One Ray task per unit of trials; each runs `noether run-trial TRIALS --index I …` with
 `num_cpus` and OPENBLAS_NUM_THREADS set to the CPUs per trial (a trial's numbers do not depend
 on it), its output in the sweep's logs/<index>-<hash8>.log of the unit's first trial. A unit is
-one trial, or with --units the seeds of one arm, which `run-trial` trains as one seed stack
-(bit-identical to the seeds run alone); the largest units are halved until the cluster's CPUs
+one trial, or with --units the seeds of one arm, which `run-trial` trains as seed stacks, one
+per CPU of the task (bit-identical to the seeds run alone); the largest units are halved until the cluster's CPUs
 have a task each. Ray does the scheduling; each trial writes its own run directory in the sweep
 folder, so the trials file, the sweep folder and the noether binary must be at the same paths on
 every node (a shared file system).

@@ -90,8 +90,7 @@ public struct ExperimentRunner {
     public var binary = RepositoryFiles.executable
     /// Discard earlier runs instead of resuming them.
     public var restart = false
-    /// Whether the seeds of an arm train as one seed stack (``SeedStackUnits``), and at most how many.
-    public var stacksSeeds = true
+    /// The most seeds of an arm trained as one seed stack (``SeedStackUnits``; 1: every run alone).
     public var largestStack = SeedStackUnits.largestStack
     /// Whether missing runs are trained (false: they are an error, e.g. after a SLURM array
     /// that has not finished, rather than training on the machine that analyses).
@@ -236,15 +235,20 @@ public struct ExperimentRunner {
         }
         onProgress("\(runnable.count) of \(trials.count) runs to train\(executor == nil && jobs > 1 ? ", \(jobs) at a time" : "")")
         if executor != nil || jobs > 1 {
-            var local = LocalExecutor(jobs: jobs, binary: binary, onProgress: onProgress)
-            (local.stacksSeeds, local.largestStack) = (stacksSeeds, largestStack)
-            let report = if let executor { try executor(sweep) } else { try local.run(sweep) }
+            let report: SweepRunReport
+            if let executor {
+                report = try executor(sweep)
+            } else {
+                var local = LocalExecutor(jobs: jobs, binary: binary, onProgress: onProgress)
+                local.largestStack = largestStack
+                report = try local.run(sweep)
+            }
             if let signal = report.interruptedBy { throw RunError("interrupted by signal \(signal); run the same command again to continue") }
             return
         }
         // The seeds of an arm train as one seed stack (``SeedStackUnits.units(_:jobs:)``).
         var number = 0
-        for unit in stacksSeeds ? SeedStackUnits.units(runnable, jobs: 1, largest: largestStack) : runnable.map({ [$0] }) {
+        for unit in SeedStackUnits.units(runnable, jobs: 1, largest: largestStack) {
             // One thread: --jobs 1 trains one run, or one stack, at a time.
             let outcomes = try TrialRunner.run(trialsPath: sweep.trialsPath, indices: unit.map(\.index),
                                                expectedHashes: unit.map { String($0.hash.prefix(8)) }, concurrency: 1)

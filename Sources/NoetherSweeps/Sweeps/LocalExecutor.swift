@@ -12,9 +12,7 @@ public struct LocalExecutor: Sendable {
     public var binary: String
     public var retryFailed: Bool
     public var onProgress: @Sendable (String) -> Void
-    /// Whether the seeds of an arm go to one child as a seed stack (false: one child per trial).
-    public var stacksSeeds = true
-    /// The most seeds one stack takes.
+    /// The most seeds of an arm one child trains as a seed stack (1: one child per trial).
     public var largestStack = SeedStackUnits.largestStack
 
     public init(jobs: Int, binary: String = RepositoryFiles.executable, retryFailed: Bool = false, onProgress: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -30,7 +28,7 @@ public struct LocalExecutor: Sendable {
         let trials = try sweep.trials()
         var report = SweepRunReport(before: trials, in: sweep, retryFailed: retryFailed)
         let runnable = sweep.runnable(trials, retryFailed: retryFailed)
-        var queue = (stacksSeeds ? SeedStackUnits.units(runnable, jobs: jobs, largest: largestStack) : runnable.map { [$0] })[...]
+        var queue = SeedStackUnits.units(runnable, jobs: jobs, largest: largestStack)[...]
         let threads = Self.threadsPerTrial(jobs: jobs)
         let trialsPath = URL(fileURLWithPath: sweep.trialsPath).standardizedFileURL.path
         let monitor = InterruptMonitor()

@@ -20,9 +20,7 @@ public struct RayExecutor: Sendable {
     /// The `noether` binary the tasks run.
     public var binary: String
     public var retryFailed: Bool
-    /// Whether the seeds of an arm go to one task as a seed stack (false: one task per trial).
-    public var stacksSeeds = true
-    /// The most seeds one stack takes.
+    /// The most seeds of an arm one task trains as seed stacks (1: one task per trial).
     public var largestStack = SeedStackUnits.largestStack
 
     public init(address: String?, cpusPerTrial: Int, python: String, driver: String, binary: String = RepositoryFiles.executable, retryFailed: Bool = false) {
@@ -63,7 +61,7 @@ public struct RayExecutor: Sendable {
         let monitor = InterruptMonitor()
         defer { monitor.stop() }
         // Not halved here: the driver knows the cluster's size.
-        let units = stacksSeeds ? SeedStackUnits.units(runnable, jobs: 1, largest: largestStack) : runnable.map { [$0] }
+        let units = SeedStackUnits.units(runnable, jobs: 1, largest: largestStack)
         let process = try ChildProcess.spawn(python, arguments(trialsPath: trialsPath, units: units.map { $0.map(\.index) }) + ["--report", reportPath])
         var forwarded = false
         var status: Int32

@@ -12,7 +12,8 @@ public enum SeedStackUnits {
     /// The trials as the units that train them: the seeds of a stackable arm together (at most
     /// `largest`, and no more than a `jobs`-th of the memory limit by ``MemoryEstimate``),
     /// the largest groups halved until `jobs` units can run at once; in the trials' order
-    /// otherwise. A unit's first trial is its leader: its log holds the unit's output.
+    /// otherwise (`largest` 1: every trial alone). A unit's first trial is its leader: its log
+    /// holds the unit's output.
     public static func units(_ trials: [Trial], jobs: Int, largest: Int = largestStack) -> [[Trial]] {
         var groups: [[Trial]] = [], stackable: [Bool] = []
         func fits(_ group: [Trial]) -> Bool {
